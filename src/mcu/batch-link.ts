@@ -8,6 +8,9 @@ import { encodeBlock, MESSAGE_SEQ_MASK } from "../protocol/index.ts";
 import { CommandQueue, CommandScheduler, joinPayload, type QueuedCommand } from "./command-queue.ts";
 import type { McuLink } from "./link.ts";
 
+/** Batch "acks" carry no timing: there is no MCU. */
+const WRITTEN = { sentTime: 0, receiveTime: 0 };
+
 /** Write buffer size before a write() system call. */
 const WRITE_CHUNK = 64 * 1024;
 
@@ -61,7 +64,7 @@ export class BatchLink implements McuLink {
       this.sendSeq++;
       this.append(block);
       this.stats.blocks++;
-      for (const c of cmds) c.onAck?.();
+      for (const c of cmds) c.onAck?.(WRITTEN);
     }
   }
 

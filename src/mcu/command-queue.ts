@@ -17,8 +17,17 @@ export interface QueuedCommand {
   minClock: number;
   /** The MCU needs it by this clock; lower goes first. */
   reqClock: number;
-  /** Called once the block carrying it has been acknowledged (live) or written (batch). */
-  onAck?: () => void;
+  /**
+   * Called once the block carrying it is acknowledged (live) or written
+   * (batch), or with null if the link closed first.
+   */
+  onAck?: (ack: AckInfo | null) => void;
+}
+
+/** Host times (seconds) of the acknowledged block: finished sending, and ack received. */
+export interface AckInfo {
+  sentTime: number;
+  receiveTime: number;
 }
 
 /** FIFO of commands that must reach the MCU in the order they were sent. */

@@ -1,0 +1,62 @@
+import { describe, expect, test } from "bun:test";
+import { ClockEstimator } from "../../src/mcu/clock-estimator.ts";
+import { seededRandom } from "./seeded-random.ts";
+
+/** An MCU clock running at nominal*(1+drift) that started at host time t0 with clock c0. */
+function mcuClockAt(t: number, nominal: number, drift: number, t0: number, c0: number): number {
+  return Math.floor(c0 + (t - t0) * nominal * (1 + drift));
+}
+
+describe("ClockEstimator", () => {
+  const nominal = 16_000_000;
+  const drift = 150e-6; // a real crystal 150 ppm fast
+  const t0 = 100;
+  const c0 = 123_456;
+
+  function run(seed: number, samples: number, wrap = 0) {
+    const rnd = seededRandom(seed);
+    const est = new ClockEstimator(nominal);
+    est.start(t0, c0);
+    let t = t0;
+    for (let i = 0; i < samples; i++) {
+      t += i < 8 ? 0.05 : 0.9839;
+      if (i < 8) est.forgetPrediction();
+      // Wire delays of 0.3-0.5 ms each way; 3% of queries stall 20 ms on the way out.
+      const outDelay = 0.0003 + rnd() * 0.0002 + (rnd() < 0.03 ? 0.02 : 0);
+      const backDelay = 0.0003 + rnd() * 0.0002;
+      const clock = mcuClockAt(t + outDelay, nominal, drift, t0, c0) + wrap;
+      est.addSample(clock >>> 0, t, t + outDelay + backDelay);
+    }
+    return { est, t };
+  }
+
+  test("learns the MCU frequency and predicts its clock within the wire jitter despite stalled replies", () => {
+    const { est, t } = run(1, 300);
+    expect(Math.abs(est.estimate.freq / (nominal * (1 + drift)) - 1)).toBeLessThan(5e-6);
+    const errors: number[] = [];
+    for (let dt = 0; dt < 1; dt += 0.1) {
+      const actual = mcuClockAt(t + dt, nominal, drift, t0, c0);
+      errors.push(Math.abs(est.getClock(t + dt) - actual) / nominal);
+    }
+    // The estimate assumes the fastest round trip seen; mean one-way delay sits
+    // ~100 us above that here, and 20 ms stalls must not drag it further.
+    expect(Math.max(...errors)).toBeLessThan(150e-6);
+    expect(est.counters.outliers).toBeGreaterThan(0); // the stalled replies were dropped
+  });
+
+  test("extends 32-bit clocks across a wrap, forwards and backwards", () => {
+    const est = new ClockEstimator(nominal);
+    est.start(0, 0xffff_ff00);
+    expect(est.clock32ToClock64(0x10)).toBe(0x1_0000_0010);
+    expect(est.clock32ToClock64(0xffff_fe00)).toBe(0xffff_fe00);
+    // Samples keep the 64-bit clock monotonic through the wrap.
+    const { est: e2 } = run(2, 50, 2 ** 32 - 16_000_000 * 20);
+    expect(e2.lastClock).toBeGreaterThan(2 ** 32);
+  });
+
+  test("host time and clock conversions are inverse", () => {
+    const { est } = run(3, 40);
+    const h = 150.25;
+    expect(est.clockToHostTime(est.getClock(h))).toBeCloseTo(h, 6);
+  });
+});
