@@ -1,0 +1,43 @@
+// Build MCU pin objects (PWM, digital out, ADC) from a pin description in the config. The pin is
+// claimed in the printer's pin registry (so double use is an error) and the object is created on the
+// pin's chip, which must be an MCU.
+import { McuAdc } from "../heaters/mcu-adc.ts";
+import { PinError, type PinParams, type PrinterPins } from "../pins.ts";
+import { McuDigitalOut } from "./mcu-digital-out.ts";
+import type { McuPort } from "./mcu-port.ts";
+import { McuPwm } from "./mcu-pwm.ts";
+
+export type OutputPinType = "pwm" | "digital_out" | "adc";
+
+/** Create the pin object for a pin already looked up (for an MCU chip's setupPin). */
+export function createMcuPin(mcu: McuPort, pinType: "pwm", params: PinParams): McuPwm;
+export function createMcuPin(mcu: McuPort, pinType: "digital_out", params: PinParams): McuDigitalOut;
+export function createMcuPin(mcu: McuPort, pinType: "adc", params: PinParams): McuAdc;
+export function createMcuPin(mcu: McuPort, pinType: OutputPinType, params: PinParams): McuPwm | McuDigitalOut | McuAdc {
+  if (pinType === "pwm") return new McuPwm(mcu, params.pin, !!params.invert);
+  if (pinType === "digital_out") return new McuDigitalOut(mcu, params.pin, !!params.invert);
+  return new McuAdc(mcu, params.pin);
+}
+
+function claim(pins: PrinterPins, pinType: OutputPinType, desc: string, owner: string): { mcu: McuPort; params: PinParams } {
+  const params = pins.lookupPin(desc, { canInvert: pinType !== "adc", owner });
+  const chip = params.chip as unknown as Partial<McuPort>;
+  if (typeof chip.registerConfigCallback !== "function" || typeof chip.createOid !== "function")
+    throw new PinError(`pin ${params.pin} on chip '${params.chipName}' can not be used as ${pinType}`);
+  return { mcu: chip as McuPort, params };
+}
+
+export function setupPwmPin(pins: PrinterPins, desc: string, owner: string): McuPwm {
+  const { mcu, params } = claim(pins, "pwm", desc, owner);
+  return createMcuPin(mcu, "pwm", params);
+}
+
+export function setupDigitalOutPin(pins: PrinterPins, desc: string, owner: string): McuDigitalOut {
+  const { mcu, params } = claim(pins, "digital_out", desc, owner);
+  return createMcuPin(mcu, "digital_out", params);
+}
+
+export function setupAdcPin(pins: PrinterPins, desc: string, owner: string): McuAdc {
+  const { mcu, params } = claim(pins, "adc", desc, owner);
+  return createMcuPin(mcu, "adc", params);
+}
