@@ -58,6 +58,9 @@ export interface SerialStats {
   rto: number;
   ready_bytes: number;
   upcoming_bytes: number;
+  /** Retransmissions triggered by a nak / by the timeout. */
+  retransmit_nak: number;
+  retransmit_timeout: number;
 }
 
 interface SentBlock {
@@ -94,6 +97,8 @@ export class SerialQueue implements McuLink {
   private srtt = 0;
   private rttvar = 0;
   private rto = MIN_RTO;
+  /** rto as computed from srtt/rttvar, before any timeout backoff. */
+  private baseRto = MIN_RTO;
   private retransmitTimer: ReturnType<typeof setTimeout> | null = null;
   private retransmitAt = Infinity;
 
@@ -117,6 +122,8 @@ export class SerialQueue implements McuLink {
   private bytesRead = 0;
   private bytesRetransmit = 0;
   private bytesInvalid = 0;
+  private retransmitNak = 0;
+  private retransmitTimeout = 0;
   private discardedSeen = 0;
 
   constructor(private readonly opts: SerialQueueOptions) {
@@ -191,6 +198,8 @@ export class SerialQueue implements McuLink {
       rto: this.rto,
       ready_bytes: this.scheduler.readyBytes,
       upcoming_bytes: this.scheduler.upcomingBytes,
+      retransmit_nak: this.retransmitNak,
+      retransmit_timeout: this.retransmitTimeout,
     };
   }
 
@@ -254,6 +263,9 @@ export class SerialQueue implements McuLink {
       }
     }
     this.receiveSeq = rseq;
+    // The MCU is answering again: drop the timeout backoff (as TCP stacks do
+    // on new acks) so one bad stretch does not slow every later recovery.
+    this.rto = this.baseRto;
     this.kickNow();
 
     if (this.rttSampleSeq && rseq > this.rttSampleSeq && this.lastReceiveSentTime) {
@@ -265,7 +277,7 @@ export class SerialQueue implements McuLink {
         this.rttvar = (3 * this.rttvar + Math.abs(this.srtt - delta)) / 4;
         this.srtt = (7 * this.srtt + delta) / 8;
       }
-      this.rto = clamp(this.srtt + Math.max(this.rttvar * 4, 0.001), MIN_RTO, MAX_RTO);
+      this.baseRto = this.rto = clamp(this.srtt + Math.max(this.rttvar * 4, 0.001), MIN_RTO, MAX_RTO);
       this.rttSampleSeq = 0;
     }
     if (this.sent.length === 0) this.setRetransmitTimer(Infinity);
@@ -296,10 +308,12 @@ export class SerialQueue implements McuLink {
     this.opts.write(buf);
     this.bytesRetransmit += total;
     if (isNak) {
+      this.retransmitNak++;
       this.ignoreNakSeq = this.receiveSeq;
       // A second nak for the same retransmit is accepted, a third is not.
       if (this.receiveSeq < this.retransmitSeq) this.ignoreNakSeq = this.retransmitSeq;
     } else {
+      this.retransmitTimeout++;
       this.rto = Math.min(this.rto * 2, MAX_RTO);
       this.ignoreNakSeq = this.sendSeq;
     }
