@@ -1,0 +1,12 @@
+// Every config-section module of Stepline, loaded for its registerModule() side effects.
+// The printer (and `stepline check-config`) import this one file, so a section is supported
+// as soon as its module file is listed here. Each helper adds ONE import line for its module
+// file(s) below; keep the list sorted by path. A module file looks like:
+//
+//   import { registerModule } from "../printer.ts";   // (path relative to the module file)
+//   registerModule("fan", (config, printer) => new PrinterFan(config, printer));
+//   registerModule("heater_fan ", (config, printer) => new HeaterFan(config, printer)); // [heater_fan NAME]
+//   registerModule("mcu", buildMcu, { stage: "mcu" });                                 // built before extras
+//   registerModule("printer", buildToolhead, { stage: "toolhead" });                   // after extras
+//   registerModule("gcode_move", build, { always: true });                            // built even without a section
+import "./pins.ts";

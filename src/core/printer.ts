@@ -1,0 +1,311 @@
+// The printer object registry and lifecycle (Klipper's klippy.Printer): named objects built
+// from config sections by registered modules, events (klippy:connect, klippy:ready,
+// klippy:shutdown, ...), state message, shutdown and exit requests.
+import { ConfigError } from "./config/errors.ts";
+import { type ModuleEntry, type ModuleRegistry, moduleRegistry } from "./config/module-registry.ts";
+import { type PrinterConfig, type UnusedEntry, unusedError } from "./config/printer-config.ts";
+import type { ConfigSection } from "./config/section.ts";
+import { GCodeDispatcher, type GCodeHost } from "./gcode/dispatch.ts";
+import { PrinterPins } from "./pins.ts";
+
+export { type ModuleFactory, type ModuleOptions, ModuleRegistry, type ModuleStage, moduleRegistry, registerModule } from "./config/module-registry.ts";
+
+export const MESSAGE_READY = "Printer is ready";
+export const MESSAGE_STARTUP = "Printer is not ready\nThe klippy host software is attempting to connect.  Please\nretry in a few moments.\n";
+export const MESSAGE_RESTART =
+  'Once the underlying issue is corrected, use the "RESTART"\ncommand to reload the config and restart the host software.\nPrinter is halted\n';
+
+export type StateCategory = "ready" | "startup" | "shutdown" | "error";
+// biome-ignore lint: event handlers take event-specific arguments
+export type EventHandler = (...args: any[]) => unknown;
+
+export interface PrinterOptions {
+  config: PrinterConfig;
+  /** Module registry to build sections from (default: the process-wide one). */
+  registry?: ModuleRegistry;
+  /** Unclaimed sections are errors (Klipper) instead of being reported as unsupported. */
+  strict?: boolean;
+  /** Klipper's start_args: config_file, debuginput (batch input), software_version, checkConfig, ... */
+  startArgs?: Record<string, unknown>;
+}
+
+export interface ConfigProblems {
+  /** Sections that no module built and nobody read. */
+  unsupportedSections: string[];
+  /** Options never read in sections that are in use ("Option 'x' is not valid in section 'y'"). */
+  invalidOptions: UnusedEntry[];
+}
+
+export interface LoadFailure {
+  section: string;
+  error: Error;
+}
+
+export class Printer implements GCodeHost {
+  readonly config: PrinterConfig;
+  readonly registry: ModuleRegistry;
+  readonly strict: boolean;
+  readonly startArgs: Readonly<Record<string, unknown>>;
+  readonly pins = new PrinterPins();
+  readonly gcode: GCodeDispatcher;
+  private readonly objects = new Map<string, unknown>();
+  private readonly eventHandlers = new Map<string, EventHandler[]>();
+  private stateMessage = MESSAGE_STARTUP;
+  private inShutdown = false;
+  private exitResult: string | null = null;
+  private exitWaiters: ((result: string) => void)[] = [];
+  /** Sections whose module failed while loading with keepGoing (check-config). */
+  readonly loadFailures: LoadFailure[] = [];
+
+  constructor(opts: PrinterOptions) {
+    this.config = opts.config;
+    this.registry = opts.registry ?? moduleRegistry;
+    this.strict = opts.strict ?? false;
+    this.startArgs = { config_file: opts.config.filename, ...opts.startArgs };
+    this.gcode = new GCodeDispatcher(this);
+    this.addObject("configfile", new ConfigFileObject(this));
+    this.addObject("gcode", this.gcode);
+    this.addObject("pins", this.pins);
+  }
+
+  // ---- objects ----
+
+  addObject(name: string, obj: unknown): void {
+    if (this.objects.has(name)) throw new ConfigError(`Printer object '${name}' already created`);
+    this.objects.set(name, obj);
+  }
+
+  /** The object called `name`; without a default, a missing object is a ConfigError. */
+  lookupObject<T = unknown>(name: string): T;
+  lookupObject<T = unknown>(name: string, def: T | null): T | null;
+  lookupObject<T = unknown>(name: string, def?: T | null): T | null {
+    if (this.objects.has(name)) return this.objects.get(name) as T;
+    if (def === undefined) throw new ConfigError(`Unknown config object '${name}'`);
+    return def;
+  }
+
+  /** All objects, or `module` itself (first, if present) and every "module NAME" object. */
+  lookupObjects<T = unknown>(module?: string): [string, T][] {
+    const all = [...this.objects.entries()] as [string, T][];
+    if (module === undefined) return all;
+    const named = all.filter(([n]) => n.startsWith(`${module} `));
+    return this.objects.has(module) ? [[module, this.objects.get(module) as T], ...named] : named;
+  }
+
+  /** Build (once) the object for `section` from its registered module; it need not appear in
+   * the config (then every option takes its default). */
+  loadObject<T = unknown>(section: string): T;
+  loadObject<T = unknown>(section: string, def: T | null): T | null;
+  loadObject<T = unknown>(section: string, def?: T | null): T | null {
+    if (this.objects.has(section)) return this.objects.get(section) as T;
+    const entry = this.registry.find(section);
+    if (!entry) {
+      if (def === undefined) throw new ConfigError(`Unable to load module '${section}'`);
+      return def;
+    }
+    return this.build(entry, section) as T;
+  }
+
+  private build(entry: ModuleEntry, section: string): unknown {
+    const obj = entry.factory(this.config.getSection(section), this);
+    // A factory may add the object itself (e.g. under another name as well).
+    if (!this.objects.has(section)) this.objects.set(section, obj);
+    return this.objects.get(section);
+  }
+
+  // ---- config ----
+
+  /**
+   * Build every configured section that has a module, in Klipper's order: [mcu] sections,
+   * then extras in config file order, then the toolhead stage, then `always` modules that had
+   * no section. With keepGoing, a failing module is recorded in loadFailures and loading goes on.
+   */
+  instantiateModules(opts: { keepGoing?: boolean } = {}): void {
+    const sections = this.config.sectionNames();
+    const withEntry = sections.map((s) => [s, this.registry.find(s)] as const).filter((x): x is readonly [string, ModuleEntry] => x[1] !== undefined);
+    const tryBuild = (entry: ModuleEntry, section: string) => {
+      if (this.objects.has(section)) return;
+      try {
+        this.build(entry, section);
+      } catch (e) {
+        if (!opts.keepGoing || !(e instanceof Error)) throw e;
+        this.loadFailures.push({ section, error: e });
+      }
+    };
+    const stage = (name: ModuleEntry["stage"]) => withEntry.filter(([, e]) => e.stage === name);
+    // Unnamed [mcu] before [mcu NAME] sections, like Klipper.
+    const mcu = stage("mcu").sort(([a], [b]) => Number(a.includes(" ")) - Number(b.includes(" ")));
+    for (const [s, e] of mcu) tryBuild(e, s);
+    for (const [s, e] of stage("extras")) tryBuild(e, s);
+    for (const [s, e] of stage("toolhead")) tryBuild(e, s);
+    const always = this.registry.all().filter((e) => e.always);
+    for (const stageName of ["mcu", "toolhead", "extras"] as const)
+      for (const e of always) if (e.stage === stageName) tryBuild(e, e.key);
+  }
+
+  /** Unsupported sections and never-read options after instantiateModules(). Sections whose
+   * module failed are left out (their reads stopped at the error). */
+  configProblems(): ConfigProblems {
+    const failed = new Set(this.loadFailures.map((f) => f.section.toLowerCase()));
+    const unused = this.config.findUnused(this.objects.keys()).filter((u) => !failed.has(u.section));
+    return {
+      unsupportedSections: unused.filter((u) => u.option === undefined).map((u) => u.section),
+      invalidOptions: unused.filter((u) => u.option !== undefined),
+    };
+  }
+
+  /** Klipper's _read_config: build every module, then reject unknown options (and, in strict
+   * mode, unknown sections). Returns the unsupported sections that were tolerated. */
+  readConfig(): string[] {
+    this.instantiateModules();
+    const problems = this.configProblems();
+    if (this.strict && problems.unsupportedSections.length) throw unusedError({ section: problems.unsupportedSections[0]! });
+    const firstOption = problems.invalidOptions[0];
+    if (firstOption) throw unusedError(firstOption);
+    return problems.unsupportedSections;
+  }
+
+  // ---- events and state ----
+
+  registerEventHandler(event: string, cb: EventHandler): void {
+    const list = this.eventHandlers.get(event);
+    if (list) list.push(cb);
+    else this.eventHandlers.set(event, [cb]);
+  }
+
+  /** Call every handler of `event` synchronously; returns their results. */
+  sendEvent(event: string, ...args: unknown[]): unknown[] {
+    return (this.eventHandlers.get(event) ?? []).map((cb) => cb(...args));
+  }
+
+  /** Call every handler of `event` in order, awaiting each one. */
+  async sendEventAsync(event: string, ...args: unknown[]): Promise<unknown[]> {
+    const out: unknown[] = [];
+    for (const cb of this.eventHandlers.get(event) ?? []) out.push(await cb(...args));
+    return out;
+  }
+
+  getStateMessage(): [string, StateCategory] {
+    if (this.stateMessage === MESSAGE_READY) return [this.stateMessage, "ready"];
+    if (this.stateMessage === MESSAGE_STARTUP) return [this.stateMessage, "startup"];
+    return [this.stateMessage, this.inShutdown ? "shutdown" : "error"];
+  }
+
+  isShutdown(): boolean {
+    return this.inShutdown;
+  }
+
+  private setState(msg: string): void {
+    if (this.stateMessage === MESSAGE_READY || this.stateMessage === MESSAGE_STARTUP) this.stateMessage = msg;
+    if (msg !== MESSAGE_READY && this.startArgs.debuginput !== undefined) this.requestExit("error_exit");
+  }
+
+  /**
+   * Klipper's _connect: read the config (unless done), then klippy:mcu_identify,
+   * klippy:connect and klippy:ready handlers (awaited in order). A config or connect error
+   * leaves the printer in the error state with Klipper's message instead of throwing.
+   */
+  async start(): Promise<void> {
+    try {
+      if (!this.objects.has("toolhead") && this.objects.size <= 3) this.readConfig();
+      await this.sendEventAsync("klippy:mcu_identify");
+      for (const cb of this.eventHandlers.get("klippy:connect") ?? []) {
+        if (this.stateMessage !== MESSAGE_STARTUP) return;
+        await cb();
+      }
+    } catch (e) {
+      const msg = e instanceof ConfigError ? `${e.message}\n${MESSAGE_RESTART}` : `Internal error during connect: ${(e as Error)?.message ?? e}\n${MESSAGE_RESTART}`;
+      this.setState(msg);
+      return;
+    }
+    try {
+      this.setState(MESSAGE_READY);
+      for (const cb of this.eventHandlers.get("klippy:ready") ?? []) {
+        if (this.stateMessage !== MESSAGE_READY) return;
+        await cb();
+      }
+    } catch (e) {
+      this.invokeShutdown(`Internal error during ready callback: ${(e as Error)?.message ?? e}`);
+    }
+  }
+
+  /** Enter the shutdown state once: klippy:shutdown then klippy:analyze_shutdown handlers
+   * (a failing handler does not stop the others). */
+  invokeShutdown(msg: string, details: Record<string, unknown> = {}): void {
+    if (this.inShutdown) return;
+    this.inShutdown = true;
+    this.setState(msg);
+    for (const cb of this.eventHandlers.get("klippy:shutdown") ?? []) {
+      try {
+        cb();
+      } catch {
+        // one broken handler must not keep the others from making the printer safe
+      }
+    }
+    for (const cb of this.eventHandlers.get("klippy:analyze_shutdown") ?? []) {
+      try {
+        cb(msg, details);
+      } catch {
+        // analysis is best effort
+      }
+    }
+  }
+
+  /** Ask the main loop to stop ("exit", "restart", "firmware_restart", "error_exit"); the first request wins. */
+  requestExit(result: string): void {
+    this.exitResult ??= result;
+    for (const w of this.exitWaiters.splice(0)) w(this.exitResult);
+  }
+
+  get runResult(): string | null {
+    return this.exitResult;
+  }
+
+  /** Resolves with the exit result once requestExit() has been called. */
+  waitForExit(): Promise<string> {
+    if (this.exitResult !== null) return Promise.resolve(this.exitResult);
+    return new Promise((resolve) => this.exitWaiters.push(resolve));
+  }
+}
+
+/** The "configfile" printer object: config status and the SAVE_CONFIG command. */
+class ConfigFileObject {
+  private readonly warnings: Record<string, unknown>[] = [];
+
+  constructor(private readonly printer: Printer) {
+    for (const w of printer.config.warnings) this.warnings.push({ type: "runtime_warning", message: w });
+    printer.gcode.register(
+      "SAVE_CONFIG",
+      async () => {
+        if (!printer.config.autosave.store.sections().length) return;
+        try {
+          printer.config.autosave.save();
+        } catch (e) {
+          throw printer.gcode.createCommand("SAVE_CONFIG", "SAVE_CONFIG", {}).error((e as Error).message);
+        }
+        await printer.gcode.requestRestart("restart");
+      },
+      { desc: "Overwrite config file and restart" },
+    );
+  }
+
+  /** Record a deprecated option/value (shown in status warnings). */
+  deprecate(section: string, option: string, value?: string, msg?: string): void {
+    const message = msg ?? (value === undefined ? `Option '${option}' in section '${section}' is deprecated.` : `Value '${value}' in option '${option}' in section '${section}' is deprecated.`);
+    const entry = value === undefined ? { type: "deprecated_option", message, section, option } : { type: "deprecated_value", value, message, section, option };
+    if (!this.warnings.some((w) => JSON.stringify(w) === JSON.stringify(entry))) this.warnings.push(entry);
+  }
+
+  getStatus(): Record<string, unknown> {
+    const autosave = this.printer.config.autosave;
+    return {
+      config: this.printer.config.rawConfig(),
+      settings: this.printer.config.settings(),
+      warnings: [...this.warnings],
+      save_config_pending: autosave.pending,
+      save_config_pending_items: autosave.pendingItems,
+    };
+  }
+}
+
+export type { ConfigSection };
