@@ -5,7 +5,7 @@ import { MESSAGE_HEADER_SIZE, MESSAGE_TRAILER_SIZE } from "./constants.ts";
 import { Enumeration } from "./enumeration.ts";
 import { ProtocolError } from "./errors.ts";
 import { MessageFormat, type MessageKind, type ParamValue } from "./message-format.ts";
-import { pyBytesRepr } from "./pyrepr.ts";
+import { pyBytesRepr, type TextSink } from "./text-sink.ts";
 import { Cursor } from "./vlq.ts";
 
 export interface DecodedMessage {
@@ -20,6 +20,8 @@ const BOOTSTRAP = {
 };
 
 type Json = Record<string, unknown>;
+
+const UNKNOWN_PREFIX = new TextEncoder().encode("#unknown ");
 
 function isObject(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -213,31 +215,37 @@ export class DataDictionary {
   }
 
   /**
-   * The text lines of one whole block (length byte through sync byte), exactly as Klipper's
-   * parsedump prints them; like Klipper, parameters may read into the trailer bytes. Returns null
-   * when a message runs past the end of the block (where Klipper's tool would crash).
+   * Writes the text lines of one whole block (length byte through sync byte) exactly as Klipper's
+   * parsedump prints them; like Klipper, parameters may read into the trailer bytes. Returns false,
+   * with the sink as it was before, when a message runs past the end of the block (where Klipper's
+   * tool would crash).
    */
-  dumpBlock(block: Uint8Array, cur: Cursor = new Cursor(block, 0, block.length)): string | null {
+  dumpBlock(block: Uint8Array, sink: TextSink, cur: Cursor = new Cursor(block, 0, block.length)): boolean {
     cur.buf = block;
     cur.end = block.length;
     cur.overrun = false;
+    const mark = sink.pos;
     const stop = block.length - MESSAGE_TRAILER_SIZE;
     let pos = MESSAGE_HEADER_SIZE;
-    let text = "";
     for (;;) {
       cur.pos = pos;
       const m = this.byId.get(cur.readInt());
-      if (cur.overrun) return null;
+      if (cur.overrun) break;
       if (!m) {
-        text += `#unknown ${pyBytesRepr(block)}\n`;
-        return text;
+        sink.bytes(UNKNOWN_PREFIX);
+        sink.repr(block);
+        sink.byte(0x0a);
+        return true;
       }
       cur.pos = pos + m.idBytes.length; // Klipper skips the canonical id length, not what it read
-      text += m.decodeText(cur) + "\n";
-      if (cur.overrun) return null;
+      m.render(cur, sink);
+      sink.byte(0x0a);
+      if (cur.overrun) break;
       pos = cur.pos;
-      if (pos >= stop) return text;
+      if (pos >= stop) return true;
     }
+    sink.pos = mark;
+    return false;
   }
 
   enumValue(enumName: string, symbol: string): number {

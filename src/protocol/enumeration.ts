@@ -2,10 +2,12 @@
 // strings). A list value [start, count] names a run of consecutive values, e.g. "PA0": [0, 16]
 // stands for PA0..PA15 = 0..15; the trailing digits of the key give the first suffix.
 import { ProtocolError } from "./errors.ts";
+import { type TextSink, utf8 } from "./text-sink.ts";
 
 export class Enumeration {
   readonly bySymbol = new Map<string, number>();
   private reverse: Map<number, string> | null = null;
+  private reverseBytes: Map<number, Uint8Array> | null = null;
 
   constructor(readonly name: string) {}
 
@@ -26,6 +28,7 @@ export class Enumeration {
   private set(symbol: string, value: number): void {
     this.bySymbol.set(symbol, value);
     this.reverse = null;
+    this.reverseBytes = null;
   }
 
   /** Value -> symbol; a value with several symbols decodes to the last one in dictionary order. */
@@ -40,5 +43,16 @@ export class Enumeration {
   /** The decoded form of a raw value: its symbol, or "?N" like Klipper when it has none. */
   symbolOf(value: number): string {
     return this.byValue.get(value) ?? `?${value}`;
+  }
+
+  /** symbolOf() written as UTF-8 text. */
+  renderSymbol(value: number, sink: TextSink): void {
+    if (!this.reverseBytes) this.reverseBytes = new Map([...this.byValue].map(([v, s]) => [v, utf8(s)]));
+    const b = this.reverseBytes.get(value);
+    if (b) sink.bytes(b);
+    else {
+      sink.byte(0x3f); // ?
+      sink.int(value);
+    }
   }
 }

@@ -8,4 +8,4 @@ export { MessageFormat, type ParamValue, type ParamSpec, type MessageKind } from
 export { Enumeration } from "./enumeration.ts";
 export { PARAM_TYPES, canonicalRange, type ParamType } from "./param-types.ts";
 export { ParseDumper, type DumpProblem } from "./parsedump.ts";
-export { pyBytesRepr } from "./pyrepr.ts";
+export { pyBytesRepr, TextSink } from "./text-sink.ts";

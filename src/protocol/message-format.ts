@@ -5,7 +5,7 @@ import { MESSAGE_PAYLOAD_MAX } from "./constants.ts";
 import type { Enumeration } from "./enumeration.ts";
 import { ProtocolError } from "./errors.ts";
 import { PARAM_TYPES, type ParamType } from "./param-types.ts";
-import { pyBytesRepr } from "./pyrepr.ts";
+import { pyBytesRepr, TextSink, utf8 } from "./text-sink.ts";
 import { Cursor, vlqLength, writeVlq } from "./vlq.ts";
 
 export type ParamValue = number | string | Uint8Array;
@@ -60,6 +60,11 @@ export class MessageFormat {
   readonly params: readonly ParamSpec[];
   private readonly byName = new Map<string, ParamSpec>();
   private readonly parts: string[];
+  private readonly partBytes: Uint8Array[];
+  // Per-format scratch space for encoding (encoding is synchronous, so never shared mid-use).
+  private readonly scratchValues: ParamValue[];
+  private readonly scratchInts: number[];
+  private readonly scratchBytes: (Uint8Array | null)[];
 
   constructor(
     readonly id: number,
@@ -89,6 +94,10 @@ export class MessageFormat {
       for (const p of this.params) this.byName.set(p.name, p);
     }
     this.parts = textParts(format, this.params.length, kind === "output" ? `output format id ${id}` : this.name);
+    this.partBytes = (kind === "output" ? ["#output " + this.parts[0], ...this.parts.slice(1)] : this.parts).map(utf8);
+    this.scratchValues = new Array<ParamValue>(this.params.length).fill(0);
+    this.scratchInts = new Array<number>(this.params.length).fill(0);
+    this.scratchBytes = new Array<Uint8Array | null>(this.params.length).fill(null);
   }
 
   param(name: string): ParamSpec | undefined {
@@ -101,24 +110,30 @@ export class MessageFormat {
     for (const key in values) {
       if (!this.byName.has(key)) throw new ProtocolError(`${this.name}: unknown parameter '${key}' (parameters: ${this.describeParams()})`);
     }
-    return this.encodeValues(this.params.map((p) => values[p.name] as ParamValue));
+    const ordered = this.scratchValues;
+    for (let i = 0; i < this.params.length; i++) ordered[i] = values[this.params[i]!.name]!;
+    try {
+      return this.encodeValues(ordered);
+    } finally {
+      ordered.fill(0); // drop references to the caller's buffers
+    }
   }
 
-  /** msgid + parameters in format order. */
+  /** msgid + parameters in format order. Encoding is a hot path: no allocation but the result. */
   encodeValues(values: readonly ParamValue[]): Uint8Array {
     const n = this.params.length;
     if (values.length !== n) throw new ProtocolError(`${this.name}: expected ${n} parameters, got ${values.length}`);
-    const ints = new Array<number>(n);
-    const strs = new Array<Uint8Array | null>(n);
+    const ints = this.scratchInts;
+    const strs = this.scratchBytes;
     let size = this.idBytes.length;
     for (let i = 0; i < n; i++) {
       const p = this.params[i]!;
       const v = values[i];
       if (v === undefined) throw new ProtocolError(`${this.name}: missing parameter '${p.name}' (parameters: ${this.describeParams()})`);
       if (p.type.isInt) {
-        ints[i] = this.intValue(p, v);
-        strs[i] = null;
-        size += vlqLength(ints[i]!);
+        const x = this.intValue(p, v);
+        ints[i] = x;
+        size += vlqLength(x);
       } else {
         const b = encodeBytesValue(v);
         if (!b) throw new ProtocolError(`${this.name}: parameter '${p.name}' (${p.type.fmt}) must be bytes or a string, got ${typeof v}`);
@@ -134,12 +149,14 @@ export class MessageFormat {
     out.set(this.idBytes, 0);
     let pos = this.idBytes.length;
     for (let i = 0; i < n; i++) {
-      const b = strs[i];
-      if (b) {
+      if (this.params[i]!.type.isInt) pos = writeVlq(out, pos, ints[i]!);
+      else {
+        const b = strs[i]!;
+        strs[i] = null;
         out[pos++] = b.length;
         out.set(b, pos);
         pos += b.length;
-      } else pos = writeVlq(out, pos, ints[i]!);
+      }
     }
     return out;
   }
@@ -168,27 +185,31 @@ export class MessageFormat {
   decode(cur: Cursor): Record<string, ParamValue> {
     const out: Record<string, ParamValue> = {};
     if (this.kind === "output") {
-      out["#msg"] = this.decodeText(cur);
+      const sink = new TextSink(256);
+      this.render(cur, sink);
+      out["#msg"] = sink.toString().slice("#output ".length);
       return out;
     }
     for (const p of this.params) out[p.name] = readParam(cur, p);
     return out;
   }
 
-  /** Reads the parameters at cur.pos and renders them the way Klipper prints them. */
-  decodeText(cur: Cursor): string {
-    const parts = this.parts;
+  /** Reads the parameters at cur.pos and writes the text Klipper prints for the message. */
+  render(cur: Cursor, sink: TextSink): void {
+    const parts = this.partBytes;
     const params = this.params;
-    let s = parts[0]!;
+    sink.bytes(parts[0]!);
     for (let i = 0; i < params.length; i++) {
       const p = params[i]!;
       const t = p.type;
-      if (!t.isInt) s += pyBytesRepr(cur.readBytes());
-      else if (p.enumeration) s += p.enumeration.symbolOf(t.signed ? cur.readInt() : cur.readUint());
-      else s += t.signed ? cur.readInt() : cur.readUint();
-      s += parts[i + 1]!;
+      if (!t.isInt) sink.repr(cur.readBytes());
+      else {
+        const v = t.signed ? cur.readInt() : cur.readUint();
+        if (p.enumeration) p.enumeration.renderSymbol(v, sink);
+        else sink.int(v);
+      }
+      sink.bytes(parts[i + 1]!);
     }
-    return this.kind === "output" ? "#output " + s : s;
   }
 
   /** Renders decoded parameters (as decode() returns them) the way Klipper prints them. */

@@ -67,9 +67,8 @@ async function compareStreams(actual: AsyncIterable<Uint8Array>, reference: stri
 /** Our parsedump of a stream, as encoded text chunks. */
 async function* dump(dictPath: string, serial: string): AsyncGenerator<Uint8Array> {
   const dict = DataDictionary.fromJson(readFileSync(dictPath, "utf8"));
-  const enc = new TextEncoder();
   const out: Uint8Array[] = [];
-  const dumper = new ParseDumper(dict, (t) => out.push(enc.encode(t)));
+  const dumper = new ParseDumper(dict, (t) => out.push(t));
   for await (const chunk of readStream(serial)) {
     dumper.push(chunk);
     yield* out.splice(0);
