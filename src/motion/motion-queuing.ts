@@ -25,12 +25,13 @@ const STEPCOMPRESS_FLUSH_TIME = 0.05;
 export const SDS_CHECK_TIME = 0.001;
 const DRIP_SEGMENT_TIME = 0.05;
 
-/** The MCU side of a step synchroniser: how its commands are encoded and sent. */
+/** The MCU side of a step synchroniser (an Mcu): how its commands are encoded and sent. */
 export interface MovequeueMcu {
   readonly name: string;
-  encoder: CommandEncoder;
-  sink: CommandSink;
-  clockFreq: number;
+  readonly dict: { encodeCommand(name: string, params: Record<string, number>): Uint8Array; readonly clockFreq: number };
+  allocCommandQueue(): unknown;
+  sendCommand(encoded: Uint8Array, opts: { minClock?: number; reqClock?: number; queue?: any }): void;
+  isBatch(): boolean;
 }
 
 /** A one-shot timer in the event loop (batch: run when the loop gets a turn). */
@@ -83,8 +84,12 @@ export class PrinterMotionQueuing implements MotionQueuing {
   private lookupSync(mcu: MovequeueMcu): StepperSync {
     let ss = this.syncs.get(mcu.name);
     if (!ss) {
-      ss = this.mgr.allocStepperSync(mcu.encoder, mcu.sink);
-      ss.setTime(0, mcu.clockFreq);
+      // Step commands go out on their own command queue, ordered by required clock
+      const queue = mcu.allocCommandQueue();
+      const encoder: CommandEncoder = (name, params) => mcu.dict.encodeCommand(name, params);
+      const sink: CommandSink = (data, minClock, reqClock) => mcu.sendCommand(data, { minClock, reqClock, queue });
+      ss = this.mgr.allocStepperSync(encoder, sink);
+      ss.setTime(0, mcu.dict.clockFreq);
       this.syncs.set(mcu.name, ss);
     }
     return ss;
@@ -100,7 +105,7 @@ export class PrinterMotionQueuing implements MotionQueuing {
   setupMcuMovequeue(mcu: MovequeueMcu, moveCount: number): void {
     const ss = this.lookupSync(mcu);
     ss.setupMoveQueue(moveCount);
-    ss.setTime(0, mcu.clockFreq);
+    ss.setTime(0, mcu.dict.clockFreq);
   }
 
   // ---- flush callbacks ----

@@ -1,0 +1,308 @@
+// Homing and probing moves (Klipper's homing.py): arm the endstops, step the
+// move out in "drip" mode, then settle the toolhead position from where the
+// steppers stopped. G28 asks the kinematics to home the requested axes, which
+// call back into Homing.homeRails() per rail group.
+import { Completion, MultiCompletion, type McuEndstop } from "./homing-endstop.ts";
+
+const HOMING_START_DELAY = 0.001;
+const ENDSTOP_SAMPLE_TIME = 0.000015;
+const ENDSTOP_SAMPLE_COUNT = 4;
+
+/** A stepper as homing reads it. */
+export interface HomingMotor {
+  getName(): string;
+  getStepDist(): number;
+  calcPositionFromCoord(coord: readonly number[]): number;
+  getCommandedPosition(): number;
+  getMcuPosition(cmdPos?: number): number;
+  mcuToCommandedPosition(mcuPos: number): number;
+  getPastMcuPosition(printTime: number): number;
+}
+
+/** Endstop with the name homing reports it under. */
+export type NamedEndstop = [McuEndstop, string];
+
+export interface HomingKinematics {
+  getSteppers(): HomingMotor[];
+  calcPosition(stepperPositions: Record<string, number>): (number | null)[];
+}
+
+/** The toolhead, or anything acting like one for homing (manual_stepper). */
+export interface HomingToolhead {
+  flushStepGeneration(): void;
+  getKinematics(): HomingKinematics;
+  getLastMoveTime(): number;
+  dwell(delay: number): void;
+  dripMove(newpos: readonly number[], speed: number, completion: { test(): boolean }): void;
+  getPosition(): number[];
+  setPosition(newpos: readonly number[], homingAxes?: string): void;
+  move(newpos: readonly number[], speed: number): void;
+}
+
+export interface HomingInfo {
+  speed: number;
+  positionEndstop: number;
+  retractSpeed: number;
+  retractDist: number;
+  positiveDir: boolean;
+  secondHomingSpeed: number;
+}
+
+export interface HomingRail {
+  getEndstops(): NamedEndstop[];
+  getHomingInfo(): HomingInfo;
+}
+
+/** Printer services homing uses: events and the command error type. */
+export interface HomingHost {
+  sendEvent(name: string, ...args: unknown[]): void;
+  commandError(msg: string): Error;
+  isCommandError(e: unknown): boolean;
+  /** True when input comes from a file (batch): "no movement" checks are skipped. */
+  isFileInput(): boolean;
+}
+
+class StepperPosition {
+  readonly stepperName: string;
+  readonly startPos: number;
+  readonly startCmdPos: number;
+  haltPos = 0;
+  trigPos = 0;
+  constructor(readonly stepper: HomingMotor, readonly endstopName: string) {
+    this.stepperName = stepper.getName();
+    this.startPos = stepper.getMcuPosition();
+    this.startCmdPos = stepper.mcuToCommandedPosition(this.startPos);
+  }
+  noteHomeEnd(triggerTime: number): void {
+    this.haltPos = this.stepper.getMcuPosition();
+    this.trigPos = this.stepper.getPastMcuPosition(triggerTime);
+  }
+}
+
+export class HomingMove {
+  readonly endstops: NamedEndstop[];
+  stepperPositions: StepperPosition[] = [];
+
+  constructor(private readonly host: HomingHost, endstops: NamedEndstop[], private readonly toolhead: HomingToolhead) {
+    this.endstops = endstops.filter(([es]) => es.getSteppers().length > 0);
+  }
+
+  private calcEndstopRate(endstop: McuEndstop, movepos: readonly number[], speed: number): number {
+    const startpos = this.toolhead.getPosition();
+    const axesD = movepos.map((mp, i) => mp - startpos[i]!);
+    const moveD = Math.sqrt(axesD[0]! ** 2 + axesD[1]! ** 2 + axesD[2]! ** 2);
+    const moveT = moveD / speed;
+    const motors = new Map(this.toolhead.getKinematics().getSteppers().map((s) => [s.getName(), s]));
+    let maxSteps = -Infinity;
+    for (const s of endstop.getSteppers()) {
+      const m = motors.get(s.getName()) ?? (s as unknown as HomingMotor);
+      const steps = Math.abs(m.calcPositionFromCoord(startpos) - m.calcPositionFromCoord(movepos)) / m.getStepDist();
+      maxSteps = Math.max(maxSteps, steps);
+    }
+    if (maxSteps <= 0) return 0.001;
+    return moveT / maxSteps;
+  }
+
+  private calcToolheadPos(kinSpos: Record<string, number>, offsets: Record<string, number>): number[] {
+    const spos = { ...kinSpos };
+    const kin = this.toolhead.getKinematics();
+    for (const s of kin.getSteppers()) {
+      const n = s.getName();
+      spos[n] = spos[n]! + (offsets[n] ?? 0) * s.getStepDist();
+    }
+    const thpos = this.toolhead.getPosition();
+    const cpos = kin.calcPosition(spos);
+    return [...[0, 1, 2].map((i) => cpos[i] ?? thpos[i]!), ...thpos.slice(3)];
+  }
+
+  homingMove(movepos: readonly number[], speed: number, probePos = false, triggered = true, checkTriggered = true): number[] {
+    this.host.sendEvent("homing:homing_move_begin", this);
+    const th = this.toolhead;
+    th.flushStepGeneration();
+    const kin = th.getKinematics();
+    const kinSpos: Record<string, number> = {};
+    for (const s of kin.getSteppers()) kinSpos[s.getName()] = s.getCommandedPosition();
+    const motors = new Map(kin.getSteppers().map((s) => [s.getName(), s]));
+    this.stepperPositions = this.endstops.flatMap(([es, name]) =>
+      es.getSteppers().map((s) => new StepperPosition(motors.get(s.getName()) ?? (s as unknown as HomingMotor), name)));
+    // Arm the endstops
+    const printTime = th.getLastMoveTime();
+    const triggers: Completion[] = [];
+    for (const [es] of this.endstops) {
+      const restTime = this.calcEndstopRate(es, movepos, speed);
+      triggers.push(es.homeStart(printTime, ENDSTOP_SAMPLE_TIME, ENDSTOP_SAMPLE_COUNT, restTime, triggered));
+    }
+    const allTriggered = triggers.length === 1 ? triggers[0]! : new MultiCompletion(triggers);
+    th.dwell(HOMING_START_DELAY);
+    let error: string | null = null;
+    try {
+      th.dripMove(movepos, speed, allTriggered);
+    } catch (e) {
+      if (!this.host.isCommandError(e)) throw e;
+      error = `Error during homing move: ${(e as Error).message}`;
+    }
+    // Wait for the endstops
+    const triggerTimes = new Map<string, number>();
+    const moveEndPrintTime = th.getLastMoveTime();
+    for (const [es, name] of this.endstops) {
+      let triggerTime: number;
+      try {
+        triggerTime = es.homeWait(moveEndPrintTime);
+      } catch (e) {
+        if (error === null) error = `Error during homing ${name}: ${(e as Error).message}`;
+        continue;
+      }
+      if (triggerTime > 0) triggerTimes.set(name, triggerTime);
+      else if (checkTriggered && error === null) error = `No trigger on ${name} after full movement`;
+    }
+    // Where did the steppers stop?
+    th.flushStepGeneration();
+    for (const sp of this.stepperPositions) sp.noteHomeEnd(triggerTimes.get(sp.endstopName) ?? moveEndPrintTime);
+    let trigpos: number[];
+    if (probePos) {
+      const haltSteps: Record<string, number> = {}, trigSteps: Record<string, number> = {};
+      for (const sp of this.stepperPositions) {
+        haltSteps[sp.stepperName] = sp.haltPos - sp.startPos;
+        trigSteps[sp.stepperName] = sp.trigPos - sp.startPos;
+      }
+      trigpos = this.calcToolheadPos(kinSpos, trigSteps);
+      let haltpos = trigpos;
+      if (Object.keys(trigSteps).some((k) => trigSteps[k] !== haltSteps[k])) haltpos = this.calcToolheadPos(kinSpos, haltSteps);
+      th.setPosition(haltpos);
+    } else {
+      trigpos = movepos.slice();
+      let haltpos = trigpos;
+      const overSteps: Record<string, number> = {};
+      for (const sp of this.stepperPositions) overSteps[sp.stepperName] = sp.haltPos - sp.trigPos;
+      if (Object.values(overSteps).some((v) => v !== 0)) {
+        th.setPosition(movepos);
+        const haltKinSpos: Record<string, number> = {};
+        for (const s of kin.getSteppers()) haltKinSpos[s.getName()] = s.getCommandedPosition();
+        haltpos = this.calcToolheadPos(haltKinSpos, overSteps);
+      }
+      th.setPosition(haltpos);
+    }
+    try {
+      this.host.sendEvent("homing:homing_move_end", this);
+    } catch (e) {
+      if (!this.host.isCommandError(e)) throw e;
+      if (error === null) error = (e as Error).message;
+    }
+    if (error !== null) throw this.host.commandError(error);
+    return trigpos;
+  }
+
+  /** Name of an endstop whose steppers did not move (live mode only). */
+  checkNoMovement(): string | null {
+    if (this.host.isFileInput()) return null;
+    for (const sp of this.stepperPositions) if (sp.startPos === sp.trigPos) return sp.endstopName;
+    return null;
+  }
+}
+
+/** State of one G28 request, handed to the kinematics. */
+export class Homing {
+  private changedAxes: number[] = [];
+  triggerMcuPos: Record<string, number> = {};
+  adjustPos: Record<string, number> = {};
+
+  constructor(private readonly host: HomingHost, private readonly toolhead: HomingToolhead & { getKinematics(): HomingKinematics }) {}
+
+  setAxes(axes: number[]): void {
+    this.changedAxes = axes;
+  }
+  getAxes(): number[] {
+    return this.changedAxes;
+  }
+  getTriggerPosition(stepperName: string): number {
+    return this.triggerMcuPos[stepperName]!;
+  }
+  setStepperAdjustment(stepperName: string, adjustment: number): void {
+    this.adjustPos[stepperName] = adjustment;
+  }
+
+  private fillCoord(coord: readonly (number | null)[]): number[] {
+    const th = this.toolhead.getPosition();
+    coord.forEach((c, i) => {
+      if (c !== null) th[i] = c;
+    });
+    return th;
+  }
+
+  setHomedPosition(pos: readonly (number | null)[]): void {
+    this.toolhead.setPosition(this.fillCoord(pos));
+  }
+
+  private setStartPosition(forcepos: readonly (number | null)[]): void {
+    const homingAxes = [0, 1, 2].filter((a) => forcepos[a] !== null).map((a) => "xyz"[a]).join("");
+    this.toolhead.setPosition(this.fillCoord(forcepos), homingAxes);
+  }
+
+  private retractMove(info: HomingInfo, forcepos: readonly (number | null)[], movepos: readonly (number | null)[]): number[] {
+    const startpos = this.fillCoord(forcepos);
+    const homepos = this.fillCoord(movepos);
+    const axesD = homepos.map((hp, i) => hp - startpos[i]!);
+    const moveD = Math.sqrt(axesD[0]! ** 2 + axesD[1]! ** 2 + axesD[2]! ** 2);
+    const retractR = Math.min(1, info.retractDist / moveD);
+    const retractpos = homepos.map((hp, i) => hp - axesD[i]! * retractR);
+    this.toolhead.move(retractpos, info.retractSpeed);
+    // Pretend to be far away again for the second approach
+    const newStart = retractpos.map((rp, i) => rp - axesD[i]! * retractR);
+    this.toolhead.setPosition(newStart);
+    return homepos;
+  }
+
+  /** Home a group of rails that move together (e.g. one axis, or all delta towers). */
+  homeRails(rails: HomingRail[], forcepos: (number | null)[], movepos: (number | null)[]): void {
+    this.host.sendEvent("homing:home_rails_begin", this, rails);
+    let homepos = this.fillCoord(movepos);
+    this.setStartPosition(forcepos);
+    const endstops = rails.flatMap((r) => r.getEndstops());
+    const info = rails[0]!.getHomingInfo();
+    let hmove = new HomingMove(this.host, endstops, this.toolhead);
+    hmove.homingMove(homepos, info.speed);
+    if (info.retractDist) {
+      homepos = this.retractMove(info, forcepos, movepos);
+      hmove = new HomingMove(this.host, endstops, this.toolhead);
+      hmove.homingMove(homepos, info.secondHomingSpeed);
+      const stuck = hmove.checkNoMovement();
+      if (stuck !== null) throw this.host.commandError(`Endstop ${stuck} still triggered after retract`);
+    }
+    this.toolhead.flushStepGeneration();
+    this.triggerMcuPos = {};
+    for (const sp of hmove.stepperPositions) this.triggerMcuPos[sp.stepperName] = sp.trigPos;
+    this.adjustPos = {};
+    this.host.sendEvent("homing:home_rails_end", this, rails);
+    if (Object.values(this.adjustPos).some((v) => v)) {
+      // Homing offsets (endstop_phase, ...)
+      const kin = this.toolhead.getKinematics();
+      const hpos = this.toolhead.getPosition();
+      const kinSpos: Record<string, number> = {};
+      for (const s of kin.getSteppers()) kinSpos[s.getName()] = s.getCommandedPosition() + (this.adjustPos[s.getName()] ?? 0);
+      const newpos = kin.calcPosition(kinSpos);
+      for (let axis = 0; axis < 3; axis++) {
+        if (forcepos[axis] === null) continue;
+        const np = newpos[axis];
+        if (np === null || np === undefined)
+          throw this.host.commandError(`Cannot determine position of toolhead on axis ${"xyz"[axis]} after homing`);
+        hpos[axis] = np;
+      }
+      this.toolhead.setPosition(hpos);
+    }
+  }
+}
+
+/** Runs an endstop homing move for something that is not the toolhead (manual_stepper). */
+export function manualHome(
+  host: HomingHost,
+  toolhead: HomingToolhead,
+  endstops: NamedEndstop[],
+  pos: readonly number[],
+  speed: number,
+  probePos: boolean,
+  triggered: boolean,
+  checkTriggered: boolean,
+): number[] {
+  const hmove = new HomingMove(host, endstops, toolhead);
+  return hmove.homingMove(pos, speed, probePos, triggered, checkTriggered);
+}
