@@ -32,19 +32,24 @@ export async function run(args: string[]): Promise<number> {
     console.error(`stepline parsedump: ${dictPath}: ${e instanceof ProtocolError ? e.message : String(e)}`);
     return 1;
   }
-  const out = Bun.stdout.writer();
-  const dumper = new ParseDumper(dict, (text) => void out.write(text));
+  const ready: Uint8Array[] = [];
+  const dumper = new ParseDumper(dict, (text) => void ready.push(text));
+  const drain = async () => {
+    for (const text of ready.splice(0)) await Bun.write(Bun.stdout, text);
+  };
   try {
     for await (const chunk of readStream(dataPath)) {
       dumper.push(chunk);
-      await out.flush();
+      await drain();
     }
+    dumper.end();
+    await drain();
   } catch (e) {
+    // The reader of our output went away (`| head`): stop quietly, like any Unix filter.
+    if ((e as { code?: string }).code === "EPIPE") return 0;
     console.error(`stepline parsedump: ${dataPath}: ${(e as Error).message}`);
     return 1;
   }
-  dumper.end();
-  await out.flush();
   const { stats } = dumper.reader;
   if (stats.bytesDiscarded) {
     console.error(`stepline parsedump: discarded ${stats.bytesDiscarded} bytes of invalid data (bad length ${stats.badLength}, bad frame ${stats.badFrame}, bad CRC ${stats.badCrc})`);
