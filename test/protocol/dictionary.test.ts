@@ -83,6 +83,25 @@ describe("enumerations", () => {
   });
 });
 
+describe("firmware output() formats", () => {
+  const json = JSON.parse(text("rp2040.dict"));
+  json.output = { "Stats %u: %.*s done": 120, "plain text": 122 };
+  const d = DataDictionary.fromJson(JSON.stringify(json));
+  test("decode to '#output' with the rendered text, as Klipper prints them", () => {
+    const payload = new Uint8Array([0x80, 0x78, 0x05, 2, 0x61, 0x27, 0x80, 0x7a]);
+    const msgs = d.decodeMessages(payload);
+    expect(msgs).toEqual([
+      { name: "#output", params: { "#msg": `Stats 5: b"a'" done` } },
+      { name: "#output", params: { "#msg": "plain text" } },
+    ]);
+    expect(msgs.map((m) => d.formatMessage(m))).toEqual([`#output Stats 5: b"a'" done`, "#output plain text"]);
+  });
+  test("a format Klipper can not scan is rejected when loading", () => {
+    json.output = { "100%% sure %u": 124 };
+    expect(errorOf(() => DataDictionary.fromJson(JSON.stringify(json)))).toContain("invalid output format '100%% sure %u'");
+  });
+});
+
 describe("encoding", () => {
   test("VLQ bytes of Klipper's protocol documentation and sign handling", () => {
     const cmd = stm32.command("reset_step_clock");
