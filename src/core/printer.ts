@@ -54,6 +54,7 @@ export class Printer implements GCodeHost {
   private inShutdown = false;
   private exitResult: string | null = null;
   private exitWaiters: ((result: string) => void)[] = [];
+  private modulesBuilt = false;
   /** Sections whose module failed while loading with keepGoing (check-config). */
   readonly loadFailures: LoadFailure[] = [];
 
@@ -121,6 +122,7 @@ export class Printer implements GCodeHost {
    * no section. With keepGoing, a failing module is recorded in loadFailures and loading goes on.
    */
   instantiateModules(opts: { keepGoing?: boolean } = {}): void {
+    this.modulesBuilt = true;
     const sections = this.config.sectionNames();
     const withEntry = sections.map((s) => [s, this.registry.find(s)] as const).filter((x): x is readonly [string, ModuleEntry] => x[1] !== undefined);
     const tryBuild = (entry: ModuleEntry, section: string) => {
@@ -207,7 +209,7 @@ export class Printer implements GCodeHost {
    */
   async start(): Promise<void> {
     try {
-      if (!this.objects.has("toolhead") && this.objects.size <= 3) this.readConfig();
+      if (!this.modulesBuilt) this.readConfig();
       await this.sendEventAsync("klippy:mcu_identify");
       for (const cb of this.eventHandlers.get("klippy:connect") ?? []) {
         if (this.stateMessage !== MESSAGE_STARTUP) return;

@@ -1,0 +1,18 @@
+// Temp-dir helpers for config tests: real files, removed after each test file.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+
+export class TempDir {
+  readonly path = mkdtempSync(join(tmpdir(), "stepline-cfg-"));
+  /** Write `text` to `rel` (creating folders); returns the absolute path. */
+  write(rel: string, text: string): string {
+    const p = join(this.path, rel);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, text);
+    return p;
+  }
+  remove(): void {
+    rmSync(this.path, { recursive: true, force: true });
+  }
+}
