@@ -50,7 +50,7 @@ function textParts(format: string, slots: number, what: string): string[] {
 
 function encodeBytesValue(v: ParamValue): Uint8Array | null {
   if (v instanceof Uint8Array) return v;
-  if (typeof v === "string") return new TextEncoder().encode(v);
+  if (typeof v === "string") return utf8(v);
   return null;
 }
 
