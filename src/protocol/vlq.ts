@@ -47,7 +47,8 @@ export class Cursor {
     return this.buf[this.pos++]!;
   }
 
-  /** The value as Klipper's host parser sees it: signed, not yet masked (exact for <= 7 bytes). */
+  /** The value as Klipper's host parser sees it: signed, unmasked (exact up to 7 bytes, which only
+   *  malformed input exceeds; Klipper's Python would print the exact big integer). */
   readInt(): number {
     let c = this.byte();
     let v = c & 0x7f;
@@ -60,10 +61,17 @@ export class Cursor {
     return v;
   }
 
-  /** Same, as the unsigned 32-bit value Klipper reports for %u/%hu/%c. */
+  /** As the unsigned 32-bit value Klipper reports for %u/%hu/%c: the low 32 bits, exact at any length. */
   readUint(): number {
-    const v = this.readInt();
-    return v >= 0 && v <= 0xffffffff ? v : ((v % 0x100000000) + 0x100000000) % 0x100000000;
+    let c = this.byte();
+    let v = c & 0x7f;
+    if ((c & 0x60) === 0x60) v |= ~0x1f; // sign-extend the first byte
+    while (c & 0x80) {
+      c = this.byte();
+      v = (v << 7) | (c & 0x7f);
+      if (this.overrun) break;
+    }
+    return v >>> 0;
   }
 
   /**

@@ -119,6 +119,10 @@ describe("encoding", () => {
     // %u decodes as unsigned, %i as signed
     const clk = stm32.command("reset_step_clock").encodeValues([0, -1]);
     expect(stm32.decodeMessages(clk)[0]!.params.clock).toBe(0xffffffff);
+    // An overlong %u keeps its low 32 bits, as Klipper masks it: 0xff.. sign-extends to all ones,
+    // the final 0x7e clears bit 0, so -2 masked
+    const long = new Uint8Array([...cmd.idBytes, 0, ...new Array(8).fill(0xff), 0x7e]);
+    expect(stm32.decodeMessages(long)[0]!.params.clock).toBe(0xffffffff - 1);
   });
 
   test("klippy config lines: enums by name, ints in Python syntax, buffers in hex", () => {
