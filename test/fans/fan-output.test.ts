@@ -35,8 +35,9 @@ async function runFan(opts: Partial<ConstructorParameters<typeof FanOutput>[0]>,
   );
   const mq = new PrinterMotionQueuing(false);
   let lookaheadTime = 0;
-  const rq = new RequestQueue(mq, () => ({ registerLookaheadCallback: (cb) => cb(lookaheadTime) }), () => 0,
+  const rq = new RequestQueue(() => ({ registerLookaheadCallback: (cb) => cb(lookaheadTime) }), () => 0,
     (t, v) => fan.applySpeed(t, v));
+  rq.attach(mq);
   await mcu.connect();
   for (const [t, v] of requests) {
     lookaheadTime = t;

@@ -83,6 +83,11 @@ export class Heater implements ControlOutput {
       : new ControlWatermark(this, opts.control.maxDelta);
   }
 
+  /** Batch output: nothing really heats, so nobody waits for it. */
+  get isFileOutput(): boolean {
+    return this.host.isFileOutput;
+  }
+
   /** Called by the control algorithm with the power it wants. */
   setPwm(readTime: number, value: number): void {
     if (this.targetTemp <= 0 || readTime > this.verifyMainthreadTime) value = 0;

@@ -26,15 +26,25 @@ export const MIN_SCHEDULE_TIME = 0.1;
 export class RequestQueue {
   private readonly queue: Array<[printTime: number, value: number]> = [];
   private nextMinFlushTime = 0;
+  private motion: MotionQueuing | null = null;
 
   constructor(
-    private readonly motion: MotionQueuing,
     private readonly toolhead: () => LookaheadHost,
     /** Print time the MCU could schedule something at if sent now. */
     private readonly estimatedPrintTime: () => number,
     private readonly apply: ApplyRequest,
-  ) {
+  ) {}
+
+  /** Hook into the motion flush (once the toolhead exists); G-code requests need it. */
+  attach(motion: MotionQueuing): void {
+    if (this.motion) return;
+    this.motion = motion;
     motion.registerFlushCallback((mustFlushTime) => this.flush(mustFlushTime));
+  }
+
+  private requireMotion(): MotionQueuing {
+    if (!this.motion) throw new Error("output request queue used before the motion queue was attached");
+    return this.motion;
   }
 
   private flush(mustFlushTime: number): void {
@@ -61,15 +71,16 @@ export class RequestQueue {
       }
       q.splice(0, pos + 1);
       this.nextMinFlushTime = Math.max(this.nextMinFlushTime, nextTime + MIN_SCHEDULE_TIME);
-      this.motion.noteMcuMovequeueActivity(this.nextMinFlushTime, false);
+      this.requireMotion().noteMcuMovequeueActivity(this.nextMinFlushTime, false);
     }
   }
 
   /** A G-code request: takes effect after the moves queued before it. */
   queueGcodeRequest(value: number): void {
+    const motion = this.requireMotion();
     this.toolhead().registerLookaheadCallback((printTime) => {
       this.queue.push([printTime, value]);
-      this.motion.noteMcuMovequeueActivity(printTime, false);
+      motion.noteMcuMovequeueActivity(printTime, false);
     });
   }
 

@@ -1,0 +1,2 @@
+// The config-section modules of src/core/outputs (imported by src/core/modules.ts).
+import "./output-pin.ts";
