@@ -70,11 +70,22 @@ const steps: Record<string, number>[] = [];
   }
 }
 let encodedBytes = 0;
-const enc = time(() => {
-  const msgs = steps.map((p) => dict.encodeCommand("queue_step", p));
+let msgs: Uint8Array[] = [];
+const byName = time(() => {
+  msgs = steps.map((p) => dict.encodeCommand("queue_step", p));
+  return msgs.length;
+});
+const messageBytes = msgs.reduce((n, m) => n + m.length, 0);
+report("encodeCommand(queue_step, {...})", messageBytes, byName);
+const qs = dict.command("queue_step");
+report("MessageFormat.encodeValues([...])", messageBytes, time(() => {
+  for (const p of steps) qs.encodeValues([p.oid!, p.interval!, p.count!, p.add!]);
+  return steps.length;
+}));
+const framed = time(() => {
   let seq = 0;
   encodedBytes = 0;
   for (const p of packMessages(msgs)) encodedBytes += encodeBlock(seq++, p).length;
   return msgs.length;
 });
-report("encodeCommand(queue_step) + blocks", encodedBytes, enc);
+report("packMessages + encodeBlock", encodedBytes, framed);
