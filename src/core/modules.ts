@@ -9,4 +9,7 @@
 //   registerModule("mcu", buildMcu, { stage: "mcu" });                                 // built before extras
 //   registerModule("printer", buildToolhead, { stage: "toolhead" });                   // after extras
 //   registerModule("gcode_move", build, { always: true });                            // built even without a section
+import "./fans/modules.ts";
+import "./heaters/modules.ts";
+import "./outputs/modules.ts";
 import "./pins.ts";
