@@ -1,0 +1,36 @@
+// Hybrid CoreXY / CoreXZ kinematics (Klipper's hybrid_corexy.py / hybrid_corexz.py): the
+// x motor runs x - y (or x - z), y and z are cartesian; the y (or z) endstop also stops
+// the x motor.
+import { lookupMultiRail, lookupRail } from "../rail.ts";
+import { CartesianStepperKinematics } from "../kin/cartesian.ts";
+import { CoreXYStepperKinematics } from "../kin/corexy.ts";
+import { CoreXZStepperKinematics } from "../kin/corexz.ts";
+import { RailKinematics, refuseDualCarriage } from "./rail-kinematics.ts";
+import type { KinematicsEnv } from "./types.ts";
+
+export class HybridCoreKinematics extends RailKinematics {
+  /** 1 for hybrid CoreXY (x motor couples y), 2 for hybrid CoreXZ (couples z). */
+  private readonly coupled: 1 | 2;
+
+  constructor(env: KinematicsEnv, type: "xy" | "xz") {
+    super();
+    this.coupled = type === "xy" ? 1 : 2;
+    this.rails.push(lookupRail(env.sections.getSection("stepper_x"), env.services));
+    this.rails.push(lookupMultiRail(env.sections.getSection("stepper_y"), env.sections, env.services));
+    this.rails.push(lookupMultiRail(env.sections.getSection("stepper_z"), env.sections, env.services));
+    const [rx, ry, rz] = this.rails as [typeof this.rails[0], typeof this.rails[0], typeof this.rails[0]];
+    this.rails[this.coupled]!.getEndstops()[0]![0].addStepper(rx.getSteppers()[0]!);
+    rx.setupItersolve(() => type === "xy" ? new CoreXYStepperKinematics("-") : new CoreXZStepperKinematics("-"));
+    ry.setupItersolve(() => new CartesianStepperKinematics("y"));
+    rz.setupItersolve(() => new CartesianStepperKinematics("z"));
+    this.noteRanges();
+    refuseDualCarriage(env);
+    this.attachTrapq(env);
+    this.readZLimits(env);
+  }
+
+  override calcPosition(p: Record<string, number>): number[] {
+    const pos = this.rails.map((r) => p[r.getName()]!);
+    return [pos[0]! + pos[this.coupled]!, pos[1]!, pos[2]!];
+  }
+}

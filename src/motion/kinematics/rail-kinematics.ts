@@ -1,0 +1,97 @@
+// Base of the kinematics whose axes each have one rail with a range (cartesian, corexy,
+// corexz, hybrid corexy/corexz): per-axis homed limits, range checks with Klipper's
+// errors, Z speed limiting, independent per-axis homing.
+import type { PrinterRail } from "../rail.ts";
+import type { McuStepper } from "../stepper.ts";
+import type { Kinematics, KinematicsEnv, KinHomingState, KinMove } from "./types.ts";
+
+const UNHOMED: [number, number] = [1.0, -1.0];
+
+export abstract class RailKinematics implements Kinematics {
+  protected readonly rails: PrinterRail<any>[] = [];
+  protected limits: [number, number][] = [UNHOMED, UNHOMED, UNHOMED];
+  protected axesMin: number[] = [0, 0, 0, 0];
+  protected axesMax: number[] = [0, 0, 0, 0];
+  protected maxZVelocity = 0;
+  protected maxZAccel = 0;
+
+  /** Read max_z_velocity / max_z_accel (after the rails, as Klipper does). */
+  protected readZLimits(env: KinematicsEnv): void {
+    const [maxVelocity, maxAccel] = env.toolhead.getMaxVelocity();
+    this.maxZVelocity = env.config.getFloat("max_z_velocity", maxVelocity, { above: 0., maxval: maxVelocity });
+    this.maxZAccel = env.config.getFloat("max_z_accel", maxAccel, { above: 0., maxval: maxAccel });
+  }
+
+  protected noteRanges(): void {
+    const ranges = this.rails.slice(0, 3).map((r) => r.getRange());
+    this.axesMin = [...ranges.map((r) => r[0]), 0];
+    this.axesMax = [...ranges.map((r) => r[1]), 0];
+  }
+
+  protected attachTrapq(env: KinematicsEnv): void {
+    for (const s of this.getSteppers()) s.setTrapq(env.toolhead.trapq);
+  }
+
+  getRails(): PrinterRail<any>[] { return [...this.rails]; }
+  getSteppers(): McuStepper[] { return this.rails.flatMap((r) => r.getSteppers()); }
+
+  abstract calcPosition(stepperPositions: Record<string, number>): (number | null)[];
+
+  setPosition(newpos: readonly number[], homingAxes: string): void {
+    for (const rail of this.rails) rail.setPosition(newpos);
+    for (const a of homingAxes) {
+      const axis = "xyz".indexOf(a);
+      if (axis >= 0) this.limits[axis] = this.rails[axis]!.getRange();
+    }
+  }
+
+  clearHomingState(axes: string): void {
+    for (let axis = 0; axis < 3; axis++) if (axes.includes("xyz"[axis]!)) this.limits[axis] = UNHOMED;
+  }
+
+  protected homeAxis(homingState: KinHomingState, axis: number, rail: PrinterRail<any>): void {
+    const [positionMin, positionMax] = rail.getRange();
+    const hi = rail.getHomingInfo();
+    const homepos: (number | null)[] = [null, null, null, null];
+    homepos[axis] = hi.positionEndstop;
+    const forcepos = [...homepos];
+    if (hi.positiveDir) forcepos[axis] = forcepos[axis]! - 1.5 * (hi.positionEndstop - positionMin);
+    else forcepos[axis] = forcepos[axis]! + 1.5 * (positionMax - hi.positionEndstop);
+    homingState.homeRails([rail], forcepos, homepos);
+  }
+
+  home(homingState: KinHomingState): void {
+    for (const axis of homingState.getAxes()) this.homeAxis(homingState, axis, this.rails[axis]!);
+  }
+
+  private checkEndstops(move: KinMove): void {
+    const ep = move.endPos;
+    for (let i = 0; i < 3; i++) {
+      const [lo, hi] = this.limits[i]!;
+      if (move.axesD[i] && (ep[i]! < lo || ep[i]! > hi)) {
+        if (lo > hi) throw move.moveError("Must home axis first");
+        throw move.moveError();
+      }
+    }
+  }
+
+  checkMove(move: KinMove): void {
+    const l = this.limits, x = move.endPos[0]!, y = move.endPos[1]!;
+    if (x < l[0]![0] || x > l[0]![1] || y < l[1]![0] || y > l[1]![1]) this.checkEndstops(move);
+    if (!move.axesD[2]) return; // XY move: toolhead limits apply
+    this.checkEndstops(move);
+    const zRatio = move.moveD / Math.abs(move.axesD[2]!);
+    move.limitSpeed(this.maxZVelocity * zRatio, this.maxZAccel * zRatio);
+  }
+
+  getStatus(): Record<string, unknown> {
+    const homed = [0, 1, 2].filter((i) => this.limits[i]![0] <= this.limits[i]![1]).map((i) => "xyz"[i]).join("");
+    return { homed_axes: homed, axis_minimum: [...this.axesMin], axis_maximum: [...this.axesMax] };
+  }
+}
+
+/** [dual_carriage] (IDEX) is not supported: say so instead of ignoring it. */
+export function refuseDualCarriage(env: KinematicsEnv): void {
+  if (env.sections.hasSection("dual_carriage"))
+    throw new Error("[dual_carriage] is not supported by this host");
+}

@@ -1,0 +1,54 @@
+// Shared types of the toolhead kinematics (cartesian, corexy, delta, ...).
+//
+// A kinematics is built from the [printer] section plus its stepper sections:
+//   loadKinematics(name, toolhead, config, sections, services)  (see index.ts)
+// and offers what the toolhead and homing use:
+//   checkMove(move)          "Move out of range" / "Must home axis first", Z speed limits
+//   setPosition(newpos, homingAxes), clearHomingState(axes), calcPosition(stepperPositions)
+//   getSteppers(), getRails(), home(homingState), getStatus()
+import type { ConfigSection } from "../../core/config/section.ts";
+import type { TrapQ } from "../trapq.ts";
+import type { McuStepper } from "../stepper.ts";
+import type { PrinterRail, RailEndstop, RailServices, SectionSource } from "../rail.ts";
+
+/** The move fields kinematics read (lookahead's Move). */
+export interface KinMove {
+  readonly startPos: readonly number[];
+  readonly endPos: readonly number[];
+  readonly axesD: readonly number[];
+  readonly moveD: number;
+  limitSpeed(speed: number, accel: number): void;
+  moveError(msg?: string): Error;
+}
+
+/** What kinematics need from the toolhead. */
+export interface KinToolhead {
+  readonly trapq: TrapQ;
+  getMaxVelocity(): [number, number];
+}
+
+/** Homing's per-G28 state (Klipper's Homing object). */
+export interface KinHomingState {
+  getAxes(): number[];
+  setAxes(axes: number[]): void;
+  homeRails(rails: PrinterRail<any>[], forcepos: (number | null)[], movepos: (number | null)[]): void;
+}
+
+export interface KinematicsEnv<E extends RailEndstop = RailEndstop> {
+  toolhead: KinToolhead;
+  /** The [printer] section. */
+  config: ConfigSection;
+  sections: SectionSource;
+  services: RailServices<E>;
+}
+
+export interface Kinematics {
+  getSteppers(): McuStepper[];
+  getRails(): PrinterRail<any>[];
+  calcPosition(stepperPositions: Record<string, number>): (number | null)[];
+  setPosition(newpos: readonly number[], homingAxes: string): void;
+  clearHomingState(axes: string): void;
+  home(homingState: KinHomingState): void;
+  checkMove(move: KinMove): void;
+  getStatus(): Record<string, unknown>;
+}
