@@ -71,6 +71,15 @@ describe("enumerations", () => {
     expect(errorOf(() => stm32.enumValue("nope", "x"))).toContain("unknown enumeration 'nope'");
   });
 
+  test("static strings: a shutdown reason travels as a number and prints as its text", () => {
+    const id = stm32.enumValue("static_string_id", "ADC out of range");
+    const bytes = stm32.encodeResponse("shutdown", { clock: 1234, static_string_id: "ADC out of range" });
+    expect(bytes[bytes.length - 1]).toBe(id); // a small id fits one byte
+    const [m] = stm32.decodeMessages(bytes);
+    expect(m).toEqual({ name: "shutdown", params: { clock: 1234, static_string_id: "ADC out of range" } });
+    expect(stm32.formatMessage(m!)).toBe("shutdown clock=1234 static_string_id=ADC out of range");
+  });
+
   test("a value with several names decodes to the last one, an unnamed value to ?N", () => {
     const id = linux.commandId("config_digital_out");
     const bytes = linux.encodeCommand("config_digital_out", { oid: 1, pin: "gpio3", value: 0, default_value: 0, max_duration: 0 });
