@@ -1,54 +1,35 @@
 // One Mcu per [mcu] / [mcu NAME] section: the config phase (oids, config
-// lines, CRC), command queues, response dispatch and the clock conversions.
+// lines, CRC), command queues, response dispatch, clock conversions, and the
+// MCU's health (shutdown reports, restarts, lost communication).
 // Batch mode writes the command stream to a file against a simulated clock
-// (print time = clock / CLOCK_FREQ); live mode is added by LiveMcuSession.
+// (print time = clock / CLOCK_FREQ); live mode talks to a real or virtual MCU.
 import type { DataDictionary, DecodedMessage } from "../protocol/index.ts";
 import { BatchLink } from "./batch-link.ts";
+import { ClockSync, SecondaryClockSync, type ClockSyncPort } from "./clock-sync.ts";
 import { CommandQueue, type QueuedCommand } from "./command-queue.ts";
 import { ConfigBuilder, type ConfigLineOptions, type FinalConfig } from "./config-builder.ts";
-import type { McuLink } from "./link.ts";
-import { ResponseDispatcher, type ResponseHandler } from "./response-dispatch.ts";
+import type { ByteWire, McuLink } from "./link.ts";
+import { LiveConnection } from "./live-connection.ts";
+import { consoleLogger, type McuLogger } from "./logger.ts";
+import { type McuClock, SimulatedClock } from "./mcu-clock.ts";
+import { ResponseDispatcher, type ResponseHandler, type ResponseMessage } from "./response-dispatch.ts";
+import { monotonic, type SerialStats } from "./serial-queue.ts";
 
-/** Messages the host logs (info) and problems it survives (warn). */
-export interface McuLogger {
-  info(msg: string): void;
-  warn(msg: string): void;
-}
-
-export const consoleLogger: McuLogger = {
-  info: (m) => console.log(m),
-  warn: (m) => console.warn(m),
-};
-
-/** Conversions between the MCU clock, host time and print time. */
-export interface McuClock {
-  printTimeToClock(printTime: number): number;
-  clockToPrintTime(clock: number): number;
-  estimatedPrintTime(hostTime: number): number;
-  clock32ToClock64(clock32: number): number;
-}
-
-/** Batch mode clock: clock 0 is print time 0, no MCU to estimate. */
-export class SimulatedClock implements McuClock {
-  constructor(private readonly freq: number) {}
-  printTimeToClock(printTime: number): number {
-    return Math.trunc(printTime * this.freq);
-  }
-  clockToPrintTime(clock: number): number {
-    return clock / this.freq;
-  }
-  estimatedPrintTime(_hostTime: number): number {
-    return 0;
-  }
-  clock32ToClock64(clock32: number): number {
-    return clock32 >>> 0;
-  }
-}
+export { consoleLogger, type McuLogger } from "./logger.ts";
+export type { McuClock } from "./mcu-clock.ts";
+export type { ResponseMessage } from "./response-dispatch.ts";
+export type { ByteWire } from "./link.ts";
 
 export interface BatchOptions {
   dict: DataDictionary;
   /** File that receives the framed command stream. */
   outputPath: string;
+}
+
+export interface LiveOptions {
+  wire: ByteWire;
+  /** For a secondary MCU: the primary whose print time it follows. */
+  primary?: Mcu;
 }
 
 export interface SendOptions {
@@ -57,8 +38,23 @@ export interface SendOptions {
   queue?: CommandQueue;
 }
 
+/** Why an MCU stopped: its own shutdown report, a restart, or the host losing it. */
+export interface McuShutdown {
+  mcu: string;
+  /** The firmware's reason ("Missed scheduling of next digital out event") or the host's. */
+  reason: string;
+  /** shutdown / is_shutdown (firmware), starting / clock_jump (restart), lost (no communication). */
+  eventType: "shutdown" | "is_shutdown" | "starting" | "clock_jump" | "lost";
+  /** 64-bit MCU clock of the shutdown, when the firmware reported one. */
+  clock: number | null;
+}
+
+export class McuError extends Error {}
+
 /** Number of move slots klippy assumes when there is no MCU to ask. */
 const BATCH_MOVE_COUNT = 500;
+/** How often the host checks that clock queries are being answered. */
+const WATCHDOG_PERIOD = 1.0;
 
 export class Mcu {
   readonly name: string;
@@ -66,29 +62,67 @@ export class Mcu {
   readonly log: McuLogger;
   private readonly config: ConfigBuilder;
   private readonly dispatcher: ResponseDispatcher;
-  private readonly defaultQueue = new CommandQueue();
   private readonly postInitCallbacks: (() => void)[] = [];
+  private readonly shutdownListeners: ((s: McuShutdown) => void)[] = [];
   private reservedMoveSlots = 0;
-  protected clock: McuClock;
-  protected link: McuLink;
-  private readonly batch: boolean;
+  private readonly clock: McuClock;
+  private readonly link: McuLink;
+  private readonly live: LiveConnection | null;
+  private readonly clockSync: ClockSync | null;
+  private readonly defaultQueue: CommandQueue;
   private finalConfig: FinalConfig | null = null;
+  private shutdownInfo: McuShutdown | null = null;
+  private watchdog: ReturnType<typeof setInterval> | null = null;
+  private unhandledCounts = new Map<string, number>();
   /** Move queue slots left for step commands after connect(). */
   moveCount = 0;
 
-  constructor(name: string, opts: { batch: BatchOptions; log?: McuLogger }) {
+  constructor(name: string, opts: ({ batch: BatchOptions } | { live: LiveOptions }) & { log?: McuLogger }) {
     this.name = name;
     this.log = opts.log ?? consoleLogger;
     this.config = new ConfigBuilder(name);
     this.dispatcher = new ResponseDispatcher((msg) => this.onUnhandledResponse(msg));
-    this.batch = true;
-    this.dict = opts.batch.dict;
-    this.clock = new SimulatedClock(opts.batch.dict.clockFreq);
-    this.link = new BatchLink(opts.batch.outputPath);
+    if ("batch" in opts) {
+      this.dict = opts.batch.dict;
+      this.clock = new SimulatedClock(opts.batch.dict.clockFreq);
+      this.link = new BatchLink(opts.batch.outputPath);
+      this.live = null;
+      this.clockSync = null;
+      this.defaultQueue = new CommandQueue();
+    } else {
+      const conn = new LiveConnection(name, opts.live.wire, this.dispatcher, this.log);
+      conn.onWireClosed = (err) =>
+        this.reportShutdown({
+          mcu: name,
+          reason: `Lost communication with MCU '${name}'${err ? ` (${err.message})` : " (port closed)"}`,
+          eventType: "lost",
+          clock: null,
+        });
+      this.live = conn;
+      this.link = conn;
+      this.dict = conn.dict;
+      this.defaultQueue = conn.defaultQueue;
+      const primarySync = opts.live.primary?.clockSync;
+      if (opts.live.primary && !primarySync) throw new McuError(`MCU '${name}': the primary MCU is not a live MCU`);
+      this.clockSync = primarySync ? new SecondaryClockSync(1, primarySync) : new ClockSync(1);
+      this.clockSync.onClockJump = ({ expected, got }) =>
+        this.reportShutdown({
+          mcu: name,
+          reason: `MCU '${name}' clock jumped (expected about ${expected}, got ${got}): it restarted`,
+          eventType: "clock_jump",
+          clock: null,
+        });
+      this.clock = this.clockSync;
+    }
   }
 
   isBatch(): boolean {
-    return this.batch;
+    return this.live === null;
+  }
+
+  /** Host monotonic time in seconds (the clock the estimates use). */
+  monotonic(): number {
+    return monotonic();
   }
 
   // ---- configuration (before connect) ----
@@ -105,7 +139,7 @@ export class Mcu {
   registerPostInitCallback(cb: () => void): void {
     this.postInitCallbacks.push(cb);
   }
-  /** Reserve one of the MCU's move slots for a non-stepper user (e.g. PWM queues). */
+  /** Reserve one of the MCU's move slots for a non-stepper user. */
   requestMoveQueueSlot(): void {
     this.reservedMoveSlots++;
   }
@@ -117,26 +151,150 @@ export class Mcu {
     return this.finalConfig?.crc ?? null;
   }
 
+  // ---- connection phases ----
+
   /**
-   * Config phase. Batch: finalize and write allocate_oids .. finalize_config
-   * and the init lines to the output.
+   * Live: open the link, fetch the data dictionary, start clock sync.
+   * Batch: nothing to do (the dictionary came from a file).
    */
-  async connect(): Promise<void> {
-    const cfg = this.finalize();
-    for (const line of [...cfg.configCmds, ...cfg.initCmds]) this.sendLine(line);
-    this.finishConfig(BATCH_MOVE_COUNT);
+  async identify(): Promise<void> {
+    const conn = this.live;
+    if (!conn) return;
+    conn.start();
+    const dict = await conn.identify();
+    this.dict = dict;
+    this.log.info(`MCU '${this.name}': identified, data dictionary ${JSON.stringify(dict.json).length} bytes`);
+    this.log.info(`Loaded MCU '${this.name}' ${dict.messages.length} commands (${dict.version} / ${dict.buildVersions})`);
+    this.log.info(`MCU '${this.name}' config: ${Object.entries(dict.constants).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+    const baud = dict.constants.SERIAL_BAUD;
+    if (typeof baud === "number" && baud > 0) conn.serial.setWireFrequency(baud);
+    const window = dict.constants.RECEIVE_WINDOW;
+    if (typeof window === "number") conn.serial.setReceiveWindow(window);
+    for (const ev of ["shutdown", "is_shutdown"] as const)
+      this.registerResponse(ev, null, (m) =>
+        this.reportShutdown({
+          mcu: this.name,
+          reason: String(m.params.static_string_id),
+          eventType: ev,
+          clock: typeof m.params.clock === "number" ? this.clock32ToClock64(m.params.clock) : null,
+        }),
+      );
+    this.registerResponse("starting", null, () =>
+      this.reportShutdown({ mcu: this.name, reason: `MCU '${this.name}' spontaneous restart`, eventType: "starting", clock: null }),
+    );
+    await this.clockSync!.start(this.clockSyncPort(conn), dict.clockFreq);
+    const est = this.clockSync!.estimator;
+    this.log.info(
+      `MCU '${this.name}': clock ${dict.clockFreq} Hz, measured ${est.estimate.freq.toFixed(0)} Hz` +
+        ` (${((est.estimate.freq / dict.clockFreq - 1) * 1e6).toFixed(1)} ppm), prediction stddev` +
+        ` ${(est.predictionStddev * 1e6).toFixed(1)} us, best half round trip ${(est.bestHalfRtt * 1e6).toFixed(0)} us`,
+    );
+    this.watchdog = setInterval(() => this.checkTimeout(), WATCHDOG_PERIOD * 1000);
   }
 
-  protected finalize(): FinalConfig {
+  /**
+   * Config phase. Batch: finalize and write allocate_oids .. finalize_config
+   * and the init lines. Live: ask get_config; configure an unconfigured MCU,
+   * re-send only the restart and init lines to one that already carries this
+   * config (host restart), refuse one configured differently.
+   */
+  async connect(): Promise<void> {
+    const conn = this.live;
+    if (!conn) {
+      const cfg = this.finalize();
+      for (const line of [...cfg.configCmds, ...cfg.initCmds]) this.sendLine(line);
+      this.finishConfig(BATCH_MOVE_COUNT);
+      return;
+    }
+    let state = await this.getConfig(conn);
+    let lines: string[];
+    if (!state.isConfig) {
+      const cfg = this.finalize();
+      lines = [...cfg.configCmds, ...cfg.initCmds];
+      this.log.info(`Sending MCU '${this.name}' printer configuration (config CRC ${cfg.crc})...`);
+    } else {
+      const cfg = this.finalize();
+      if (cfg.crc !== state.crc)
+        throw new McuError(
+          `MCU '${this.name}' CRC does not match config (MCU has ${state.crc}, config is ${cfg.crc}): ` +
+            `the MCU holds a different configuration; issue FIRMWARE_RESTART (or reset the MCU)`,
+        );
+      lines = [...cfg.restartCmds, ...cfg.initCmds];
+      this.log.info(`MCU '${this.name}' already configured with this config (CRC ${cfg.crc}); sending restart/init commands only`);
+    }
+    for (const line of lines) this.sendLine(line);
+    state = await this.getConfig(conn);
+    if (!state.isConfig) throw new McuError(`Unable to configure MCU '${this.name}'`);
+    this.finishConfig(state.moveCount);
+    this.log.info(`MCU '${this.name}' ready`);
+  }
+
+  private async getConfig(conn: LiveConnection) {
+    const r = await conn.query("get_config", "config");
+    if (this.shutdownInfo) throw new McuError(`MCU '${this.name}' error during config: ${this.shutdownInfo.reason}`);
+    if (r.params.is_shutdown) throw new McuError(`Can not update MCU '${this.name}' config as it is shutdown`);
+    return { isConfig: Number(r.params.is_config) !== 0, crc: Number(r.params.crc), moveCount: Number(r.params.move_count) };
+  }
+
+  private finalize(): FinalConfig {
     this.finalConfig = this.config.finalize();
     return this.finalConfig;
   }
 
-  protected finishConfig(moveCount: number): void {
+  private finishConfig(moveCount: number): void {
     for (const cb of this.postInitCallbacks) cb();
-    if (moveCount < this.reservedMoveSlots) throw new Error(`Too few moves available on MCU '${this.name}'`);
+    if (moveCount < this.reservedMoveSlots) throw new McuError(`Too few moves available on MCU '${this.name}'`);
     this.moveCount = moveCount - this.reservedMoveSlots;
     this.log.info(`Configured MCU '${this.name}' (${moveCount} moves)`);
+  }
+
+  private clockSyncPort(conn: LiveConnection): ClockSyncPort {
+    return {
+      query: (line, response) => conn.query(line, response),
+      send: (line, queue) => conn.send(queue, { data: conn.encode(line), minClock: 0, reqClock: 0 }),
+      onResponse: (name, cb) => this.registerResponse(name, null, cb),
+      setClockEstimate: (e) => conn.serial.setClockEstimate(e.freq, e.sampleTime, e.clock),
+      now: monotonic,
+    };
+  }
+
+  // ---- health ----
+
+  /** Listen for this MCU stopping (firmware shutdown, restart, lost link). Reported once. */
+  onShutdown(cb: (s: McuShutdown) => void): void {
+    this.shutdownListeners.push(cb);
+  }
+
+  isShutdown(): boolean {
+    return this.shutdownInfo !== null;
+  }
+
+  get shutdown(): McuShutdown | null {
+    return this.shutdownInfo;
+  }
+
+  /** Host-side fault: tell the MCU to stop everything now (unless it already has). */
+  emergencyStop(): void {
+    if (!this.live || this.live.isClosed || this.shutdownInfo?.eventType === "shutdown") return;
+    this.live.send(this.defaultQueue, { data: this.live.encode("emergency_stop"), minClock: 0, reqClock: 0 });
+  }
+
+  private checkTimeout(): void {
+    if (this.shutdownInfo || !this.clockSync || this.clockSync.isActive()) return;
+    this.reportShutdown({ mcu: this.name, reason: `Lost communication with MCU '${this.name}'`, eventType: "lost", clock: null });
+  }
+
+  private reportShutdown(s: McuShutdown): void {
+    if (this.shutdownInfo) return;
+    this.shutdownInfo = s;
+    this.log.warn(`MCU '${this.name}' shutdown: ${s.reason}${s.clock !== null ? ` (clock ${s.clock})` : ""}`);
+    for (const cb of this.shutdownListeners) {
+      try {
+        cb(s);
+      } catch (e) {
+        this.log.warn(`MCU '${this.name}': error in shutdown listener: ${(e as Error).stack ?? e}`);
+      }
+    }
   }
 
   // ---- commands ----
@@ -145,24 +303,26 @@ export class Mcu {
   }
 
   sendCommand(encoded: Uint8Array, opts: SendOptions = {}): void {
-    this.queueCommand(encoded, opts);
+    const cmd: QueuedCommand = { data: encoded, minClock: opts.minClock ?? 0, reqClock: opts.reqClock ?? 0 };
+    this.link.send(opts.queue ?? this.defaultQueue, cmd);
   }
 
   /** Encode a klippy-style text line ("set_digital_out pin=PA1 value=1") and send it. */
   sendLine(line: string, opts: SendOptions = {}): void {
-    this.queueCommand(this.encodeLine(line), opts);
+    this.sendCommand(this.encodeLine(line), opts);
   }
 
-  protected queueCommand(encoded: Uint8Array, opts: SendOptions, onAck?: () => void): void {
-    const cmd: QueuedCommand = { data: encoded, minClock: opts.minClock ?? 0, reqClock: opts.reqClock ?? 0, onAck };
-    this.link.send(opts.queue ?? this.defaultQueue, cmd);
+  /** Live only: send a command and resolve with its response (e.g. query_endstop -> endstop_state). */
+  query(line: string, response: string, opts: { oid?: number | null } & SendOptions = {}): Promise<ResponseMessage> {
+    if (!this.live) throw new McuError(`MCU '${this.name}': queries need a live MCU (batch mode)`);
+    return this.live.query(line, response, opts);
   }
 
-  protected encodeLine(line: string): Uint8Array {
+  private encodeLine(line: string): Uint8Array {
     try {
       return this.dict.encodeCommandText(line);
     } catch (e) {
-      throw new Error(`MCU '${this.name}': cannot encode '${line}': ${(e as Error).message}`);
+      throw new McuError(`MCU '${this.name}': cannot encode '${line}': ${(e as Error).message}`);
     }
   }
 
@@ -172,6 +332,9 @@ export class Mcu {
   }
 
   async close(): Promise<void> {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
+    this.clockSync?.stop();
     await this.link.close();
   }
 
@@ -180,16 +343,21 @@ export class Mcu {
     this.dispatcher.register(name, oid, cb);
   }
 
-  protected dispatchResponse(msg: DecodedMessage): void {
-    try {
-      this.dispatcher.dispatch(msg);
-    } catch (e) {
-      this.log.warn(`MCU '${this.name}': error in handler for '${msg.name}': ${(e as Error).stack ?? e}`);
-    }
+  /** Deliver a response as if the MCU had sent it (batch-mode simulations, tests). */
+  dispatchResponse(msg: DecodedMessage & Partial<ResponseMessage>): void {
+    this.dispatcher.dispatch({ sentTime: 0, receiveTime: 0, ...msg });
   }
 
-  protected onUnhandledResponse(msg: DecodedMessage): void {
-    this.log.warn(`MCU '${this.name}': unhandled response ${this.dict.formatMessage(msg)}`);
+  private onUnhandledResponse(msg: ResponseMessage): void {
+    const key = msg.name;
+    const n = (this.unhandledCounts.get(key) ?? 0) + 1;
+    this.unhandledCounts.set(key, n);
+    if (n <= 10) this.log.warn(`MCU '${this.name}': got unhandled ${this.dict.formatMessage(msg)}${n === 10 ? " (further ones not logged)" : ""}`);
+  }
+
+  /** Responses nobody handled, by name (e.g. reports for an oid the host does not know). */
+  get unhandledResponses(): ReadonlyMap<string, number> {
+    return this.unhandledCounts;
   }
 
   // ---- clocks ----
@@ -208,15 +376,45 @@ export class Mcu {
   clock32ToClock64(clock32: number): number {
     return this.clock.clock32ToClock64(clock32);
   }
+  /** Live: predicted MCU clock at a host time. */
+  getClock(hostTime: number): number {
+    if (!this.clockSync) throw new McuError(`MCU '${this.name}': no live clock in batch mode`);
+    return this.clockSync.getClock(hostTime);
+  }
+  /** Re-align print time with the primary MCU (secondaries) and check the link is alive. */
+  calibrateClock(printTime: number, hostTime: number): { offset: number; freq: number } {
+    this.checkTimeout();
+    return this.clock.calibrate(printTime, hostTime);
+  }
 
   getConstant(name: string): number | string {
     const v = this.dict.constants[name];
-    if (v === undefined) throw new Error(`MCU '${this.name}' has no constant '${name}'`);
+    if (v === undefined) throw new McuError(`MCU '${this.name}' has no constant '${name}'`);
     return v;
   }
   getConstantFloat(name: string): number {
     const v = Number(this.getConstant(name));
-    if (!Number.isFinite(v)) throw new Error(`MCU '${this.name}' constant '${name}' is not a number`);
+    if (!Number.isFinite(v)) throw new McuError(`MCU '${this.name}' constant '${name}' is not a number`);
     return v;
+  }
+
+  // ---- status ----
+  /** Serial link counters (live only). */
+  serialStats(): SerialStats | null {
+    return this.live?.serial.stats() ?? null;
+  }
+  /** Bad input survived on the live link. */
+  inputErrors(): { badBlocks: number; unknownMessages: number; invalidBytes: number } | null {
+    if (!this.live) return null;
+    return { ...this.live.inputErrors, invalidBytes: this.live.serial.stats().bytes_invalid };
+  }
+  /** Klipper-style status snapshot for printer.mcu objects. */
+  getStatus(): Record<string, unknown> {
+    return {
+      mcu_version: this.dict.version,
+      mcu_build_versions: this.dict.buildVersions,
+      mcu_constants: { ...this.dict.constants },
+      last_stats: this.serialStats() ?? {},
+    };
   }
 }

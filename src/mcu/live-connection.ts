@@ -1,0 +1,208 @@
+// The live link to one MCU: a serial queue over a byte wire, decoding of the
+// blocks that come back, queries with retry (send, wait for the ack, check
+// that the response came), and the identify handshake that fetches the
+// firmware's data dictionary.
+import { DataDictionary, ProtocolError } from "../protocol/index.ts";
+import { CommandQueue, type QueuedCommand } from "./command-queue.ts";
+import type { ByteWire, McuLink } from "./link.ts";
+import type { McuLogger } from "./logger.ts";
+import type { ResponseDispatcher, ResponseMessage } from "./response-dispatch.ts";
+import { monotonic, type ReceivedBlock, SerialQueue } from "./serial-queue.ts";
+
+/** Bytes of dictionary asked for per identify request (fits one response block). */
+const IDENTIFY_CHUNK = 40;
+const QUERY_RETRIES = 5;
+const QUERY_RETRY_DELAY = 0.01;
+/** A query with no answer at all (not even an ack) fails after this long. */
+const QUERY_TIMEOUT = 5.0;
+/** Warnings about one kind of bad input are logged this many times, then counted. */
+const WARN_LIMIT = 10;
+
+export class QueryError extends Error {}
+
+export interface QueryOptions {
+  oid?: number | null;
+  queue?: CommandQueue;
+  minClock?: number;
+  reqClock?: number;
+  timeout?: number;
+}
+
+export class LiveConnection implements McuLink {
+  dict = DataDictionary.bootstrap();
+  readonly serial: SerialQueue;
+  readonly defaultQueue = new CommandQueue();
+  private closed = false;
+  /** Bad input survived: undecodable blocks, unknown message ids. */
+  readonly inputErrors = { badBlocks: 0, unknownMessages: 0 };
+  private readonly warnCounts = new Map<string, number>();
+  /** Called once if the wire goes away on its own. */
+  onWireClosed: (err?: Error) => void = () => {};
+
+  constructor(
+    readonly mcuName: string,
+    private readonly wire: ByteWire,
+    private readonly dispatcher: ResponseDispatcher,
+    private readonly log: McuLogger,
+  ) {
+    this.serial = new SerialQueue({
+      write: (bytes) => this.wire.write(bytes),
+      onBlock: (b) => this.handleBlock(b),
+    });
+  }
+
+  start(): void {
+    this.wire.start(
+      (chunk) => this.serial.receive(chunk),
+      (err) => {
+        if (this.closed) return;
+        this.closed = true;
+        void this.serial.close();
+        this.onWireClosed(err);
+      },
+    );
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  now(): number {
+    return monotonic();
+  }
+
+  send(queue: CommandQueue, cmd: QueuedCommand): void {
+    this.serial.send(queue, cmd);
+  }
+
+  flush(): void {
+    this.serial.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.serial.close();
+    await this.wire.close();
+  }
+
+  /** Fetch the data dictionary in chunks with the bootstrap identify command. */
+  async identify(): Promise<DataDictionary> {
+    const chunks: Uint8Array[] = [];
+    let offset = 0;
+    for (;;) {
+      const resp = await this.query(`identify offset=${offset} count=${IDENTIFY_CHUNK}`, "identify_response");
+      if (resp.params.offset !== offset) continue; // a stale answer to an earlier try
+      const data = resp.params.data;
+      if (!(data instanceof Uint8Array)) throw new QueryError(`MCU '${this.mcuName}': identify_response without data`);
+      if (data.length === 0) break;
+      chunks.push(data);
+      offset += data.length;
+    }
+    const all = new Uint8Array(offset);
+    let pos = 0;
+    for (const c of chunks) {
+      all.set(c, pos);
+      pos += c.length;
+    }
+    this.dict = DataDictionary.fromZlib(all);
+    return this.dict;
+  }
+
+  /**
+   * Send a command and resolve with the named response. Like klippy: wait
+   * for the block's ack, and resend (backing off) if the response did not
+   * arrive with it; fail after a few tries or when nothing answers at all.
+   */
+  query(line: string, response: string, opts: QueryOptions = {}): Promise<ResponseMessage> {
+    const encoded = this.encode(line);
+    const oid = opts.oid ?? null;
+    const previous = this.dispatcher.get(response, oid);
+    let got: ResponseMessage | null = null;
+    this.dispatcher.register(response, oid, (msg) => {
+      got = msg;
+    });
+    const restore = () => this.dispatcher.register(response, oid, previous);
+    return new Promise<ResponseMessage>((resolve, reject) => {
+      let retries = QUERY_RETRIES;
+      let delay = QUERY_RETRY_DELAY;
+      const timeout = setTimeout(
+        () => finish(new QueryError(`Timeout waiting for '${response}' from MCU '${this.mcuName}' (no answer in ${opts.timeout ?? QUERY_TIMEOUT} s)`)),
+        (opts.timeout ?? QUERY_TIMEOUT) * 1000,
+      );
+      let done = false;
+      const finish = (result: ResponseMessage | Error) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timeout);
+        restore();
+        if (result instanceof Error) reject(result);
+        else resolve(result);
+      };
+      const attempt = () => {
+        if (done) return;
+        this.serial.send(opts.queue ?? this.defaultQueue, {
+          data: encoded,
+          minClock: opts.minClock ?? 0,
+          reqClock: opts.reqClock ?? 0,
+          onAck: (ack) => {
+            if (got) return finish(got);
+            if (!ack) return finish(new QueryError(`Serial connection to MCU '${this.mcuName}' closed`));
+            if (retries-- <= 0) return finish(new QueryError(`Unable to obtain '${response}' response from MCU '${this.mcuName}'`));
+            setTimeout(attempt, delay * 1000);
+            delay *= 2;
+          },
+        });
+      };
+      attempt();
+    });
+  }
+
+  /** Encode a text command with the current dictionary, naming the MCU on failure. */
+  encode(line: string): Uint8Array {
+    try {
+      return this.dict.encodeCommandText(line);
+    } catch (e) {
+      throw new Error(`MCU '${this.mcuName}': cannot encode '${line}': ${(e as Error).message}`);
+    }
+  }
+
+  private handleBlock(block: ReceivedBlock): void {
+    let msgs;
+    try {
+      msgs = this.dict.decodeMessages(block.payload);
+    } catch (e) {
+      this.inputErrors.badBlocks++;
+      this.warnLimited("bad block", `undecodable block from MCU (${(e as ProtocolError).message}): ${hex(block.payload)}`);
+      return;
+    }
+    for (const m of msgs) {
+      if (m.name === "#unknown") {
+        this.inputErrors.unknownMessages++;
+        this.warnLimited("unknown", `unknown message id ${String(m.params["#msgid"])} from MCU: ${hex(m.params["#msg"] as Uint8Array)}`);
+        continue;
+      }
+      if (m.name === "#output") {
+        this.log.info(`MCU '${this.mcuName}' output: ${this.dict.formatMessage(m)}`);
+        continue;
+      }
+      const msg: ResponseMessage = { name: m.name, params: m.params, sentTime: block.sentTime, receiveTime: block.receiveTime };
+      try {
+        this.dispatcher.dispatch(msg);
+      } catch (e) {
+        this.log.warn(`MCU '${this.mcuName}': error in handler for '${m.name}': ${(e as Error).stack ?? e}`);
+      }
+    }
+  }
+
+  /** Log a warning of the given kind at most WARN_LIMIT times. */
+  warnLimited(kind: string, text: string): void {
+    const n = (this.warnCounts.get(kind) ?? 0) + 1;
+    this.warnCounts.set(kind, n);
+    if (n <= WARN_LIMIT) this.log.warn(`MCU '${this.mcuName}': ${text}${n === WARN_LIMIT ? " (further ones are only counted)" : ""}`);
+  }
+}
+
+function hex(b: Uint8Array): string {
+  return Array.from(b.subarray(0, 64), (x) => x.toString(16).padStart(2, "0")).join("") + (b.length > 64 ? "..." : "");
+}
