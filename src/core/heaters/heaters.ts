@@ -15,6 +15,7 @@ import { hostTime, isFileOutput, sleepUntil, startPeriodic } from "./host-timers
 import { builtinSensorFactories, type SensorFactory } from "./sensor-factories.ts";
 import type { TemperatureSensor } from "./sensor.ts";
 import { TemperatureHost } from "./temperature-host.ts";
+import { TemperatureMcu } from "./temperature-mcu.ts";
 
 /** Anything M105 and TEMPERATURE_WAIT can read: (temperature, target). */
 export interface TemperatureSource {
@@ -37,6 +38,7 @@ export class PrinterHeaters {
   constructor(private readonly printer: Printer) {
     this.factories = builtinSensorFactories(printer.pins);
     this.factories.set("temperature_host", (config) => new TemperatureHost(config, printer));
+    this.factories.set("temperature_mcu", (config) => new TemperatureMcu(config, printer));
     printer.registerEventHandler("klippy:ready", () => this.handleReady());
     printer.registerEventHandler("klippy:shutdown", () => this.handleShutdown());
     printer.registerEventHandler("gcode:request_restart", () => this.turnOffAllHeaters());
