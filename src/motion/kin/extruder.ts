@@ -1,7 +1,8 @@
 // Extruder stepper kinematics with smoothed pressure advance (Klipper's kin_extruder).
 //
 // The extruder trapq carries the filament position in x (start x = E position, axes_r x
-// = ±1) and "may use pressure advance" in axes_r y (non-zero for extruding moves).
+// = 1, velocities and accel signed) and "may use pressure advance" in axes_r y (non-zero
+// for extruding moves).
 // Without smoothing the stepper follows x directly. With pressure advance PA and
 // smooth time T the stepper follows the triangular-weighted average over [t-T/2, t+T/2]
 // of  x(u) + PA * v(u)  (v = filament velocity; PA applies only where axes_r y != 0),
