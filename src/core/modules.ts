@@ -13,3 +13,4 @@ import "./fans/modules.ts";
 import "./heaters/modules.ts";
 import "./outputs/modules.ts";
 import "./pins.ts";
+import "../motion/modules.ts";

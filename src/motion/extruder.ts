@@ -4,6 +4,7 @@
 // corner speed it tolerates (instantaneous_corner_velocity), and optionally a
 // stepper with pressure advance. [extruder_stepper] steppers follow any
 // extruder's motion queue (SYNC_EXTRUDER_MOTION).
+import { GCodeError } from "../core/gcode/errors.ts";
 import type { Move } from "./lookahead.ts";
 import type { TrapQ } from "./trapq.ts";
 
@@ -33,7 +34,11 @@ export interface ExtruderMotor {
   setRotationDistance(dist: number): void;
   getDirInverted(): [boolean, boolean];
   setDirInverted(invert: boolean): void;
-  /** Pressure advance change at print time t (0 = immediately, needs a full flush). */
+}
+
+/** The extruder's stepper kinematics (smoothed pressure advance). */
+export interface PressureAdvanceKinematics {
+  /** Pressure advance change for moves from print time t on (0 = all; needs a full flush first). */
   setPressureAdvance(printTime: number, pressureAdvance: number, smoothTime: number): void;
 }
 
@@ -47,7 +52,8 @@ export interface ExtruderHeater {
   readonly canExtrude: boolean;
 }
 
-export class CommandError extends Error {}
+/** An extrusion limit was hit (reported as a g-code error). */
+export class CommandError extends GCodeError {}
 
 /** A stepper that turns filament: [extruder] (with step_pin) or [extruder_stepper NAME]. */
 export class ExtruderStepper {
@@ -58,6 +64,7 @@ export class ExtruderStepper {
   constructor(
     readonly name: string,
     readonly motor: ExtruderMotor,
+    private readonly sk: PressureAdvanceKinematics,
     private readonly configPa: number,
     private readonly configSmoothTime: number,
     private readonly toolhead: ExtruderToolhead,
@@ -94,10 +101,10 @@ export class ExtruderStepper {
     if (newSmoothTime !== oldSmoothTime) {
       // Changing the smoothing window needs every pending step generated first
       this.toolhead.flushStepGeneration();
-      this.motor.setPressureAdvance(0, pressureAdvance, newSmoothTime);
+      this.sk.setPressureAdvance(0, pressureAdvance, newSmoothTime);
       this.checkScanWindows();
     } else {
-      this.toolhead.registerLookaheadCallback((pt) => this.motor.setPressureAdvance(pt, pressureAdvance, newSmoothTime));
+      this.toolhead.registerLookaheadCallback((pt) => this.sk.setPressureAdvance(pt, pressureAdvance, newSmoothTime));
     }
     this.pressureAdvance = pressureAdvance;
     this.smoothTime = smoothTime;

@@ -3,6 +3,8 @@
 // M220/M221 speed and extrusion factors, saved states, and the position
 // reports (M114, GET_POSITION). Moves go to the toolhead, or through a move
 // transform (bed mesh, ...) when one is installed.
+import { parsePyFloat } from "../core/config/pyformat.ts";
+import { type Printer, registerModule } from "../core/printer.ts";
 
 /** Parameters and replies of one g-code command, as gcode_move needs them. */
 export interface MoveCommand {
@@ -152,7 +154,7 @@ export class GCodeMove {
       const raw = params[axis];
       if (raw === undefined) continue;
       let v = parsePyFloat(raw);
-      if (Number.isNaN(v)) throw gcmd.error(`Unable to parse move '${gcmd.getCommandline()}'`);
+      if (v === null) throw gcmd.error(`Unable to parse move '${gcmd.getCommandline()}'`);
       let absolute = this.absoluteCoord;
       if (axis === "E") {
         v *= this.extrudeFactor;
@@ -164,7 +166,7 @@ export class GCodeMove {
     const f = params["F"];
     if (f !== undefined) {
       const gcodeSpeed = parsePyFloat(f);
-      if (Number.isNaN(gcodeSpeed)) throw gcmd.error(`Unable to parse move '${gcmd.getCommandline()}'`);
+      if (gcodeSpeed === null) throw gcmd.error(`Unable to parse move '${gcmd.getCommandline()}'`);
       if (gcodeSpeed <= 0) throw gcmd.error(`Invalid speed in '${gcmd.getCommandline()}'`);
       this.speed = gcodeSpeed * this.speedFactor;
     }
@@ -312,12 +314,22 @@ export class GCodeMove {
   }
 }
 
-/** Python float(): accepts surrounding spaces, inf/nan spellings; NaN when invalid. */
-export function parsePyFloat(text: string): number {
-  const s = text.trim();
-  if (/^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?)$/.test(s.replace(/_/g, ""))) return Number(s.replace(/_/g, ""));
-  const low = s.toLowerCase();
-  if (/^[+-]?(inf|infinity)$/.test(low)) return low.startsWith("-") ? -Infinity : Infinity;
-  if (/^[+-]?nan$/.test(low)) return NaN;
-  return NaN;
-}
+registerModule(
+  "gcode_move",
+  (_config, printer: Printer) => {
+    const gm = new GCodeMove();
+    for (const [name, handler, whenNotReady, desc] of gm.commands())
+      printer.gcode.register(name, (g) => handler(g), { whenNotReady, desc });
+    printer.registerEventHandler("klippy:ready", () => gm.handleReady(printer.lookupObject<GcodeMoveToolhead>("toolhead")));
+    printer.registerEventHandler("klippy:shutdown", () => gm.handleShutdown());
+    printer.registerEventHandler("toolhead:set_position", () => gm.resetLastPosition());
+    printer.registerEventHandler("toolhead:manual_move", () => gm.resetLastPosition());
+    printer.registerEventHandler("toolhead:update_extra_axes", () => gm.updateExtraAxes());
+    printer.registerEventHandler("gcode:command_error", () => gm.resetLastPosition());
+    printer.registerEventHandler("extruder:activate_extruder", () => gm.handleActivateExtruder());
+    printer.registerEventHandler("homing:home_rails_end", (homingState: { getAxes(): number[] }) =>
+      gm.handleHomeRailsEnd(homingState.getAxes()));
+    return gm;
+  },
+  { stage: "toolhead", always: true },
+);

@@ -2,6 +2,8 @@
 // move out in "drip" mode, then settle the toolhead position from where the
 // steppers stopped. G28 asks the kinematics to home the requested axes, which
 // call back into Homing.homeRails() per rail group.
+import { GCodeError } from "../core/gcode/errors.ts";
+import { type Printer, registerModule } from "../core/printer.ts";
 import { Completion, MultiCompletion, type McuEndstop } from "./homing-endstop.ts";
 
 const HOMING_START_DELAY = 0.001;
@@ -306,3 +308,56 @@ export function manualHome(
   const hmove = new HomingMove(host, endstops, toolhead);
   return hmove.homingMove(pos, speed, probePos, triggered, checkTriggered);
 }
+
+/** HomingHost backed by the printer object registry. */
+export function printerHomingHost(printer: Printer): HomingHost {
+  return {
+    sendEvent: (name, ...args) => void printer.sendEvent(name, ...args),
+    commandError: (msg) => new GCodeError(msg),
+    isCommandError: (e) => e instanceof GCodeError,
+    isFileInput: () => printer.startArgs.debuginput !== undefined,
+  };
+}
+
+interface HomingKinematicsWithHome extends HomingKinematics {
+  home(state: Homing): void;
+}
+
+/** The "homing" printer object: G28 and homing for other modules (manual_stepper, probes). */
+export class PrinterHoming {
+  private readonly host: HomingHost;
+  constructor(private readonly printer: Printer) {
+    this.host = printerHomingHost(printer);
+    printer.gcode.register("G28", (g) => {
+      const axes = [..."XYZ"].map((a, i) => (g.get(a, null) !== null ? i : -1)).filter((i) => i >= 0);
+      this.home(axes.length ? axes : [0, 1, 2]);
+    });
+  }
+
+  /** Home the given axes (0=X, 1=Y, 2=Z) through the toolhead kinematics. */
+  home(axes: number[]): void {
+    const toolhead = this.printer.lookupObject<HomingToolhead & { getKinematics(): HomingKinematicsWithHome }>("toolhead");
+    const state = new Homing(this.host, toolhead);
+    state.setAxes(axes);
+    try {
+      toolhead.getKinematics().home(state);
+    } catch (e) {
+      if (!(e instanceof GCodeError)) throw e;
+      if (this.printer.isShutdown()) throw new GCodeError("Homing failed due to printer shutdown");
+      this.printer.lookupObject<{ motorOff(): void }>("stepper_enable", null)?.motorOff();
+      throw e;
+    }
+  }
+
+  manualHome(toolhead: HomingToolhead, endstops: NamedEndstop[], pos: readonly number[], speed: number,
+    probePos: boolean, triggered: boolean, checkTriggered: boolean): number[] {
+    try {
+      return manualHome(this.host, toolhead, endstops, pos, speed, probePos, triggered, checkTriggered);
+    } catch (e) {
+      if (e instanceof GCodeError && this.printer.isShutdown()) throw new GCodeError("Homing failed due to printer shutdown");
+      throw e;
+    }
+  }
+}
+
+registerModule("homing", (_config, printer) => new PrinterHoming(printer), { stage: "toolhead", always: true });

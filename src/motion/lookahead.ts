@@ -8,6 +8,8 @@
 // Naming: _d distance (mm), _v velocity (mm/s), _v2 velocity squared,
 // _t time (s), _r ratio.
 
+import { GCodeError } from "../core/gcode/errors.ts";
+
 /** An axis beyond X/Y/Z (extruder, manual stepper as a g-code axis). */
 export interface ExtraAxis {
   /** Name reported in toolhead status ("extruder", "" for none). */
@@ -32,7 +34,7 @@ export interface MoveLimits {
 }
 
 /** Raised for invalid moves; the g-code layer reports it as a command error. */
-export class MoveError extends Error {}
+export class MoveError extends GCodeError {}
 
 /** Acceleration used for extrude-only moves before the extruder limits them. */
 const EXTRUDE_ONLY_ACCEL = 99999999.9;

@@ -1,0 +1,94 @@
+// G-code file input of a batch run, read the way klippy reads its -i file: in
+// blocks of 4096 bytes, each block's complete lines run before the event loop
+// gets its next turn (timers, notably the background step flush, run between
+// blocks). While lines are running, a yield reads the next block ahead (its
+// lines run right after the current ones). At end of file the run exits like
+// Klipper's: every handler of "gcode:debuginput_exit" must agree, then a
+// RESTART-like exit (final dwell, motors off) follows.
+import { closeSync, openSync, readSync } from "node:fs";
+import type { BatchReactor } from "./reactor.ts";
+
+/** Bytes read from the input per loop turn (klippy's os.read size). */
+export const INPUT_BLOCK_SIZE = 4096;
+
+export interface BatchGcodeTarget {
+  processCommands(lines: readonly string[], needAck: boolean): Promise<void>;
+  /** End of input: the exit sequence (Klipper's request_restart('exit')). */
+  requestExit(): Promise<void>;
+}
+
+export class BatchGcodeFile {
+  private readonly fd: number;
+  private readonly buf = new Uint8Array(INPUT_BLOCK_SIZE);
+  private readonly decoder = new TextDecoder("utf-8");
+  private partial = "";
+  private pending: string[] = [];
+  private processing = false;
+  private reading = true;
+  private exiting: Promise<void> | null = null;
+  bytesRead = 0;
+
+  constructor(readonly path: string, private readonly target: BatchGcodeTarget, private readonly reactor: BatchReactor) {
+    try {
+      this.fd = openSync(path, "r");
+    } catch (e) {
+      throw new Error(`cannot open g-code input '${path}': ${(e as Error).message}`);
+    }
+  }
+
+  /** Run the whole file; resolves after the exit sequence. */
+  async run(isDone: () => boolean): Promise<void> {
+    // A yield inside a command reads ahead without running anything
+    this.reactor.onTurn = () => {
+      if (this.reading) this.readBlock();
+    };
+    try {
+      while (!this.exiting && !isDone()) {
+        if (this.reading) await this.processData();
+        if (this.exiting) await this.exiting;
+        this.reactor.runDueTimers();
+      }
+    } finally {
+      this.reactor.onTurn = null;
+      closeSync(this.fd);
+    }
+  }
+
+  /** Read one block into pending lines; false at end of file. */
+  private readBlock(): boolean {
+    const n = readSync(this.fd, this.buf, 0, INPUT_BLOCK_SIZE, null);
+    if (n === 0) {
+      this.reading = false;
+      return false;
+    }
+    this.bytesRead += n;
+    const data = this.decoder.decode(this.buf.subarray(0, n), { stream: true });
+    const lines = data.split("\n");
+    lines[0] = this.partial + lines[0];
+    this.partial = lines.pop()!;
+    this.pending.push(...lines);
+    // Stop reading ahead once plenty is queued
+    if (this.processing && this.pending.length >= 20) this.reading = false;
+    return true;
+  }
+
+  private async processData(): Promise<void> {
+    if (!this.readBlock()) {
+      if (!this.processing) this.exiting = this.target.requestExit();
+      return;
+    }
+    this.processing = true;
+    try {
+      while (this.pending.length) {
+        const batch = this.pending;
+        this.pending = [];
+        await this.target.processCommands(batch, true);
+      }
+    } finally {
+      this.processing = false;
+    }
+    // Input is read on at the next turn (an end of file seen while reading
+    // ahead is seen again there)
+    this.reading = true;
+  }
+}

@@ -1,0 +1,97 @@
+// A batch run (Klipper's "klippy.py printer.cfg -i input.gcode -o out.serial
+// -d DICT"): build the printer from its config with MCUs that write to files,
+// connect (config and init commands), run the g-code file, then exit the way
+// klippy does at the end of its input (motors off, final dwell, all steps
+// flushed). Deterministic: host time stands still, the MCU clock is print time.
+import { PrinterConfig } from "../core/config/printer-config.ts";
+import "../core/modules.ts";
+import { type Printer as PrinterT, Printer, registerModule } from "../core/printer.ts";
+import type { Mcu, McuLogger } from "../mcu/mcu.ts";
+import "../motion/modules.ts";
+import { lookupMotionQueuing } from "../motion/toolhead-module.ts";
+import { BatchGcodeFile } from "./gcode-file.ts";
+import { buildBatchMcu, type BatchMcuFiles } from "./mcu.ts";
+import { BatchReactor, NEVER, NOW } from "./reactor.ts";
+
+export interface BatchOptions extends BatchMcuFiles {
+  config: string;
+  input: string;
+  /** G-code responses and errors ("!! ..."); default: stderr. */
+  respond?: (line: string) => void;
+  log?: McuLogger;
+}
+
+export interface BatchResult {
+  /** "exit" when the input ran to its end; "error_exit" after a config error or shutdown. */
+  result: string;
+  /** Why the run stopped early, if it did. */
+  error: string | null;
+  printTime: number;
+}
+
+const quietLog: McuLogger = { info: () => {}, warn: (m) => console.error(m) };
+
+// MCU sections are built by the batch run itself (file output instead of a serial port)
+let currentFiles: BatchMcuFiles | null = null;
+let currentLog: McuLogger = quietLog;
+registerModule("mcu", (config, printer) => buildFor(config, printer), { stage: "mcu" });
+registerModule("mcu ", (config, printer) => buildFor(config, printer), { stage: "mcu" });
+function buildFor(config: Parameters<typeof buildBatchMcu>[0], printer: PrinterT) {
+  if (!currentFiles) throw new Error("MCU sections can only be built inside a batch run");
+  return buildBatchMcu(config, printer, currentFiles, currentLog);
+}
+
+export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
+  const respond = opts.respond ?? ((l: string) => console.error(l));
+  const config = PrinterConfig.load(opts.config);
+  const printer = new Printer({
+    config,
+    startArgs: { debuginput: opts.input, debugoutput: opts.output, dictionaries: opts.dicts },
+  });
+  printer.gcode.registerOutputHandler(respond);
+  const reactor = new BatchReactor();
+  printer.addObject("batch_reactor", reactor);
+  currentFiles = opts;
+  currentLog = opts.log ?? quietLog;
+  let error: string | null = null;
+  try {
+    printer.readConfig();
+  } catch (e) {
+    error = (e as Error).message;
+  } finally {
+    currentFiles = null;
+  }
+  const mcus = printer.lookupObjects<Mcu>("mcu").map(([, m]) => m);
+  try {
+    if (error === null) {
+      await printer.start();
+      const [state, category] = printer.getStateMessage();
+      if (category !== "ready") error = state;
+    }
+    if (error === null) {
+      const mq = lookupMotionQueuing(printer);
+      const timer = reactor.registerTimer("flush", () => (mq.handleFlushTimer() ? NOW : NEVER), NEVER);
+      mq.setFlushTimer({ kick: () => reactor.updateTimer(timer, NOW), cancel: () => reactor.updateTimer(timer, NEVER) });
+      const input = new BatchGcodeFile(opts.input, {
+        processCommands: (lines, needAck) => printer.gcode.processCommands(lines, needAck),
+        requestExit: () => exitAtEndOfInput(printer),
+      }, reactor);
+      await input.run(() => printer.isShutdown());
+      if (printer.isShutdown()) error = printer.getStateMessage()[0];
+    }
+    printer.sendEvent("klippy:disconnect");
+  } finally {
+    for (const m of mcus) await m.close();
+  }
+  const th = printer.lookupObject<{ printTime: number }>("toolhead", null);
+  return { result: error === null ? "exit" : "error_exit", error, printTime: th?.printTime ?? 0 };
+}
+
+/** End of input: wait for every "gcode:debuginput_exit" handler, then exit like RESTART. */
+async function exitAtEndOfInput(printer: Printer): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    const ready = await printer.sendEventAsync("gcode:debuginput_exit");
+    if (ready.every(Boolean)) break;
+  }
+  await printer.gcode.requestRestart("exit");
+}

@@ -1,0 +1,6 @@
+// The config-section modules of src/motion (imported by src/core/modules.ts).
+import "./toolhead-module.ts";
+import "./extruder-module.ts";
+import "./gcode-move.ts";
+import "./homing.ts";
+import "./stepper-enable.ts";

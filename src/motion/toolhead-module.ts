@@ -1,0 +1,143 @@
+// The [printer] section and the motion modules around it, as printer objects
+// (Klipper's toolhead.add_printer_objects): "motion_queuing", "toolhead" with
+// its kinematics and extruders, the toolhead commands (G4, M400,
+// SET_VELOCITY_LIMIT, M204), and the services steppers and rails are built
+// with (pins, step synchronisers, endstops, stepper registration).
+import type { ConfigSection } from "../core/config/section.ts";
+import type { GCodeCommand } from "../core/gcode/command.ts";
+import { type Printer, registerModule } from "../core/printer.ts";
+import { addExtruders } from "./extruder-module.ts";
+import { McuEndstop, type EndstopMcu } from "./homing-endstop.ts";
+import { loadKinematics, type Kinematics } from "./kinematics/index.ts";
+import { PrinterMotionQueuing, type MovequeueMcu } from "./motion-queuing.ts";
+import type { RailServices } from "./rail.ts";
+import type { McuStepper, StepperMcu } from "./stepper.ts";
+import { ToolHead, type ToolheadReactor } from "./toolhead.ts";
+
+/** The event loop the toolhead runs on: a "reactor" printer object, or a batch stand-in. */
+export function lookupMotionReactor(printer: Printer): ToolheadReactor {
+  const r = printer.lookupObject<ToolheadReactor>("reactor", null) ?? printer.lookupObject<ToolheadReactor>("batch_reactor", null);
+  if (!r) throw new Error("no event loop ('reactor' printer object) to run the toolhead on");
+  return r;
+}
+
+interface McuLike extends MovequeueMcu, StepperMcu, EndstopMcu {
+  estimatedPrintTime(hostTime: number): number;
+}
+
+export function primaryMcu(printer: Printer): McuLike {
+  return printer.lookupObject<McuLike>("mcu");
+}
+
+export function lookupMotionQueuing(printer: Printer): PrinterMotionQueuing {
+  return printer.loadObject<PrinterMotionQueuing>("motion_queuing");
+}
+
+/** Services that build steppers, rails and endstops from config sections. */
+export function motionServices(printer: Printer): RailServices<McuEndstop> {
+  const mq = lookupMotionQueuing(printer);
+  return {
+    lookupPin(desc: string) {
+      const p = printer.pins.lookupPin(desc, { canInvert: true });
+      return { mcu: p.chip as unknown as StepperMcu, pin: p.pin, invert: !!p.invert };
+    },
+    allocateSyncEmitter: (mcu, name) => mq.allocateSyncemitter(mcu as unknown as MovequeueMcu, name),
+    registerFlushCallback: (cb, canAddTrapq) => mq.registerFlushCallback(cb, canAddTrapq),
+    unregisterFlushCallback: (cb) => mq.unregisterFlushCallback(cb),
+    registerStepper(config: ConfigSection, stepper: McuStepper) {
+      for (const name of ["stepper_enable", "force_move", "motion_report"]) {
+        const m = printer.loadObject<{ registerStepper?(c: ConfigSection, s: McuStepper): void }>(name, null);
+        m?.registerStepper?.(config, stepper);
+      }
+    },
+    parseEndstopPin(desc: string) {
+      const p = printer.pins.parsePin(desc, true, true);
+      return { chipName: p.chipName, pin: p.pin, invert: p.invert, pullup: p.pullup };
+    },
+    setupEndstop(desc: string) {
+      const p = printer.pins.lookupPin(desc, { canInvert: true, canPullup: true });
+      return new McuEndstop(p.chip as unknown as EndstopMcu, { pin: p.pin, pullup: p.pullup, invert: p.invert });
+    },
+    registerQueryEndstop(endstop, name) {
+      printer.loadObject<{ registerEndstop?(e: McuEndstop, n: string): void }>("query_endstops", null)?.registerEndstop?.(endstop, name);
+    },
+    sendEvent: (name, ...args) => void printer.sendEvent(name, ...args),
+  };
+}
+
+/** The toolhead printer object: the planner plus its kinematics. */
+export class PrinterToolhead extends ToolHead {
+  kinematics!: Kinematics;
+  getKinematics(): Kinematics {
+    return this.kinematics;
+  }
+}
+
+function buildToolhead(config: ConfigSection, printer: Printer): PrinterToolhead {
+  const mcu = primaryMcu(printer);
+  const mq = lookupMotionQueuing(printer);
+  const opts = {
+    maxVelocity: config.getFloat("max_velocity", undefined, { above: 0 }),
+    maxAccel: config.getFloat("max_accel", undefined, { above: 0 }),
+    minimumCruiseRatio: config.getFloat("minimum_cruise_ratio", 0.5, { below: 1, minval: 0 }),
+    squareCornerVelocity: config.getFloat("square_corner_velocity", 5, { minval: 0 }),
+  };
+  const reactor = lookupMotionReactor(printer);
+  const th = new PrinterToolhead(opts, mq, { estimatedPrintTime: (t) => mcu.estimatedPrintTime(t), isBatch: () => mcu.isBatch() },
+    reactor, { sendEvent: (name, ...args) => void printer.sendEvent(name, ...args) });
+  const kinName = config.get("kinematics");
+  th.kinematics = loadKinematics(kinName, {
+    toolhead: th,
+    config,
+    sections: printer.config,
+    services: motionServices(printer),
+  });
+  th.setKinematics(th.kinematics);
+  printer.registerEventHandler("klippy:shutdown", () => th.handleShutdown());
+  printer.addObject("toolhead", th);
+  registerToolheadCommands(printer, th);
+  addExtruders(printer, th);
+  return th;
+}
+
+function registerToolheadCommands(printer: Printer, th: ToolHead): void {
+  const gcode = printer.gcode;
+  gcode.register("G4", (g: GCodeCommand) => th.dwell(g.getFloat("P", 0, { minval: 0 }) / 1000));
+  gcode.register("M400", () => th.waitMoves());
+  gcode.register(
+    "SET_VELOCITY_LIMIT",
+    (g: GCodeCommand) => {
+      const maxVelocity = g.getFloat("VELOCITY", null, { above: 0 });
+      const maxAccel = g.getFloat("ACCEL", null, { above: 0 });
+      const scv = g.getFloat("SQUARE_CORNER_VELOCITY", null, { minval: 0 });
+      const mcr = g.getFloat("MINIMUM_CRUISE_RATIO", null, { minval: 0, below: 1 });
+      const [mv, ma, sc, mc] = th.setMaxVelocities(maxVelocity, maxAccel, scv, mcr);
+      const msg =
+        `max_velocity: ${mv.toFixed(6)}\nmax_accel: ${ma.toFixed(6)}\n` +
+        `minimum_cruise_ratio: ${mc.toFixed(6)}\nsquare_corner_velocity: ${sc.toFixed(6)}`;
+      if (maxVelocity === null && maxAccel === null && scv === null && mcr === null) g.respondInfo(msg, false);
+    },
+    { desc: "Set printer velocity limits" },
+  );
+  gcode.register("M204", (g: GCodeCommand) => {
+    let accel = g.getFloat("S", null, { above: 0 });
+    if (accel === null) {
+      const p = g.getFloat("P", null, { above: 0 });
+      const t = g.getFloat("T", null, { above: 0 });
+      if (p === null || t === null) {
+        g.respondInfo(`Invalid M204 command "${g.getCommandline()}"`);
+        return;
+      }
+      accel = Math.min(p, t);
+    }
+    th.setMaxVelocities(null, accel, null, null);
+  });
+}
+
+registerModule("motion_queuing", (_config, printer) => {
+  const mq = new PrinterMotionQueuing(!primaryMcu(printer).isBatch());
+  printer.addObject("motion_queuing", mq);
+  return mq;
+});
+registerModule("printer", buildToolhead, { stage: "toolhead" });
+
