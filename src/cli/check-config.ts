@@ -5,14 +5,16 @@
 import { readFileSync } from "node:fs";
 import { ConfigError, PrinterConfig } from "../core/config/index.ts";
 import "../core/modules.ts";
-import type { PinEnumeration } from "../core/pins.ts";
-import { Printer } from "../core/printer.ts";
+import type { PinChip, PinEnumeration, PinParams } from "../core/pins.ts";
+import { type ModuleRegistry, Printer } from "../core/printer.ts";
 
 export interface CheckOptions {
   /** Unsupported sections count as errors (Klipper's behaviour). */
   strict?: boolean;
   /** MCU name ("mcu", "z", ...) → data dictionary path, to check pin names. */
   dicts?: Record<string, string>;
+  /** Modules to build sections with (default: every module listed in src/core/modules.ts). */
+  registry?: ModuleRegistry;
 }
 
 export interface CheckResult {
@@ -24,6 +26,15 @@ export interface CheckResult {
   unsupportedSections: string[];
   errors: string[];
   warnings: string[];
+}
+
+/** Stands in for an MCU whose module is not available, so the pins of other sections can still
+ * be checked (claimed, shared, validated against a -d dictionary). */
+class UnconnectedChip implements PinChip {
+  constructor(readonly dict: PinEnumeration | null) {}
+  setupPin(pinType: string, params: PinParams): { pinType: string; params: PinParams } {
+    return { pinType, params };
+  }
 }
 
 /** Prefix a module's error with its section unless the message already names it. */
@@ -69,16 +80,22 @@ export async function checkConfig(path: string, opts: CheckOptions = {}): Promis
   } catch (e) {
     result.errors.push((e as Error).message);
   }
-  const printer = new Printer({ config, strict: opts.strict, startArgs: { checkConfig: true } });
+  const printer = new Printer({ config, strict: opts.strict, registry: opts.registry, startArgs: { checkConfig: true } });
+  for (const section of config.sectionNames()) {
+    const chipName = section === "mcu" ? "mcu" : section.startsWith("mcu ") ? section.slice(4).trim() : null;
+    if (chipName === null || printer.registry.find(section)) continue;
+    printer.pins.registerChip(chipName, new UnconnectedChip(dicts.get(chipName) ?? null));
+    result.warnings.push(`No module for [${section}]: its pins are checked without the MCU`);
+  }
   printer.instantiateModules({ keepGoing: true });
   for (const f of printer.loadFailures) result.errors.push(withSection(f.section, f.error));
   const problems = printer.configProblems();
   for (const o of problems.invalidOptions) result.errors.push(`Option '${o.option}' is not valid in section '${o.section}'`);
   result.unsupportedSections = problems.unsupportedSections;
-  if (opts.strict) for (const s of problems.unsupportedSections) result.errors.push(`Section '${s}' is not a valid config section`);
+  if (opts.strict) for (const s of problems.unsupportedSections) result.errors.push(`Section '${s.toLowerCase()}' is not a valid config section`);
   for (const e of printer.pins.validatePins(dicts)) result.errors.push(e.message);
   const unsupported = new Set(problems.unsupportedSections);
-  result.supportedSections = config.sectionNames().filter((s) => !unsupported.has(s.toLowerCase()));
+  result.supportedSections = config.sectionNames().filter((s) => !unsupported.has(s));
   result.ok = result.errors.length === 0;
   return result;
 }

@@ -30,7 +30,7 @@ export interface PrinterOptions {
 }
 
 export interface ConfigProblems {
-  /** Sections that no module built and nobody read. */
+  /** Sections that no module built and nobody read (names as written in the file). */
   unsupportedSections: string[];
   /** Options never read in sections that are in use ("Option 'x' is not valid in section 'y'"). */
   invalidOptions: UnusedEntry[];
@@ -151,7 +151,7 @@ export class Printer implements GCodeHost {
     const failed = new Set(this.loadFailures.map((f) => f.section.toLowerCase()));
     const unused = this.config.findUnused(this.objects.keys()).filter((u) => !failed.has(u.section));
     return {
-      unsupportedSections: unused.filter((u) => u.option === undefined).map((u) => u.section),
+      unsupportedSections: unused.filter((u) => u.option === undefined).map((u) => u.sectionName),
       invalidOptions: unused.filter((u) => u.option !== undefined),
     };
   }
@@ -161,7 +161,7 @@ export class Printer implements GCodeHost {
   readConfig(): string[] {
     this.instantiateModules();
     const problems = this.configProblems();
-    if (this.strict && problems.unsupportedSections.length) throw unusedError({ section: problems.unsupportedSections[0]! });
+    if (this.strict && problems.unsupportedSections.length) throw unusedError({ section: problems.unsupportedSections[0]!.toLowerCase() });
     const firstOption = problems.invalidOptions[0];
     if (firstOption) throw unusedError(firstOption);
     return problems.unsupportedSections;

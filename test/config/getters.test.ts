@@ -103,19 +103,19 @@ describe("unused options and sections", () => {
     fan.get("pin");
     fan.getFloat("max_power", 1.0);
     c.getSection("printer").get("kinematics");
-    expect(c.findUnused()).toEqual([{ section: "fan", option: "max_powr" }, { section: "mystery" }]);
+    expect(c.findUnused()).toEqual([{ section: "fan", sectionName: "fan", option: "max_powr" }, { section: "mystery", sectionName: "mystery" }]);
     expect(() => c.checkUnused()).toThrow("Option 'max_powr' is not valid in section 'fan'");
-    expect(c.findUnused(["mystery"])).toEqual([{ section: "fan", option: "max_powr" }, { section: "mystery", option: "x" }]);
+    expect(c.findUnused(["mystery"]).map((u) => [u.section, u.option])).toEqual([["fan", "max_powr"], ["mystery", "x"]]);
   });
   test("reads with noteValid:false do not count; defaults are recorded as settings", () => {
     const c = PrinterConfig.fromText("[fan]\npin: PA1\n");
     c.getSection("fan").get("pin", undefined, { noteValid: false });
     c.getSection("fan").getFloat("cycle_time", 0.01);
-    expect(c.findUnused()).toEqual([{ section: "fan", option: "pin" }]);
+    expect(c.findUnused().map((u) => [u.section, u.option])).toEqual([["fan", "pin"]]);
     expect(c.settings()).toEqual({ fan: { cycle_time: 0.01 } });
   });
   test("section match for unused check is case-insensitive like Klipper", () => {
     const c = PrinterConfig.fromText("[Fan]\npin: PA1\n");
-    expect(c.findUnused(["fan"])).toEqual([{ section: "fan", option: "pin" }]);
+    expect(c.findUnused(["fan"])).toEqual([{ section: "fan", sectionName: "Fan", option: "pin" }]);
   });
 });

@@ -7,7 +7,10 @@ import { type AccessTracker, accessKey, ConfigSection } from "./section.ts";
 import { ConfigStore } from "./store.ts";
 
 export interface UnusedEntry {
+  /** Lower-cased section name (as Klipper's messages show it). */
   section: string;
+  /** The section name as written in the file. */
+  sectionName: string;
   /** Absent when the whole section was never claimed. */
   option?: string;
 }
@@ -76,12 +79,12 @@ export class PrinterConfig {
     for (const sectionName of this.store.sections()) {
       const section = sectionName.toLowerCase();
       if (!valid.has(section)) {
-        out.push({ section });
+        out.push({ section, sectionName });
         continue;
       }
       for (const opt of this.store.options(sectionName)) {
         const key = accessKey(section, opt);
-        if (!this.tracker.has(key) && !this.autosaveKeys.has(key)) out.push({ section, option: opt.toLowerCase() });
+        if (!this.tracker.has(key) && !this.autosaveKeys.has(key)) out.push({ section, sectionName, option: opt.toLowerCase() });
       }
     }
     return out;
@@ -114,7 +117,7 @@ export class PrinterConfig {
   }
 }
 
-export function unusedError(entry: UnusedEntry): ConfigError {
+export function unusedError(entry: Pick<UnusedEntry, "section" | "option">): ConfigError {
   return entry.option === undefined
     ? new ConfigError(`Section '${entry.section}' is not a valid config section`)
     : new ConfigError(`Option '${entry.option}' is not valid in section '${entry.section}'`);

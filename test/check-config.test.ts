@@ -1,0 +1,141 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
+import { checkConfig } from "../src/cli/check-config.ts";
+import type { ConfigSection } from "../src/core/config/index.ts";
+import { ModuleRegistry } from "../src/core/printer.ts";
+import { TempDir } from "./config/helpers.ts";
+
+const REF = `${import.meta.dir}/../../shared/reference/klipper`;
+const MAIN = `${import.meta.dir}/../src/main.ts`;
+const tmp = new TempDir();
+afterAll(() => tmp.remove());
+
+describe("check-config sweep over the Klipper reference configs", () => {
+  const cases = readdirSync(`${REF}/cases`, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => `${REF}/cases/${d.name}/printer.cfg`);
+  const examples = readdirSync(`${REF}/configs`)
+    .filter((f) => f.endsWith(".cfg"))
+    .map((f) => `${REF}/configs/${f}`);
+
+  test("every config is checked without crashing; every error names its section", async () => {
+    let ok = 0;
+    const failing: string[] = [];
+    const unsupported = new Map<string, number>();
+    for (const path of [...cases, ...examples]) {
+      const r = await checkConfig(path);
+      expect(r.files[0]).toBe(path);
+      for (const e of r.errors) expect(e).toMatch(/section '[^']+'/i);
+      for (const s of r.unsupportedSections) {
+        const kind = s.split(" ")[0]!;
+        unsupported.set(kind, (unsupported.get(kind) ?? 0) + 1);
+      }
+      if (r.ok) ok++;
+      else failing.push(`${path.slice(REF.length + 1)}: ${r.errors[0]}`);
+    }
+    const top = [...unsupported.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12);
+    console.log(`check-config: ${ok} of ${cases.length + examples.length} reference configs load; most common unsupported: ${top.map(([k, n]) => `${k}×${n}`).join(" ")}`);
+    if (failing.length) console.log(`first failures:\n  ${failing.slice(0, 10).join("\n  ")}`);
+    expect(ok + failing.length).toBe(cases.length + examples.length);
+  });
+});
+
+/** A registry with modules that read typed options like real ones do. */
+function typedRegistry(): ModuleRegistry {
+  const r = new ModuleRegistry();
+  r.register("printer", (c: ConfigSection) => {
+    c.getChoice("kinematics", ["cartesian", "corexy", "none"]);
+    c.getFloat("max_velocity", undefined, { above: 0 });
+    c.getFloat("max_accel", undefined, { above: 0 });
+    return {};
+  }, { stage: "toolhead" });
+  r.register("fan", (c: ConfigSection) => {
+    c.get("pin");
+    c.getFloat("max_power", 1, { above: 0, maxval: 1 });
+    c.getInt("tachometer_ppr", 2, { minval: 1 });
+    c.getBoolean("enabled", true);
+    c.getFloatList("offsets", [0, 0], { count: 2 });
+    return {};
+  });
+  return r;
+}
+
+describe("check-config error wording (each names section and option)", () => {
+  const BASE = "[printer]\nkinematics: cartesian\nmax_velocity: 300\nmax_accel: 3000\n[fan]\npin: PA1\n";
+  const CASES: [string, string][] = [
+    ["[fan]\nmax_power: 1.5\n", "Option 'max_power' in section 'fan' must have maximum of 1.0"],
+    ["[fan]\nmax_power: 0\n", "Option 'max_power' in section 'fan' must be above 0.0"],
+    ["[fan]\ntachometer_ppr: 0\n", "Option 'tachometer_ppr' in section 'fan' must have minimum of 1"],
+    ["[fan]\ntachometer_ppr: two\n", "Unable to parse option 'tachometer_ppr' in section 'fan'"],
+    ["[fan]\nenabled: perhaps\n", "Unable to parse option 'enabled' in section 'fan'"],
+    ["[fan]\noffsets: 1, 2, 3\n", "Option 'offsets' in section 'fan' must have 2 elements"],
+    ["[fan]\nmax_powr: 1\n", "Option 'max_powr' is not valid in section 'fan'"],
+    ["[printer]\nkinematics: scara\n", "Choice 'scara' for option 'kinematics' in section 'printer' is not a valid choice"],
+    ["[printer]\nmax_velocity:\n", "Unable to parse option 'max_velocity' in section 'printer'"],
+  ];
+  for (const [extra, message] of CASES) {
+    test(message, async () => {
+      const r = await checkConfig(tmp.write(`w${CASES.findIndex((c) => c[1] === message)}.cfg`, BASE + extra), { registry: typedRegistry() });
+      expect(r.ok).toBe(false);
+      expect(r.errors).toEqual([message]);
+    });
+  }
+  test("a missing required option", async () => {
+    const r = await checkConfig(tmp.write("req.cfg", "[printer]\nkinematics: none\nmax_velocity: 1\n"), { registry: typedRegistry() });
+    expect(r.errors).toEqual(["Option 'max_accel' in section 'printer' must be specified"]);
+  });
+  test("several broken sections are all reported; unsupported ones only listed", async () => {
+    const r = await checkConfig(tmp.write("multi.cfg", "[printer]\nkinematics: none\nmax_velocity: -1\nmax_accel: 1\n[fan]\npin: PA1\nbogus: 1\n[neopixel led]\npin: PB1\n"), {
+      registry: typedRegistry(),
+    });
+    expect(r.errors).toEqual(["Option 'max_velocity' in section 'printer' must be above 0.0", "Option 'bogus' is not valid in section 'fan'"]);
+    expect(r.unsupportedSections).toEqual(["neopixel led"]);
+    expect(r.supportedSections).toEqual(["printer", "fan"]);
+  });
+  test("strict mode turns unsupported sections into Klipper's error", async () => {
+    const r = await checkConfig(tmp.write("strict.cfg", `${BASE}[Neopixel LED]\npin: PB1\n`), { registry: typedRegistry(), strict: true });
+    expect(r.errors).toEqual(["Section 'neopixel led' is not a valid config section"]);
+  });
+});
+
+describe("stepline check-config (command line)", () => {
+  const cli = (...args: string[]) => {
+    const r = Bun.spawnSync([process.execPath, MAIN, "check-config", ...args]);
+    return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
+  };
+  test("a valid config: exit 0, unsupported sections listed", () => {
+    const path = tmp.write("ok.cfg", "[mcu]\nserial: /dev/null\n[board_pins]\naliases: EXP1_1=PE9\n[my_feature]\nx: 1\n");
+    const r = cli(path);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("Sections not supported by Stepline (ignored):\n");
+    expect(r.out).toContain("\n  [my_feature]\n");
+    expect(r.out).not.toContain("[board_pins]");
+    expect(r.out).toContain("Config OK");
+  });
+  test("errors: exit 1 with the message", () => {
+    const r = cli(tmp.write("bad.cfg", "[mcu]\nserial: /dev/null\n[duplicate_pin_override]\npins: PA1\nextra: 2\n"));
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("error: Option 'extra' is not valid in section 'duplicate_pin_override'");
+  });
+  test("a syntax error and a missing include", () => {
+    const r = cli(tmp.write("syntax.cfg", "[s]\nno delimiter here\n"));
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("error: Source contains parsing errors:");
+    const r2 = cli(tmp.write("inc.cfg", "[include nothere.cfg]\n"));
+    expect(r2.code).toBe(1);
+    expect(r2.err).toContain(`error: Include file '${tmp.path}/nothere.cfg' does not exist`);
+  });
+  test("--json and usage errors", () => {
+    const r = cli("--json", tmp.write("j.cfg", "[thing]\na: 1\n"));
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ ok: true, unsupportedSections: ["thing"], errors: [] });
+    expect(cli().code).toBe(2);
+    expect(cli("a.cfg", "b.cfg").code).toBe(2);
+    expect(cli("-d").code).toBe(2);
+  });
+  test("a missing dictionary file is an error", () => {
+    const r = cli(tmp.write("d.cfg", "[thing]\na: 1\n"), "-d", "z=/nonexistent.dict");
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("Unable to read data dictionary '/nonexistent.dict' for mcu 'z'");
+  });
+});
