@@ -1,6 +1,10 @@
 // G2/G3 arcs (Klipper's gcode_arcs): an arc in the selected plane (G17 XY,
 // G18 XZ, G19 YZ), optionally helical, is split into straight segments of about
 // `resolution` mm that are executed as G1 moves.
+import type { ConfigSection } from "../core/config/section.ts";
+import type { GCodeCommand } from "../core/gcode/command.ts";
+import { type Printer, registerModule } from "../core/printer.ts";
+import type { GCodeMove } from "./gcode-move.ts";
 
 export type ArcPlane = "XY" | "XZ" | "YZ";
 
@@ -85,3 +89,45 @@ export function planArc(req: ArcRequest): ArcSegment[] {
   }
   return out;
 }
+
+/** The [gcode_arcs] module: G2/G3 and the plane selection commands. */
+class ArcSupport {
+  private plane: ArcPlane = "XY";
+  private readonly resolution: number;
+
+  constructor(config: ConfigSection, private readonly printer: Printer) {
+    this.resolution = config.getFloat("resolution", 1, { above: 0 });
+    const gcodeMove = printer.loadObject<GCodeMove>("gcode_move");
+    const gcode = printer.gcode;
+    gcode.register("G2", (g) => this.cmdArc(g, gcodeMove, true));
+    gcode.register("G3", (g) => this.cmdArc(g, gcodeMove, false));
+    gcode.register("G17", () => (this.plane = "XY"));
+    gcode.register("G18", () => (this.plane = "XZ"));
+    gcode.register("G19", () => (this.plane = "YZ"));
+  }
+
+  private cmdArc(g: GCodeCommand, gcodeMove: GCodeMove, clockwise: boolean): void {
+    if (!gcodeMove.absoluteCoord) throw g.error("G2/G3 does not support relative move mode");
+    const cur = gcodeMove.getGcodePosition();
+    const target: [number, number, number] = [g.getFloat("X", cur[0]!), g.getFloat("Y", cur[1]!), g.getFloat("Z", cur[2]!)];
+    if (g.getFloat("R", null) !== null) throw g.error("G2/G3 does not support R moves");
+    const i = g.getFloat("I", 0), j = g.getFloat("J", 0);
+    let offset: [number, number] = [i, j];
+    if (this.plane === "XZ") offset = [i, g.getFloat("K", 0)];
+    else if (this.plane === "YZ") offset = [j, g.getFloat("K", 0)];
+    if (!(offset[0] || offset[1])) throw g.error("G2/G3 requires IJ, IK or JK parameters");
+    const segments = planArc({
+      current: cur, target, offset, clockwise, plane: this.plane,
+      e: g.getFloat("E", null), absoluteExtrude: gcodeMove.absoluteExtrude, resolution: this.resolution,
+    });
+    const f = g.getFloat("F", null);
+    for (const seg of segments) {
+      const params: Record<string, string> = { X: String(seg.X), Y: String(seg.Y), Z: String(seg.Z) };
+      if (seg.E !== undefined) params.E = String(seg.E);
+      if (f !== null) params.F = String(f);
+      gcodeMove.cmdG1(this.printer.gcode.createCommand("G1", "G1", params));
+    }
+  }
+}
+
+registerModule("gcode_arcs", (config, printer) => new ArcSupport(config, printer));

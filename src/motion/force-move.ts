@@ -2,7 +2,11 @@
 // STEPPER_BUZZ, FORCE_MOVE, and SET_KINEMATIC_POSITION (declare where the
 // toolhead is without moving). Each forced move runs on a private trapq with
 // its own cartesian stepper kinematics, swapped in for the duration.
+import type { ConfigSection } from "../core/config/section.ts";
+import type { GCodeCommand } from "../core/gcode/command.ts";
+import { type Printer, registerModule } from "../core/printer.ts";
 import { CartesianStepperKinematics } from "./kin/cartesian.ts";
+import { lookupMotionQueuing } from "./toolhead-module.ts";
 import type { StepperKinematics } from "./itersolve.ts";
 import type { TrapQ } from "./trapq.ts";
 
@@ -113,3 +117,46 @@ export class ForceMove {
     th.getKinematics().clearHomingState(cleared);
   }
 }
+
+/** The "force_move" printer object: registers each stepper's commands. */
+class PrinterForceMove {
+  readonly forceMove: ForceMove;
+  private readonly enable: boolean;
+
+  constructor(config: ConfigSection, private readonly printer: Printer) {
+    this.forceMove = new ForceMove(lookupMotionQueuing(printer), () => printer.lookupObject<ForceMoveToolhead>("toolhead"));
+    this.enable = config.getBoolean("enable_force_move", false);
+    if (this.enable)
+      printer.gcode.register("SET_KINEMATIC_POSITION", (g: GCodeCommand) => {
+        const clear = g.get("CLEAR_HOMED", null) ?? g.get("CLEAR", "");
+        this.forceMove.setKinematicPosition(g.getFloat("X", null), g.getFloat("Y", null), g.getFloat("Z", null),
+          g.get("SET_HOMED", "xyz"), clear);
+      }, { desc: "Force a low-level kinematic position" });
+  }
+
+  private stepperEnable(): { setMotorsEnable(names: string[], en: boolean): boolean } {
+    return this.printer.lookupObject("stepper_enable");
+  }
+
+  registerStepper(_config: ConfigSection, stepper: ForceMoveStepper): void {
+    const fm = this.forceMove;
+    fm.registerStepper(stepper);
+    const name = stepper.getName();
+    const gcode = this.printer.gcode;
+    gcode.registerMux("STEPPER_BUZZ", "STEPPER", name, () => {
+      const didEnable = this.stepperEnable().setMotorsEnable([name], true);
+      fm.buzz(stepper);
+      if (didEnable) this.stepperEnable().setMotorsEnable([name], false);
+    }, "Oscillate a given stepper to help id it");
+    if (this.enable)
+      gcode.registerMux("FORCE_MOVE", "STEPPER", name, (g: GCodeCommand) => {
+        const distance = g.getFloat("DISTANCE");
+        const speed = g.getFloat("VELOCITY", undefined, { above: 0 });
+        const accel = g.getFloat("ACCEL", 0, { minval: 0 });
+        this.stepperEnable().setMotorsEnable([name], true);
+        fm.manualMove(stepper, distance, speed, accel);
+      }, "Manually move a stepper; invalidates kinematics");
+  }
+}
+
+registerModule("force_move", (config, printer) => new PrinterForceMove(config, printer));

@@ -66,6 +66,9 @@ export class MultiCompletion extends Completion {
   }
 }
 
+/** Clocks go out as their low 32 bits (the MCU extends them against its own clock). */
+const clock32 = (clock: number): number => clock % 4294967296;
+
 function send(mcu: EndstopMcu, queue: unknown, name: string, params: Record<string, number>, reqClock = 0): void {
   mcu.sendCommand(mcu.dict.encodeCommand(name, params), { reqClock, queue });
 }
@@ -102,9 +105,9 @@ export class McuTrsync {
     const reportTicks = mcu.secondsToClock(expireTimeout * 0.3);
     const reportClock = clock + Math.trunc(reportTicks * reportOffset + 0.5);
     send(mcu, this.queue, "trsync_start",
-      { oid: this.oid, report_clock: reportClock, report_ticks: reportTicks, expire_reason: REASON_COMMS_TIMEOUT }, clock);
+      { oid: this.oid, report_clock: clock32(reportClock), report_ticks: reportTicks, expire_reason: REASON_COMMS_TIMEOUT }, clock);
     for (const s of this.steppers) send(mcu, this.queue, "stepper_stop_on_trigger", { oid: s.getOid(), trsync_oid: this.oid });
-    send(mcu, this.queue, "trsync_set_timeout", { oid: this.oid, clock: expireClock }, clock);
+    send(mcu, this.queue, "trsync_set_timeout", { oid: this.oid, clock: clock32(expireClock) }, clock);
   }
 
   /** End of the homing move: the reason it stopped. */
@@ -217,7 +220,7 @@ export class McuEndstop {
     const completion = this.dispatch.start(printTime);
     send(mcu, this.dispatch.getCommandQueue(), "endstop_home", {
       oid: this.oid,
-      clock,
+      clock: clock32(clock),
       sample_ticks: mcu.secondsToClock(sampleTime),
       sample_count: sampleCount,
       rest_ticks: restTicks,

@@ -4,3 +4,5 @@ import "./extruder-module.ts";
 import "./gcode-move.ts";
 import "./homing.ts";
 import "./stepper-enable.ts";
+import "./force-move.ts";
+import "./arcs.ts";
