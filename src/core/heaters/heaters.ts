@@ -159,7 +159,7 @@ export class PrinterHeaters {
     let now = hostTime(this.printer);
     while (!this.printer.isShutdown() && heater.checkBusy(now)) {
       this.printer.gcode.respondRaw(this.temperatureReport(now));
-      await sleepUntil(this.printer, now + 1);
+      if (!(await sleepUntil(this.printer, now + 1))) return;
       now = hostTime(this.printer);
     }
   }
@@ -177,7 +177,7 @@ export class PrinterHeaters {
       const [temp] = source.getTemp(now);
       if (temp >= minTemp && temp <= maxTemp) return;
       gcmd.respondRaw(this.temperatureReport(now));
-      await sleepUntil(this.printer, now + 1);
+      if (!(await sleepUntil(this.printer, now + 1))) return;
       now = hostTime(this.printer);
     }
   }
@@ -199,7 +199,7 @@ function buildHeater(printer: Printer, config: ConfigSection, sensor: Temperatur
   const host: HeaterHost = {
     isShutdown: () => printer.isShutdown(),
     invokeShutdown: (msg) => printer.invokeShutdown(msg),
-    isFileOutput: isFileOutput(printer) || pwm.mcu.isBatch(),
+    isFileOutput: isFileOutput(printer),
     commandError: (msg) => new GCodeError(msg),
   };
   const heater = new Heater({ name: config.getName(), minTemp, maxTemp, minExtrudeTemp, maxPower, smoothTime, control }, sensor, pwm, host);

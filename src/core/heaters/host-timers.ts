@@ -7,8 +7,9 @@ import type { Printer } from "../printer.ts";
 
 export type HostReactor = ToolheadReactor;
 
+/** The live event loop ("reactor") or the batch run's ("batch_reactor"). */
 export function lookupReactor(printer: Printer): HostReactor | null {
-  return printer.lookupObject<HostReactor>("reactor", null);
+  return printer.lookupObject<HostReactor>("reactor", null) ?? printer.lookupObject<HostReactor>("batch_reactor", null);
 }
 
 /** Host monotonic seconds: the reactor's clock, or the process clock before there is one. */
@@ -38,11 +39,12 @@ export function startPeriodic(printer: Printer, name: string, first: number, cb:
 
 let sleepSeq = 0;
 
-/** Resolve at host time `when` (at once without a reactor). */
-export function sleepUntil(printer: Printer, when: number): Promise<void> {
+/** Resolve at host time `when`; false when there is no event loop to wait on. */
+export async function sleepUntil(printer: Printer, when: number): Promise<boolean> {
   const reactor = lookupReactor(printer);
-  if (!reactor) return Promise.resolve();
-  return new Promise((resolve) => reactor.setTimer(`heaters:wait:${++sleepSeq}`, when, resolve));
+  if (!reactor) return false;
+  await new Promise<void>((resolve) => reactor.setTimer(`heaters:wait:${++sleepSeq}`, when, resolve));
+  return true;
 }
 
 /** Batch (file output) run: nothing is heated, so nothing waits for temperatures. */

@@ -47,7 +47,7 @@ export class TemperatureMcu implements TemperatureSensor {
       const [readTime, value] = samples[samples.length - 1]!;
       this.callback?.(readTime + SAMPLE_COUNT * SAMPLE_TIME, this.calcTemp(value));
     });
-    if (isFileOutput(printer) || this.adc.mcu.isBatch()) {
+    if (isFileOutput(printer)) {
       // No MCU to identify: sample without a range check, as klippy does in file output.
       this.adc.setupAdcSample({ reportTime: REPORT_TIME, sampleTime: SAMPLE_TIME, sampleCount: SAMPLE_COUNT });
       return;

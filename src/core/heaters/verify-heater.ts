@@ -27,7 +27,6 @@ export class VerifyHeater {
   private handleConnect(): void {
     if (isFileOutput(this.printer)) return;
     const heater = lookupHeaters(this.printer).lookupHeater(this.heaterName);
-    if (heater.isFileOutput) return;
     this.stop = startPeriodic(this.printer, `verify_heater:${this.heaterName}`, hostTime(this.printer), (now) => {
       const [temp, target] = heater.getTemp(now);
       if (this.check.check(now, temp, target)) return now + 1;

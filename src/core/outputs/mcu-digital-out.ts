@@ -41,7 +41,8 @@ export class McuDigitalOut {
     if (this.oid < 0) throw new Error(`digital pin ${this.pin} used before the MCU config was built`);
     const clock = this.mcu.printTimeToClock(printTime);
     const on = !!value !== this.invert ? 1 : 0;
-    const encoded = this.mcu.dict.encodeCommand("queue_digital_out", { oid: this.oid, clock, on_ticks: on });
+    // The wire carries the low 32 bits of the clock; the MCU extends it.
+    const encoded = this.mcu.dict.encodeCommand("queue_digital_out", { oid: this.oid, clock: clock >>> 0, on_ticks: on });
     this.mcu.sendCommand(encoded, { minClock: this.lastClock, reqClock: clock, queue: this.queue });
     this.lastClock = clock;
   }

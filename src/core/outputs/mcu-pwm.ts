@@ -94,9 +94,11 @@ export class McuPwm {
     if (this.invert) value = 1 - value;
     const v = Math.trunc(clamp01(value) * this.pwmMax + 0.5);
     const clock = this.mcu.printTimeToClock(printTime);
+    // The wire carries the low 32 bits of the clock; the MCU extends it.
+    const clock32 = clock >>> 0;
     const encoded = this.hardwarePwm
-      ? this.mcu.dict.encodeCommand("queue_pwm_out", { oid: this.oid, clock, value: v })
-      : this.mcu.dict.encodeCommand("queue_digital_out", { oid: this.oid, clock, on_ticks: v });
+      ? this.mcu.dict.encodeCommand("queue_pwm_out", { oid: this.oid, clock: clock32, value: v })
+      : this.mcu.dict.encodeCommand("queue_digital_out", { oid: this.oid, clock: clock32, on_ticks: v });
     this.mcu.sendCommand(encoded, { minClock: this.lastClock, reqClock: clock, queue: this.queue });
     this.lastClock = clock;
     this.lastValue = value;

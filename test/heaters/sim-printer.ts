@@ -1,0 +1,107 @@
+// A printer on simulated time for closed-loop heater tests: a deterministic event loop (timers run in
+// time order as the test advances the clock), a real Mcu whose print time follows that clock, and a
+// first-order thermal plant per heater fed by the heater's PWM and read back as analog_in_state
+// reports every 0.3 s, as the MCU would send them.
+import { mkdtempSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import "../../src/core/heaters/modules.ts";
+import "../../src/core/fans/modules.ts";
+import "../../src/core/outputs/modules.ts";
+import { PrinterConfig } from "../../src/core/config/index.ts";
+import type { Heater } from "../../src/core/heaters/heater.ts";
+import { Printer } from "../../src/core/printer.ts";
+import { Mcu } from "../../src/mcu/mcu.ts";
+import { DataDictionary } from "../../src/protocol/index.ts";
+import { ThermalPlant } from "./thermal-plant.ts";
+
+const DICT = "/work/shared/reference/klipper/dict/atmega2560.dict";
+
+export class SimReactor {
+  now = 0;
+  private timers = new Map<string, { when: number; cb: () => void; seq: number }>();
+  private seq = 0;
+  monotonic(): number { return this.now; }
+  yieldNow(): void {}
+  setTimer(name: string, when: number, cb: () => void): void {
+    this.timers.set(name, { when, cb, seq: this.seq++ });
+  }
+  cancelTimer(name: string): void { this.timers.delete(name); }
+  /** Run every timer due up to `until`, in time order, advancing the clock. */
+  async advance(until: number): Promise<void> {
+    for (;;) {
+      let next: [string, { when: number; cb: () => void; seq: number }] | null = null;
+      for (const e of this.timers) if (!next || e[1].when < next[1].when || (e[1].when === next[1].when && e[1].seq < next[1].seq)) next = e;
+      if (!next || next[1].when > until) break;
+      this.timers.delete(next[0]);
+      this.now = Math.max(this.now, next[1].when);
+      next[1].cb();
+      await Promise.resolve(); // let awaiting commands continue
+    }
+    this.now = until;
+  }
+}
+
+/** The batch Mcu's output, but print time runs with the simulated host clock. */
+class SimClockMcu extends Mcu {
+  constructor(reactor: SimReactor, outputPath: string) {
+    const dict = DataDictionary.fromJson(readFileSync(DICT, "utf8"));
+    super("mcu", { batch: { dict, outputPath }, log: { info: () => {}, warn: () => {} } });
+    const freq = dict.clockFreq;
+    this.clock = {
+      printTimeToClock: (t) => Math.trunc(t * freq),
+      clockToPrintTime: (c) => c / freq,
+      estimatedPrintTime: () => reactor.now,
+      // Nearest 64-bit clock to "now" with these low 32 bits.
+      clock32ToClock64: (c) => {
+        const ref = Math.trunc(reactor.now * freq);
+        let diff = (c - ref) % 2 ** 32;
+        if (diff < 0) diff += 2 ** 32;
+        if (diff >= 2 ** 31) diff -= 2 ** 32;
+        return ref + diff;
+      },
+    };
+  }
+  /** Deliver a response as if it came from the MCU. */
+  receive(msg: { name: string; params: Record<string, number | Uint8Array> }): void {
+    this.dispatchResponse(msg);
+  }
+}
+
+export async function simPrinter(cfgText: string) {
+  const dir = mkdtempSync(join(tmpdir(), "stepline-sim-printer-"));
+  const reactor = new SimReactor();
+  const printer = new Printer({ config: PrinterConfig.fromText(cfgText) });
+  const mcu = new SimClockMcu(reactor, join(dir, "out.serial"));
+  printer.pins.registerChip("mcu", mcu as never);
+  printer.addObject("mcu", mcu);
+  printer.addObject("reactor", reactor);
+  const out: string[] = [];
+  printer.gcode.registerOutputHandler((m) => out.push(m));
+  return {
+    printer, mcu, reactor, out,
+    async start() {
+      await mcu.connect();
+      await printer.sendEventAsync("klippy:connect");
+      await printer.sendEventAsync("klippy:ready");
+    },
+    /** Every 0.3 s: step the plant with the heater's power, report the sensed ADC value. */
+    attachPlant(heater: Heater, oid: number, plant: ThermalPlant) {
+      const adcOf = (heater.sensor as unknown as { converter: { calcAdc(t: number): number } }).converter;
+      const tick = () => {
+        plant.power = heater.lastPwmValue;
+        const temp = plant.step(0.3);
+        const raw = Math.round(adcOf.calcAdc(temp) * 8 * 1023);
+        const nextClock = Math.trunc((reactor.now + 0.3) * 16e6) >>> 0; // 32 bits on the wire
+        mcu.receive({ name: "analog_in_state", params: { oid, next_clock: nextClock, values: new Uint8Array([raw & 0xff, raw >> 8]) } });
+        if (!printer.isShutdown()) reactor.setTimer(`plant:${oid}`, reactor.now + 0.3, tick);
+      };
+      reactor.setTimer(`plant:${oid}`, reactor.now + 0.3, tick);
+    },
+    async close() {
+      await mcu.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
