@@ -2,7 +2,15 @@
 // MANUAL_STEPPER commands on its own timeline (next_cmd_time) that is kept in
 // step with the toolhead, optionally homed against an endstop, or registered
 // as an extra g-code axis of the toolhead (GCODE_AXIS=A).
+import type { ConfigSection } from "../core/config/section.ts";
+import type { GCodeCommand } from "../core/gcode/command.ts";
+import { type Printer, registerModule } from "../core/printer.ts";
 import { calcMoveTime } from "./force-move.ts";
+import type { PrinterHoming } from "./homing.ts";
+import { CartesianStepperKinematics } from "./kin/cartesian.ts";
+import { lookupRail } from "./rail.ts";
+import { printerStepper, type McuStepper } from "./stepper.ts";
+import { lookupMotionQueuing, motionServices, type PrinterToolhead } from "./toolhead-module.ts";
 import type { NamedEndstop } from "./homing.ts";
 import type { Move } from "./lookahead.ts";
 import type { TrapQ } from "./trapq.ts";
@@ -166,3 +174,105 @@ export class ManualStepper {
     return [stepperPositions[this.rail.getName()]!, 0, 0];
   }
 }
+
+/** Build a [manual_stepper NAME] printer object and its MANUAL_STEPPER command. */
+function buildManualStepper(config: ConfigSection, printer: Printer): ManualStepper {
+  const services = motionServices(printer);
+  let rail: ManualRail;
+  let steppers: McuStepper[];
+  let setupItersolve: (make: () => CartesianStepperKinematics) => void;
+  const hasEndstop = config.get("endstop_pin", null) !== null;
+  if (hasEndstop) {
+    const r = lookupRail(config, services, { needPositionMinmax: false, defaultPositionEndstop: 0 });
+    steppers = r.getSteppers();
+    rail = { getName: () => r.getName(), setTrapq: (tq) => r.setTrapq(tq), setPosition: (c) => r.setPosition(c), getEndstops: () => r.getEndstops() };
+    setupItersolve = (make) => r.setupItersolve(make);
+  } else {
+    const s = printerStepper(config, services);
+    steppers = [s];
+    rail = { getName: () => s.getName(), setTrapq: (tq) => void s.setTrapq(tq), setPosition: (c) => s.setPosition(c), getEndstops: () => null };
+    setupItersolve = (make) => void s.setStepperKinematics(make());
+  }
+  const opts: ManualStepperOptions = {
+    name: config.getName(),
+    velocity: config.getFloat("velocity", 5, { above: 0 }),
+    accel: config.getFloat("accel", 0, { minval: 0 }),
+    positionMin: config.getFloat("position_min", null),
+    positionMax: config.getFloat("position_max", null),
+  };
+  const mq = lookupMotionQueuing(printer);
+  const trapq = mq.allocateTrapq();
+  setupItersolve(() => new CartesianStepperKinematics("x"));
+  rail.setTrapq(trapq);
+  const toolhead = () => printer.lookupObject<PrinterToolhead>("toolhead");
+  const ms = new ManualStepper(opts, rail, trapq, mq, toolhead, steppers);
+  const stepperName = config.getName().split(/\s+/)[1]!;
+  printer.gcode.registerMux("MANUAL_STEPPER", "STEPPER", stepperName, (g) => cmdManualStepper(printer, ms, g, hasEndstop),
+    "Command a manually configured stepper");
+  return ms;
+}
+
+function cmdManualStepper(printer: Printer, ms: ManualStepper, g: GCodeCommand, canHome: boolean): void {
+  if (g.get("GCODE_AXIS", null) !== null) return commandWithGcodeAxis(printer, ms, g);
+  if (ms.axisGcodeId !== null) throw g.error("Must unregister from gcode axis first");
+  const enable = g.getInt("ENABLE", null);
+  if (enable !== null) {
+    const names = ms.steppers.map((s) => s.getName());
+    printer.lookupObject<{ setMotorsEnable(n: string[], e: boolean): boolean }>("stepper_enable").setMotorsEnable(names, !!enable);
+  }
+  const setpos = g.getFloat("SET_POSITION", null);
+  if (setpos !== null) ms.doSetPosition(setpos);
+  const speed = g.getFloat("SPEED", ms.velocity, { above: 0 });
+  const accel = g.getFloat("ACCEL", ms.accel, { minval: 0 });
+  let homingMove = g.get("STOP_ON_ENDSTOP", null);
+  if (homingMove !== null) {
+    const oldMap: Record<string, string> = { "-2": "try_inverted_home", "-1": "inverted_home", "1": "home", "2": "try_home" };
+    homingMove = oldMap[homingMove] ?? homingMove;
+    const isTry = homingMove.startsWith("try_");
+    if (isTry) homingMove = homingMove.slice(4);
+    const isInverted = homingMove.startsWith("inverted_");
+    if (isInverted) homingMove = homingMove.slice(9);
+    if (homingMove !== "probe" && homingMove !== "home") throw g.error("Unknown STOP_ON_ENDSTOP request");
+    const movepos = g.getFloat("MOVE");
+    if (!ms.inRange(movepos)) throw g.error("Move out of range");
+    if (!canHome) throw g.error("No endstop for this manual stepper");
+    ms.homingAccel = accel;
+    const homing = printer.lookupObject<PrinterHoming>("homing");
+    homing.manualHome(ms, ms.rail.getEndstops()!, [movepos, 0, 0, 0], speed, homingMove === "probe", !isInverted, !isTry);
+    ms.syncPrintTime();
+  } else if (g.getFloat("MOVE", null) !== null) {
+    const movepos = g.getFloat("MOVE");
+    if (!ms.inRange(movepos)) throw g.error("Move out of range");
+    ms.doMove(movepos, speed, accel, !!g.getInt("SYNC", 1));
+  } else if (g.getInt("SYNC", 0)) {
+    ms.syncPrintTime();
+  }
+}
+
+/** MANUAL_STEPPER GCODE_AXIS=A: drive the stepper from g-code moves as an extra axis. */
+function commandWithGcodeAxis(printer: Printer, ms: ManualStepper, g: GCodeCommand): void {
+  const toolhead = printer.lookupObject<PrinterToolhead>("toolhead");
+  const gcodeAxis = g.get("GCODE_AXIS").toUpperCase();
+  const instantCornerV = g.getFloat("INSTANTANEOUS_CORNER_VELOCITY", 1, { minval: 0 });
+  const limitVelocity = g.getFloat("LIMIT_VELOCITY", 999999.9, { above: 0 });
+  const limitAccel = g.getFloat("LIMIT_ACCEL", 999999.9, { above: 0 });
+  if (ms.axisGcodeId !== null) {
+    if (gcodeAxis) throw g.error("Must unregister axis first");
+    toolhead.removeExtraAxis(ms);
+    ms.axisGcodeId = null;
+    return;
+  }
+  if (gcodeAxis.length !== 1 || !/[A-Z]/.test(gcodeAxis) || "XYZEFN".includes(gcodeAxis)) {
+    if (!gcodeAxis) return;
+    throw g.error("Not a valid GCODE_AXIS");
+  }
+  for (const ea of toolhead.getExtraAxes())
+    if (ea && ea.getAxisGcodeId() === gcodeAxis) throw g.error(`Axis '${gcodeAxis}' already registered`);
+  ms.axisGcodeId = gcodeAxis;
+  ms.instantCornerV = instantCornerV;
+  ms.gaxisLimitVelocity = limitVelocity;
+  ms.gaxisLimitAccel = limitAccel;
+  toolhead.addExtraAxis(ms, ms.commandedPos);
+}
+
+registerModule("manual_stepper ", (config, printer) => buildManualStepper(config, printer));

@@ -6,3 +6,4 @@ import "./homing.ts";
 import "./stepper-enable.ts";
 import "./force-move.ts";
 import "./arcs.ts";
+import "./manual-stepper.ts";
