@@ -5,8 +5,14 @@ import type { Printer } from "../printer.ts";
 import type { Heater } from "./heater.ts";
 import type { PrinterHeaters } from "./heaters.ts";
 
+/** An extruder printer object: Klipper's get_heater(), or a `heater` field. */
 interface HasHeater {
   getHeater?(): Heater;
+  heater?: Heater;
+}
+
+function heaterOf(obj: HasHeater | null | undefined): Heater | undefined {
+  return obj?.getHeater?.() ?? obj?.heater;
 }
 
 /** Register M104/M109 unless an extruder module already did. */
@@ -18,7 +24,7 @@ export function registerExtruderTemperatureCommands(printer: Printer, heaters: P
     let heater: Heater | undefined;
     if (index !== null) {
       const section = index ? `extruder${index}` : "extruder";
-      heater = heaters.heaters.get(section) ?? printer.lookupObject<HasHeater>(section, null)?.getHeater?.();
+      heater = heaters.heaters.get(section) ?? heaterOf(printer.lookupObject<HasHeater>(section, null));
       if (!heater) {
         if (temp <= 0) return;
         throw gcmd.error("Extruder not configured");
@@ -34,9 +40,7 @@ export function registerExtruderTemperatureCommands(printer: Printer, heaters: P
 }
 
 function activeExtruderHeater(printer: Printer, heaters: PrinterHeaters): Heater | undefined {
-  // The toolhead's extruder (its getHeater throws "Extruder not configured" when there is none).
+  // The toolhead's active extruder (a dummy one has no heater).
   const toolhead = printer.lookupObject<{ getExtruder?(): HasHeater }>("toolhead", null);
-  const active = toolhead?.getExtruder?.();
-  if (active?.getHeater) return active.getHeater();
-  return heaters.heaters.get("extruder");
+  return heaterOf(toolhead?.getExtruder?.()) ?? heaters.heaters.get("extruder");
 }
