@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { checkConfig } from "../src/cli/check-config.ts";
 import type { ConfigSection } from "../src/core/config/index.ts";
 import { ModuleRegistry } from "../src/core/printer.ts";
@@ -10,6 +10,24 @@ const MAIN = `${import.meta.dir}/../src/main.ts`;
 const tmp = new TempDir();
 afterAll(() => tmp.remove());
 
+/** MCU name → dictionary path, as Klipper's runs used them: cases/meta.json and the
+ * DICTIONARY lines of configs/printers.test (configs it doesn't list get none). */
+function referenceDicts(): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const d of readdirSync(`${REF}/cases`, { withFileTypes: true })) {
+    if (!d.isDirectory()) continue;
+    const meta = JSON.parse(readFileSync(`${REF}/cases/${d.name}/meta.json`, "utf8")) as { dicts: Record<string, string> };
+    out.set(`${REF}/cases/${d.name}/printer.cfg`, Object.fromEntries(Object.entries(meta.dicts).map(([k, v]) => [k, `${REF}/dict/${v}`])));
+  }
+  let current: Record<string, string> = {};
+  for (const line of readFileSync(`${REF}/configs/printers.test`, "utf8").split("\n")) {
+    const [kw, ...args] = line.trim().split(/\s+/);
+    if (kw === "DICTIONARY") current = Object.fromEntries(args.map((a) => (a.includes("=") ? a.split("=", 2) : ["mcu", a])).map(([k, v]) => [k, `${REF}/dict/${v}`]));
+    if (kw === "CONFIG") out.set(`${REF}/configs/${args[0]}`, current);
+  }
+  return out;
+}
+
 describe("check-config sweep over the Klipper reference configs", () => {
   const cases = readdirSync(`${REF}/cases`, { withFileTypes: true })
     .filter((d) => d.isDirectory())
@@ -17,13 +35,18 @@ describe("check-config sweep over the Klipper reference configs", () => {
   const examples = readdirSync(`${REF}/configs`)
     .filter((f) => f.endsWith(".cfg"))
     .map((f) => `${REF}/configs/${f}`);
+  const dicts = referenceDicts();
 
-  test("every config is checked without crashing; every error names its section", async () => {
+  test("every config is checked (with Klipper's dictionaries) without crashing; every error names its section", async () => {
     let ok = 0;
+    let withDict = 0;
     const failing: string[] = [];
     const unsupported = new Map<string, number>();
     for (const path of [...cases, ...examples]) {
-      const r = await checkConfig(path);
+      const d = dicts.get(path) ?? {};
+      if (existsSync(d.mcu ?? "/nonexistent")) withDict++;
+      else delete d.mcu;
+      const r = await checkConfig(path, { dicts: Object.fromEntries(Object.entries(d).filter(([, p]) => existsSync(p))) });
       expect(r.files[0]).toBe(path);
       for (const e of r.errors) expect(e).toMatch(/section '[^']+'/i);
       for (const s of r.unsupportedSections) {
@@ -34,9 +57,10 @@ describe("check-config sweep over the Klipper reference configs", () => {
       else failing.push(`${path.slice(REF.length + 1)}: ${r.errors[0]}`);
     }
     const top = [...unsupported.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12);
-    console.log(`check-config: ${ok} of ${cases.length + examples.length} reference configs load; most common unsupported: ${top.map(([k, n]) => `${k}×${n}`).join(" ")}`);
+    console.log(`check-config: ${ok} of ${cases.length + examples.length} reference configs load (${withDict} with Klipper's dictionary); most common unsupported: ${top.map(([k, n]) => `${k}×${n}`).join(" ")}`);
     if (failing.length) console.log(`first failures:\n  ${failing.slice(0, 10).join("\n  ")}`);
     expect(ok + failing.length).toBe(cases.length + examples.length);
+    expect(withDict).toBeGreaterThan(200);
   });
 });
 
@@ -132,6 +156,20 @@ describe("stepline check-config (command line)", () => {
     expect(cli().code).toBe(2);
     expect(cli("a.cfg", "b.cfg").code).toBe(2);
     expect(cli("-d").code).toBe(2);
+  });
+  test("with -d, pins are checked against the MCU's dictionary (aliases resolved)", () => {
+    const path = tmp.write("pins.cfg", "[mcu]\nserial: /dev/ttyACM0\n[board_pins]\naliases: EXP1_1=PQ1, EXP1_2=PA2\n[output_pin a]\npin: EXP1_1\n[output_pin b]\npin: EXP1_2\n[output_pin c]\npin: PZ9\n");
+    const r = cli(path, "-d", `${REF}/dict/atmega2560.dict`);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("error: Unknown pin 'EXP1_1' (alias for 'PQ1') in section 'output_pin a': not a pin of mcu 'mcu'\n");
+    expect(r.err).toContain("error: Unknown pin 'PZ9' in section 'output_pin c': not a pin of mcu 'mcu'\n");
+    expect(r.err).not.toContain("'output_pin b'");
+  });
+  test("without -d, sections that need the MCU are listed as not checked", () => {
+    const r = cli(tmp.write("nodict.cfg", "[mcu]\nserial: /dev/ttyACM0\n[output_pin c]\npin: PZ9\n"));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("warning: No data dictionary for mcu 'mcu' (-d DICT)");
+    expect(r.out).toContain("warning: Section 'output_pin c' not checked");
   });
   test("a missing dictionary file is an error", () => {
     const r = cli(tmp.write("d.cfg", "[thing]\na: 1\n"), "-d", "z=/nonexistent.dict");

@@ -3,10 +3,12 @@
 // has a Stepline module, and report errors in Klipper's wording plus the sections Stepline
 // does not support yet. Exit 0 when the config is usable, 1 on errors, 2 on bad usage.
 import { readFileSync } from "node:fs";
-import { ConfigError, PrinterConfig } from "../core/config/index.ts";
+import { buildBatchMcu } from "../batch/mcu.ts";
+import { BatchReactor } from "../batch/reactor.ts";
+import { type ConfigSection, ConfigError, PrinterConfig } from "../core/config/index.ts";
 import "../core/modules.ts";
 import type { PinChip, PinEnumeration, PinParams } from "../core/pins.ts";
-import { type ModuleRegistry, Printer } from "../core/printer.ts";
+import { type ModuleRegistry, moduleRegistry, Printer } from "../core/printer.ts";
 
 export interface CheckOptions {
   /** Unsupported sections count as errors (Klipper's behaviour). */
@@ -28,13 +30,39 @@ export interface CheckResult {
   warnings: string[];
 }
 
-/** Stands in for an MCU whose module is not available, so the pins of other sections can still
- * be checked (claimed, shared, validated against a -d dictionary). */
+/** Stands in for an MCU without a data dictionary, so the pins of other sections can still be
+ * claimed and checked for double use (modules that need a real MCU object will report errors). */
 class UnconnectedChip implements PinChip {
-  constructor(readonly dict: PinEnumeration | null) {}
   setupPin(pinType: string, params: PinParams): { pinType: string; params: PinParams } {
     return { pinType, params };
   }
+}
+
+interface Closable {
+  close?(): Promise<void>;
+}
+
+/**
+ * The registry for a check: every registered module, except that [mcu] sections are built here
+ * without any connection — a real batch-mode MCU writing to /dev/null when its dictionary was
+ * given with -d, otherwise only a pin chip stand-in (and the section's options are not checked).
+ */
+function checkRegistry(base: ModuleRegistry, dictPaths: Record<string, string>, warnings: string[]): ModuleRegistry {
+  const registry = base.copy();
+  const build = (config: ConfigSection, printer: Printer): unknown => {
+    const section = config.getName();
+    const name = section === "mcu" ? "mcu" : section.slice(4).trim();
+    if (dictPaths[name] !== undefined) return buildBatchMcu(config, printer, { output: "/dev/null", dicts: dictPaths }, { info: () => {}, warn: () => {} });
+    warnings.push(`No data dictionary for mcu '${name}' (-d ${name === "mcu" ? "" : `${name}=`}DICT): its pins and options are not checked`);
+    for (const option of config.getPrefixOptions("")) config.get(option);
+    printer.pins.registerChip(name, new UnconnectedChip());
+    return new UnconnectedChip();
+  };
+  registry.unregister("mcu");
+  registry.unregister("mcu ");
+  registry.register("mcu", build, { stage: "mcu" });
+  registry.register("mcu ", build, { stage: "mcu" });
+  return registry;
 }
 
 /** Prefix a module's error with its section unless the message already names it. */
@@ -80,15 +108,21 @@ export async function checkConfig(path: string, opts: CheckOptions = {}): Promis
   } catch (e) {
     result.errors.push((e as Error).message);
   }
-  const printer = new Printer({ config, strict: opts.strict, registry: opts.registry, startArgs: { checkConfig: true } });
-  for (const section of config.sectionNames()) {
-    const chipName = section === "mcu" ? "mcu" : section.startsWith("mcu ") ? section.slice(4).trim() : null;
-    if (chipName === null || printer.registry.find(section)) continue;
-    printer.pins.registerChip(chipName, new UnconnectedChip(dicts.get(chipName) ?? null));
-    result.warnings.push(`No module for [${section}]: its pins are checked without the MCU`);
+  const registry = checkRegistry(opts.registry ?? moduleRegistry, result.errors.length ? {} : (opts.dicts ?? {}), result.warnings);
+  const printer = new Printer({ config, strict: opts.strict, registry, startArgs: { checkConfig: true } });
+  // Modules that schedule work need an event loop object; in a check nothing is ever run on it.
+  printer.addObject("batch_reactor", new BatchReactor());
+  try {
+    printer.instantiateModules({ keepGoing: true });
+  } finally {
+    for (const [, mcu] of printer.lookupObjects<Closable>("mcu")) await mcu.close?.();
   }
-  printer.instantiateModules({ keepGoing: true });
-  for (const f of printer.loadFailures) result.errors.push(withSection(f.section, f.error));
+  // Sections that failed after claiming a pin of an MCU without dictionary can't be judged.
+  const unjudged = new Set(printer.pins.activePins().filter((p) => p.chip instanceof UnconnectedChip && p.owner !== undefined).map((p) => p.owner!));
+  for (const f of printer.loadFailures) {
+    if (unjudged.has(f.section)) result.warnings.push(`Section '${f.section}' not checked: it needs its MCU's data dictionary (-d)`);
+    else result.errors.push(withSection(f.section, f.error));
+  }
   const problems = printer.configProblems();
   for (const o of problems.invalidOptions) result.errors.push(`Option '${o.option}' is not valid in section '${o.section}'`);
   result.unsupportedSections = problems.unsupportedSections;

@@ -22,6 +22,13 @@ export interface PinChip {
 /** The part of DataDictionary (src/protocol) used for pin validation. */
 export interface PinEnumeration {
   enumValue(enumName: string, symbol: string): number;
+  /** The parsed dictionary; pins are only checked when it has a 'pin' enumeration. */
+  readonly json?: unknown;
+}
+
+function hasPinEnumeration(dict: PinEnumeration): boolean {
+  const enums = (dict.json as { enumerations?: Record<string, unknown> } | undefined)?.enumerations;
+  return enums === undefined ? dict.json === undefined : enums.pin !== undefined;
 }
 
 export interface PinParams {
@@ -186,7 +193,7 @@ export class PrinterPins {
     const errors: PinError[] = [];
     for (const p of this.active.values()) {
       const dict = dicts.get(p.chipName) ?? p.chip.dict ?? null;
-      if (!dict) continue;
+      if (!dict || !hasPinEnumeration(dict)) continue;
       const resolved = this.resolvers.get(p.chipName)?.resolve(p.pin) ?? p.pin;
       try {
         dict.enumValue("pin", resolved);

@@ -46,6 +46,18 @@ export class ModuleRegistry {
   all(): ModuleEntry[] {
     return [...this.entries.values()];
   }
+
+  /** Remove a module (e.g. to build a section differently in one run mode); true if it existed. */
+  unregister(key: string): boolean {
+    return this.entries.delete(key);
+  }
+
+  /** An independent registry with the same modules. */
+  copy(): ModuleRegistry {
+    const r = new ModuleRegistry();
+    for (const e of this.entries.values()) r.entries.set(e.key, { ...e });
+    return r;
+  }
 }
 
 /** The process-wide registry that module files register into. */

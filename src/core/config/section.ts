@@ -95,17 +95,23 @@ export class ConfigSection {
   }
 
   /** One of `choices`: a list of allowed strings (or integers), or a map from text to result. */
+  /** A default of null means "optional": null is returned when the option is absent. */
   getChoice<T>(option: string, choices: Record<string, T>, def?: string, opts?: ReadOptions): T;
+  getChoice<T>(option: string, choices: Record<string, T>, def: null, opts?: ReadOptions): T | null;
   getChoice<C extends string | number>(option: string, choices: readonly C[], def?: C, opts?: ReadOptions): C;
-  getChoice(option: string, choices: Record<string, unknown> | readonly (string | number)[], def?: string | number, opts?: ReadOptions): unknown {
-    let value: string | number;
+  getChoice<C extends string | number>(option: string, choices: readonly C[], def: null, opts?: ReadOptions): C | null;
+  getChoice(option: string, choices: Record<string, unknown> | readonly (string | number | null)[], def?: string | number | null, opts?: ReadOptions): unknown {
+    let value: string | number | null;
     if (Array.isArray(choices)) {
-      value = typeof choices[0] === "number" ? this.getInt(option, def as number | undefined, opts) : this.get(option, def as string | undefined, opts);
+      const numeric = choices.some((c) => typeof c === "number");
+      value = numeric ? this.getInt(option, def as number | null | undefined, opts) : this.get(option, def as string | null | undefined, opts);
+      if (value === null) return null;
       if (!choices.includes(value)) throw this.badChoice(value, option);
       return value;
     }
     const map = choices as Record<string, unknown>;
-    value = this.get(option, def as string | undefined, opts);
+    value = this.get(option, def as string | null | undefined, opts);
+    if (value === null) return null;
     if (!Object.hasOwn(map, value)) throw this.badChoice(value, option);
     return map[value];
   }
