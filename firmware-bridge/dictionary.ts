@@ -14,8 +14,7 @@ export interface DictionaryInput {
 }
 
 export interface BuiltDictionary {
-  json: Record<string, unknown>;
-  text: string;
+  text: string; // the JSON, as a .dict file holds it
   zlib: Uint8Array;
   commandIds: Map<string, number>; // format → id
   responseIds: Map<string, number>;
@@ -44,7 +43,7 @@ export function buildDictionary(input: DictionaryInput): BuiltDictionary {
     version: input.version,
   };
   const text = JSON.stringify(sortKeys(json));
-  return { json, text, zlib: new Uint8Array(deflateSync(text)), commandIds, responseIds };
+  return { text, zlib: new Uint8Array(deflateSync(text)), commandIds, responseIds };
 }
 
 function sortKeys(v: unknown): unknown {
