@@ -1,0 +1,47 @@
+// Step-for-step conformance of `stepline batch` with Klipper's batch mode:
+// reference/tools/conformance.py runs each case (G-code -> MCU bytes ->
+// parsedump) and compares every step of every stepper with Klipper's (50 us,
+// one global offset). The two sliced_* prints run only with STEPLINE_FULL=1
+// (each takes several seconds plus a multi-million-step comparison).
+import { describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const REF = "/work/shared/reference";
+const CASES = join(REF, "klipper", "cases");
+const TOOL = join(REF, "tools", "conformance.py");
+const RUNNER = join(import.meta.dir, "toolhead", "conformance-run.ts");
+
+const REQUIRED = [
+  "tk_move_cartesian", "tk_move_corexy", "tk_delta", "tk_extruders", "tk_pressure_advance", "tk_gcode_arcs",
+  "tk_manual_stepper", "tk_input_shaper",
+  "cfg_ender3v2_motion", "cfg_voron2_250_motion", "cfg_ratrig_vminion_motion", "cfg_skr_pico_motion", "cfg_octopus_pro_h723_motion",
+];
+const SLOW = ["sliced_ender3v2_example002", "sliced_ender3v2_example002_full"];
+const full = process.env.STEPLINE_FULL === "1";
+const haveRef = existsSync(TOOL) && existsSync(CASES);
+
+function conformance(cases: string[]): { code: number; out: string } {
+  const work = mkdtempSync(join(tmpdir(), "stepline-conf-"));
+  try {
+    const cmd = `${process.execPath} ${RUNNER} {cfg} {gcode} {outdir} {dictargs}`;
+    const p = Bun.spawnSync(["python3", TOOL, "--cases", CASES, "--run", cmd, "--only", cases.join(","), "--timeout", "600"], {
+      cwd: work, stdout: "pipe", stderr: "pipe", env: { ...process.env, TMPDIR: work },
+    });
+    return { code: p.exitCode ?? -1, out: p.stdout.toString() + p.stderr.toString() };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+describe.skipIf(!haveRef)("conformance with Klipper's batch output", () => {
+  for (const name of [...REQUIRED, ...(full ? SLOW : [])]) {
+    test(name, () => {
+      const { code, out } = conformance([name]);
+      const line = out.split("\n").find((l) => l.includes(` ${name}:`)) ?? out;
+      expect(line).toStartWith(`PASS ${name}:`);
+      expect(code).toBe(0);
+    }, 600_000);
+  }
+});
