@@ -6,6 +6,7 @@ import { type ModuleEntry, type ModuleRegistry, moduleRegistry } from "./config/
 import { type PrinterConfig, type UnusedEntry, unusedError } from "./config/printer-config.ts";
 import type { ConfigSection } from "./config/section.ts";
 import { GCodeDispatcher, type GCodeHost } from "./gcode/dispatch.ts";
+import { GCodeError } from "./gcode/errors.ts";
 import { PrinterPins } from "./pins.ts";
 
 export { type ModuleFactory, type ModuleOptions, ModuleRegistry, type ModuleStage, moduleRegistry, registerModule } from "./config/module-registry.ts";
@@ -283,7 +284,7 @@ class ConfigFileObject {
         try {
           printer.config.autosave.save();
         } catch (e) {
-          throw printer.gcode.createCommand("SAVE_CONFIG", "SAVE_CONFIG", {}).error((e as Error).message);
+          throw new GCodeError((e as Error).message);
         }
         await printer.gcode.requestRestart("restart");
       },

@@ -71,25 +71,25 @@ export class ConfigSection {
   }
 
   get(option: string, def?: string, opts?: ReadOptions): string;
-  get(option: string, def: string | null, opts?: ReadOptions): string | null;
+  get(option: string, def?: string | null, opts?: ReadOptions): string | null;
   get(option: string, def?: string | null, opts?: ReadOptions): string | null {
     return this.read(option, def, (raw) => raw, String, opts);
   }
 
   getInt(option: string, def?: number, bounds?: IntBounds): number;
-  getInt(option: string, def: number | null, bounds?: IntBounds): number | null;
+  getInt(option: string, def?: number | null, bounds?: IntBounds): number | null;
   getInt(option: string, def?: number | null, bounds?: IntBounds): number | null {
     return this.read(option, def, parseIntStrict, String, bounds);
   }
 
   getFloat(option: string, def?: number, bounds?: FloatBounds): number;
-  getFloat(option: string, def: number | null, bounds?: FloatBounds): number | null;
+  getFloat(option: string, def?: number | null, bounds?: FloatBounds): number | null;
   getFloat(option: string, def?: number | null, bounds?: FloatBounds): number | null {
     return this.read(option, def, parseFloatStrict, pyFloat, bounds);
   }
 
   getBoolean(option: string, def?: boolean, opts?: ReadOptions): boolean;
-  getBoolean(option: string, def: boolean | null, opts?: ReadOptions): boolean | null;
+  getBoolean(option: string, def?: boolean | null, opts?: ReadOptions): boolean | null;
   getBoolean(option: string, def?: boolean | null, opts?: ReadOptions): boolean | null {
     return this.read(option, def, parseBoolean, String, opts);
   }
@@ -139,19 +139,19 @@ export class ConfigSection {
   }
 
   getList(option: string, def?: readonly string[], opts?: ListOptions): string[];
-  getList(option: string, def: readonly string[] | null, opts?: ListOptions): string[] | null;
+  getList(option: string, def?: readonly string[] | null, opts?: ListOptions): string[] | null;
   getList(option: string, def?: readonly string[] | null, opts: ListOptions = {}): string[] | null {
     return this.getLists(option, def as unknown[] | null | undefined, { ...opts, seps: [opts.sep ?? ","] }) as string[] | null;
   }
 
   getIntList(option: string, def?: readonly number[], opts?: ListOptions): number[];
-  getIntList(option: string, def: readonly number[] | null, opts?: ListOptions): number[] | null;
+  getIntList(option: string, def?: readonly number[] | null, opts?: ListOptions): number[] | null;
   getIntList(option: string, def?: readonly number[] | null, opts: ListOptions = {}): number[] | null {
     return this.getLists(option, def as unknown[] | null | undefined, { ...opts, seps: [opts.sep ?? ","], parser: parseIntStrict }) as number[] | null;
   }
 
   getFloatList(option: string, def?: readonly number[], opts?: ListOptions): number[];
-  getFloatList(option: string, def: readonly number[] | null, opts?: ListOptions): number[] | null;
+  getFloatList(option: string, def?: readonly number[] | null, opts?: ListOptions): number[] | null;
   getFloatList(option: string, def?: readonly number[] | null, opts: ListOptions = {}): number[] | null {
     return this.getLists(option, def as unknown[] | null | undefined, { ...opts, seps: [opts.sep ?? ","], parser: parseFloatStrict }) as number[] | null;
   }

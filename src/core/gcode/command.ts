@@ -74,7 +74,7 @@ export class GCodeCommand {
 
   /** Raw parameter text; without a default the parameter is required. */
   get(name: string, def?: string): string;
-  get(name: string, def: string | null): string | null;
+  get(name: string, def?: string | null): string | null;
   get(name: string, def?: string | null): string | null {
     const value = this.params[name];
     if (value === undefined) {
@@ -85,13 +85,13 @@ export class GCodeCommand {
   }
 
   getInt(name: string, def?: number, bounds?: NumberBounds): number;
-  getInt(name: string, def: number | null, bounds?: NumberBounds): number | null;
+  getInt(name: string, def?: number | null, bounds?: NumberBounds): number | null;
   getInt(name: string, def?: number | null, bounds: NumberBounds = {}): number | null {
     return this.getNumber(name, def, parsePyInt, String, bounds);
   }
 
   getFloat(name: string, def?: number, bounds?: NumberBounds): number;
-  getFloat(name: string, def: number | null, bounds?: NumberBounds): number | null;
+  getFloat(name: string, def?: number | null, bounds?: NumberBounds): number | null;
   getFloat(name: string, def?: number | null, bounds: NumberBounds = {}): number | null {
     return this.getNumber(name, def, parsePyFloat, pyFloat, bounds);
   }

@@ -7,7 +7,8 @@ import { GCodeError } from "./errors.ts";
 import { ShlexError, shlexSplit } from "./shlex.ts";
 import { isTraditionalGCode, isValidExtendedName, tokenizeLine } from "./tokenize.ts";
 
-export type GCodeHandler = (gcmd: GCodeCommand) => void | Promise<void>;
+/** A command handler; if it returns a promise, the next command waits for it. */
+export type GCodeHandler = (gcmd: GCodeCommand) => unknown;
 export type OutputHandler = (msg: string) => void;
 
 export interface RegisterOptions {
@@ -119,7 +120,7 @@ export class GCodeDispatcher {
     entry.values.set(value, handler);
   }
 
-  private runMux(cmd: string, gcmd: GCodeCommand): void | Promise<void> {
+  private runMux(cmd: string, gcmd: GCodeCommand): unknown {
     const { key, values } = this.mux.get(cmd)!;
     const param = values.has(null) ? gcmd.get(key, null) : gcmd.get(key);
     const handler = values.get(param);
@@ -244,7 +245,7 @@ export class GCodeDispatcher {
   }
 
   /** Commands without a handler: a few are silently accepted, the rest are "Unknown command". */
-  private cmdDefault(gcmd: GCodeCommand): void | Promise<void> {
+  private cmdDefault(gcmd: GCodeCommand): unknown {
     const cmd = gcmd.getCommand();
     if (cmd === "M105") {
       gcmd.ack("T:0");
