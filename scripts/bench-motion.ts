@@ -1,0 +1,79 @@
+// Motion pipeline benchmark: G-code -> MCU bytes for the 57-minute reference
+// print (sliced_ender3v2_example002_full), end to end in a child process
+// (`stepline batch`), compared with Klipper's CPU time on the same case.
+// Also measures this machine's speed with the same Python loop the reference
+// recorded (calib_pyloop_5e6_cpu_s) when python3 is available, so the ratio can
+// be normalised for a slower/busier machine.
+// usage: bun run bench:motion [--runs N]
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const CASE = "/work/shared/reference/klipper/cases/sliced_ender3v2_example002_full";
+const DICT = "/work/shared/reference/klipper/dict/stm32f103-serial.dict";
+const MAIN = join(import.meta.dir, "..", "src", "main.ts");
+
+interface Meta {
+  timings?: { user_s: number; sys_s: number; wall_s: number; max_rss_kb: number; calib_pyloop_5e6_cpu_s?: number }[];
+  klippy_print_time_s?: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** CPU seconds of the reference's calibration loop on this machine (null without python3). */
+function calibrate(): number | null {
+  const code = "import time\nt=time.process_time()\ns=0\nfor i in range(5*10**6): s+=i\nprint(time.process_time()-t)";
+  try {
+    const p = Bun.spawnSync(["python3", "-c", code], { stdout: "pipe", stderr: "ignore" });
+    if (p.exitCode !== 0) return null;
+    return Number(p.stdout.toString().trim());
+  } catch {
+    return null;
+  }
+}
+
+function runOnce(outDir: string): { wall: number; cpu: number; rssKb: number; bytes: number } {
+  const out = join(outDir, "out.serial");
+  const t0 = performance.now();
+  const p = Bun.spawnSync([process.execPath, MAIN, "batch", join(CASE, "printer.cfg"), "-i", join(CASE, "input.gcode"), "-o", out, "-d", DICT], {
+    stdout: "ignore", stderr: "pipe",
+  });
+  const wall = (performance.now() - t0) / 1000;
+  if (p.exitCode !== 0) throw new Error(`stepline batch failed (${p.exitCode}): ${p.stderr.toString().slice(-2000)}`);
+  const ru = p.resourceUsage;
+  if (!ru) throw new Error("no resource usage from the child process");
+  const cpu = (Number(ru.cpuTime.user) + Number(ru.cpuTime.system)) / 1e6;
+  // maxRSS is reported in bytes
+  return { wall, cpu, rssKb: Number(ru.maxRSS) / 1024, bytes: statSync(out).size };
+}
+
+const runsArg = process.argv.indexOf("--runs");
+const runs = runsArg > 0 ? Math.max(1, Number(process.argv[runsArg + 1]) || 1) : 3;
+const meta = JSON.parse(readFileSync(join(CASE, "meta.json"), "utf8")) as Meta;
+const kl = meta.timings ?? [];
+if (!kl.length) throw new Error(`${CASE}/meta.json has no timings`);
+const klCpu = median(kl.map((t) => t.user_s + t.sys_s));
+const klWall = median(kl.map((t) => t.wall_s));
+const klCalib = median(kl.map((t) => t.calib_pyloop_5e6_cpu_s ?? NaN).filter((x) => !Number.isNaN(x)));
+
+const dir = mkdtempSync(join(tmpdir(), "bench-motion-"));
+try {
+  const results = [];
+  for (let i = 0; i < runs; i++) results.push(runOnce(dir));
+  const wall = median(results.map((r) => r.wall));
+  const cpu = median(results.map((r) => r.cpu));
+  const rss = Math.max(...results.map((r) => r.rssKb));
+  const calib = calibrate();
+  console.log(`case: sliced_ender3v2_example002_full (${meta.klippy_print_time_s ?? "?"} s of printing), ${runs} run(s), medians`);
+  console.log(`stepline: wall ${wall.toFixed(2)} s, CPU ${cpu.toFixed(2)} s, peak RSS ${(rss / 1024).toFixed(1)} MB, output ${results[0]!.bytes} bytes`);
+  console.log(`klipper:  wall ${klWall.toFixed(2)} s, CPU ${klCpu.toFixed(2)} s, peak RSS ${(Math.max(...kl.map((t) => t.max_rss_kb)) / 1024).toFixed(1)} MB (reference meta.json)`);
+  console.log(`CPU ratio stepline/klipper: ${(cpu / klCpu).toFixed(3)}`);
+  if (calib !== null && Number.isFinite(klCalib))
+    console.log(`machine calibration: python loop ${calib.toFixed(3)} s here vs ${klCalib.toFixed(3)} s at reference time; normalised CPU ratio ${((cpu / klCpu) * (klCalib / calib)).toFixed(3)}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
