@@ -1,4 +1,5 @@
 // [heater_bed]: the bed heater (M105 id "B") with M140 (set) and M190 (set and wait).
+import type { ConfigSection } from "../config/section.ts";
 import type { GCodeCommand } from "../gcode/command.ts";
 import { type Printer, registerModule } from "../printer.ts";
 import type { Heater } from "./heater.ts";
@@ -7,7 +8,7 @@ import { lookupHeaters } from "./heaters.ts";
 export class PrinterHeaterBed {
   readonly heater: Heater;
 
-  constructor(config: import("../config/section.ts").ConfigSection, private readonly printer: Printer) {
+  constructor(config: ConfigSection, private readonly printer: Printer) {
     this.heater = lookupHeaters(printer).setupHeater(config, "B");
     printer.gcode.register("M140", (g) => this.cmdM140(g, false));
     printer.gcode.register("M190", (g) => this.cmdM140(g, true));

@@ -2,7 +2,7 @@
 // check: the MCU shuts itself down ("ADC out of range") when range_check_count reports in a row fall
 // outside [min_value, max_value]. That check is what keeps a heater safe when the host stalls.
 import type { DecodedMessage } from "../../protocol/index.ts";
-import { extendClock32, hostNow, type McuPort, numericConstant, PinConfigError } from "../outputs/mcu-port.ts";
+import { type McuPort, PinConfigError } from "../outputs/mcu-port.ts";
 
 /** One reading: print time of the sample and the value as a fraction of full scale. */
 export type AdcSample = readonly [printTime: number, value: number];
@@ -58,7 +58,7 @@ export class McuAdc {
     mcu.addConfigCmd(`config_analog_in oid=${this.oid} pin=${this.pin}`);
     const clock = querySlot(mcu, this.oid);
     const sampleTicks = mcu.secondsToClock(s.sampleTime);
-    const maxAdc = s.sampleCount * numericConstant(mcu, "ADC_MAX");
+    const maxAdc = s.sampleCount * mcu.getConstantFloat("ADC_MAX");
     if (maxAdc >= 1 << 16) throw new PinConfigError(`ADC sample_count=${s.sampleCount} too large for MCU`);
     this.invMaxAdc = 1 / maxAdc;
     this.reportClock = mcu.secondsToClock(s.reportTime);
@@ -89,7 +89,7 @@ export class McuAdc {
     const single = msg.params.value;
     const values = typeof single === "number" ? new Uint8Array([single & 0xff, single >> 8]) : msg.params.values;
     if (!(values instanceof Uint8Array) || typeof nextClock32 !== "number") return;
-    const nextClock = extendClock32(this.mcu, nextClock32);
+    const nextClock = this.mcu.clock32ToClock64(nextClock32);
     const n = values.length >> 1;
     if (!n) return;
     const samples: AdcSample[] = [];
@@ -114,7 +114,7 @@ const OLD_QUERY_FORMAT =
   "query_analog_in oid=%c clock=%u sample_ticks=%u sample_count=%c rest_ticks=%u min_value=%hu max_value=%hu range_check_count=%c";
 
 function firmwareHasCommandFormat(mcu: McuPort, format: string): boolean {
-  const json = (mcu.dict as { json?: unknown }).json as { commands?: Record<string, unknown> } | undefined;
+  const json = mcu.dict.json as { commands?: Record<string, unknown> } | null;
   return !!json?.commands && Object.hasOwn(json.commands, format);
 }
 
@@ -123,6 +123,6 @@ function firmwareHasCommandFormat(mcu: McuPort, format: string): boolean {
  * staggered by 10 ms per oid so sensors on one MCU do not all sample at once.
  */
 function querySlot(mcu: McuPort, oid: number): number {
-  const t = Math.trunc(mcu.estimatedPrintTime(hostNow(mcu)) + 1.5);
+  const t = Math.trunc(mcu.estimatedPrintTime(mcu.monotonic()) + 1.5);
   return mcu.printTimeToClock(t) + mcu.secondsToClock(oid * 0.01);
 }

@@ -5,6 +5,7 @@ import { ConfigError } from "../config/errors.ts";
 import type { ConfigSection } from "../config/section.ts";
 import type { Printer } from "../printer.ts";
 import { hostTime, isFileOutput, startPeriodic } from "./host-timers.ts";
+import { round2 } from "./heater.ts";
 import type { TemperatureCallback, TemperatureSensor } from "./sensor.ts";
 
 const HOST_REPORT_TIME = 1.0;
@@ -65,6 +66,6 @@ export class TemperatureHost implements TemperatureSensor {
   }
 
   getStatus(): { temperature: number } {
-    return { temperature: Math.round(this.temp * 100) / 100 };
+    return { temperature: round2(this.temp) };
   }
 }

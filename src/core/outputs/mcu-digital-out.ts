@@ -26,7 +26,7 @@ export class McuDigitalOut {
       throw new PinConfigError("Pin with max duration must have start value equal to shutdown value");
     const durationTicks = mcu.secondsToClock(this.maxDuration);
     if (durationTicks > MAX_SCHEDULE_TICKS) throw new PinConfigError("Digital pin max duration too large");
-    mcu.requestMoveQueueSlot?.();
+    mcu.requestMoveQueueSlot();
     this.oid = mcu.createOid();
     const start = this.startValue ? 1 : 0;
     mcu.addConfigCmd(

@@ -1,7 +1,7 @@
 // A PWM output on an MCU pin: software PWM (config_digital_out + set_digital_out_pwm_cycle, on_ticks
 // per cycle) or hardware PWM (config_pwm_out, value out of PWM_MAX). The config lines, their order and
 // the initial queued value match klippy's, so batch output can be compared line by line.
-import { hostNow, MAX_SCHEDULE_TICKS, type McuCommandQueue, type McuPort, numericConstant, PinConfigError } from "./mcu-port.ts";
+import { MAX_SCHEDULE_TICKS, type McuCommandQueue, type McuPort, PinConfigError } from "./mcu-port.ts";
 
 export class McuPwm {
   private hardwarePwm = false;
@@ -41,14 +41,14 @@ export class McuPwm {
     if (this.maxDuration && this.startValue !== this.shutdownValue)
       throw new PinConfigError("Pin with max duration must have start value equal to shutdown value");
     this.queue = mcu.allocCommandQueue();
-    const printTime = mcu.estimatedPrintTime(hostNow(mcu));
+    const printTime = mcu.estimatedPrintTime(mcu.monotonic());
     this.lastClock = mcu.printTimeToClock(printTime + 0.2);
     const cycleTicks = mcu.secondsToClock(this.cycleTime);
     const durationTicks = mcu.secondsToClock(this.maxDuration);
     if (durationTicks > MAX_SCHEDULE_TICKS) throw new PinConfigError("PWM pin max duration too large");
     if (this.hardwarePwm) {
-      this.pwmMax = numericConstant(mcu, "PWM_MAX");
-      mcu.requestMoveQueueSlot?.();
+      this.pwmMax = mcu.getConstantFloat("PWM_MAX");
+      mcu.requestMoveQueueSlot();
       this.oid = mcu.createOid();
       mcu.addConfigCmd(
         `config_pwm_out oid=${this.oid} pin=${this.pin} cycle_ticks=${cycleTicks}` +
@@ -63,7 +63,7 @@ export class McuPwm {
     if (this.shutdownValue !== 0 && this.shutdownValue !== 1)
       throw new PinConfigError("shutdown value must be 0.0 or 1.0 on soft pwm");
     if (cycleTicks > MAX_SCHEDULE_TICKS) throw new PinConfigError("PWM pin cycle time too large");
-    mcu.requestMoveQueueSlot?.();
+    mcu.requestMoveQueueSlot();
     this.oid = mcu.createOid();
     mcu.addConfigCmd(
       `config_digital_out oid=${this.oid} pin=${this.pin} value=${this.startValue >= 1 ? 1 : 0}` +
