@@ -17,7 +17,7 @@ export const MESSAGE_RESTART =
   'Once the underlying issue is corrected, use the "RESTART"\ncommand to reload the config and restart the host software.\nPrinter is halted\n';
 
 export type StateCategory = "ready" | "startup" | "shutdown" | "error";
-// biome-ignore lint: event handlers take event-specific arguments
+/** Handlers take event-specific arguments (e.g. klippy:analyze_shutdown gets msg, details). */
 export type EventHandler = (...args: any[]) => unknown;
 
 export interface PrinterOptions {

@@ -170,3 +170,38 @@ describe("lifecycle", () => {
     expect(p.runResult).toBe("error_exit");
   });
 });
+
+describe("configfile object and restart commands", () => {
+  test("SAVE_CONFIG writes pending values, then asks for a restart", async () => {
+    const { TempDir } = await import("./helpers.ts");
+    const d = new TempDir();
+    try {
+      const path = d.write("printer.cfg", "[probe]\npin: PA1\n");
+      const p = new Printer({ config: PrinterConfig.load(path), registry: new ModuleRegistry() });
+      p.sendEvent("klippy:ready");
+      const status = () => p.lookupObject<{ getStatus(): Record<string, unknown> }>("configfile").getStatus();
+      expect(status()).toMatchObject({ config: { probe: { pin: "PA1" } }, save_config_pending: false });
+      p.config.autosave.set("probe", "z_offset", 1.5);
+      expect(status()).toMatchObject({ save_config_pending: true, save_config_pending_items: { probe: { z_offset: "1.5" } } });
+      await p.gcode.runScript("SAVE_CONFIG");
+      expect(p.runResult).toBe("restart");
+      expect(PrinterConfig.load(path).rawConfig()).toEqual({ probe: { pin: "PA1", z_offset: "1.5" } });
+    } finally {
+      d.remove();
+    }
+  });
+  test("RESTART settles the toolhead first and reports the last move time", async () => {
+    const p = new Printer({ config: PrinterConfig.fromText(""), registry: new ModuleRegistry() });
+    const log: string[] = [];
+    p.addObject("toolhead", {
+      getLastMoveTime: () => 12.5,
+      dwell: (t: number) => void log.push(`dwell ${t}`),
+      waitMoves: async () => void log.push("wait"),
+    });
+    p.registerEventHandler("gcode:request_restart", (t: number) => log.push(`event ${t}`));
+    p.sendEvent("klippy:ready");
+    await p.gcode.runScript("FIRMWARE_RESTART");
+    expect(log).toEqual(["event 12.5", "dwell 0.5", "wait"]);
+    expect(p.runResult).toBe("firmware_restart");
+  });
+});
