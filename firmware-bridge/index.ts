@@ -4,3 +4,4 @@ export type { ExecutedCommand } from "./firmware.ts";
 export type { HardwareConfig, AxisConfig, EndstopConfig, HeaterConfig } from "./sim/hardware.ts";
 export { HOTEND_THERMAL, BED_THERMAL } from "./sim/hardware.ts";
 export { SHUTDOWN_REASONS, type ShutdownReason } from "./reasons.ts";
+export { VIRTUAL_PRINTER_CFG, VIRTUAL_PRINTER_HARDWARE } from "./virtual-printer.ts";

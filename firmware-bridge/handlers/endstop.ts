@@ -3,7 +3,7 @@
 
 import type { CommandDecl, Firmware, FirmwareModule } from "../firmware.ts";
 import { createTimer, SF_DONE, SF_RESCHEDULE, type Timer, type TimerResult } from "../scheduler.ts";
-import { u32, u8 } from "./args.ts";
+import { i8, u32, u8 } from "./args.ts";
 import type { Trsync, TrsyncModule } from "./trsync.ts";
 
 const ESF_PIN_HIGH = 1 << 0;
@@ -39,7 +39,7 @@ export class EndstopModule implements FirmwareModule {
           this.fw.checkPin(u8(pin));
           const e: Endstop = {
             timer: createTimer(() => this.event(e)),
-            pin: u8(pin), pullUp: u8(pullUp) !== 0,
+            pin: u8(pin), pullUp: i8(pullUp) > 0, // -1 asks for a pull-down
             restTime: 0, sampleTime: 0, nextwake: 0, ts: null, flags: 0,
             sampleCount: 0, triggerCount: 0, triggerReason: 0, oversampling: false,
           };

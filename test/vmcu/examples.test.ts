@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { HardwareConfig } from "../../firmware-bridge/index.ts";
-import { VirtualMcu } from "../../firmware-bridge/index.ts";
+import { VIRTUAL_PRINTER_CFG, VIRTUAL_PRINTER_HARDWARE, VirtualMcu } from "../../firmware-bridge/index.ts";
 
 const dir = new URL("../../firmware-bridge/examples/", import.meta.url).pathname;
 const hardware = JSON.parse(await Bun.file(dir + "virtual-printer.json").text()) as HardwareConfig;
@@ -27,8 +27,10 @@ const pinName = (p: string) => p.replace(/^[\^~!]+/, "");
 describe("example virtual printer", () => {
   const cfg = sections(cfgText);
 
-  test("the hardware file loads", () => {
+  test("the hardware file loads, and the embedded copies are these files", () => {
     expect(() => new VirtualMcu({ hardware })).not.toThrow();
+    expect(VIRTUAL_PRINTER_HARDWARE).toEqual(hardware);
+    expect(VIRTUAL_PRINTER_CFG).toBe(cfgText);
   });
 
   test("every endstop of the config is wired to the axis of its stepper, closing at position_endstop", () => {
