@@ -3,6 +3,7 @@ import "./toolhead-module.ts";
 import "./extruder-module.ts";
 import "./gcode-move.ts";
 import "./homing.ts";
+import "./homing-override.ts";
 import "./stepper-enable.ts";
 import "./force-move.ts";
 import "./arcs.ts";
