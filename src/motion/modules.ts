@@ -8,3 +8,4 @@ import "./stepper-enable.ts";
 import "./force-move.ts";
 import "./arcs.ts";
 import "./manual-stepper.ts";
+import "./input-shaper.ts";

@@ -117,8 +117,11 @@ function mzv(freq: number, dr: number, args: number[], kwargs: Record<string, nu
   return { A, T };
 }
 
-function ei(freq: number, dr: number): Shaper {
-  const vTol = 1. / SHAPER_VIBRATION_REDUCTION;
+function ei(freq: number, dr: number, args: number[], kwargs: Record<string, number>): Shaper {
+  for (const k of Object.keys(kwargs))
+    if (k !== "v_tol") throw new ShaperError(`Unknown ei shaper parameter '${k}'`);
+  if (args.length > 1) throw new ShaperError("ei takes at most 1 parameter (v_tol)");
+  const vTol = kwargs.v_tol ?? args[0] ?? 1. / SHAPER_VIBRATION_REDUCTION;
   const df = Math.sqrt(1. - dr ** 2);
   const td = 1. / (freq * df);
   const a1 = (0.24968 + 0.24961 * vTol) + ((0.80008 + 1.23328 * vTol) + (0.49599 + 3.17316 * vTol) * dr) * dr;
@@ -161,7 +164,7 @@ export const SHAPERS: ShaperCfg[] = [
   { name: "zv", init: simple("zv", zv), minFreq: 21., maxDampingRatio: 0.99 },
   { name: "mzv", init: mzv, minFreq: 23., maxDampingRatio: 0.99 },
   { name: "zvd", init: simple("zvd", zvd), minFreq: 29., maxDampingRatio: 0.99 },
-  { name: "ei", init: simple("ei", ei), minFreq: 29., maxDampingRatio: 0.4 },
+  { name: "ei", init: ei, minFreq: 29., maxDampingRatio: 0.4 },
   { name: "2hump_ei", init: simple("2hump_ei", (f, d) => fromExpansion(f, d, HUMP2_T, HUMP2_A)), minFreq: 39., maxDampingRatio: 0.3 },
   { name: "3hump_ei", init: simple("3hump_ei", (f, d) => fromExpansion(f, d, HUMP3_T, HUMP3_A)), minFreq: 48., maxDampingRatio: 0.2 },
 ];

@@ -3,75 +3,26 @@
 // wording, and a homing-style move through the cartesian kinematics reproduces the
 // reference step times of stepper_x.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { PrinterConfig } from "../../src/core/config/index.ts";
-import { PrinterPins } from "../../src/core/pins.ts";
-import { Mcu } from "../../src/mcu/mcu.ts";
-import { BlockReader, DataDictionary } from "../../src/protocol/index.ts";
-import { McuEndstop } from "../../src/motion/homing-endstop.ts";
-import { StepperSyncManager } from "../../src/motion/steppersync.ts";
-import { TrapQ } from "../../src/motion/trapq.ts";
-import { parseStepDistance, type StepperMcu } from "../../src/motion/stepper.ts";
-import type { RailServices } from "../../src/motion/rail.ts";
+import { parseStepDistance } from "../../src/motion/stepper.ts";
 import { loadKinematics } from "../../src/motion/kinematics/index.ts";
 import type { KinMove } from "../../src/motion/kinematics/index.ts";
+import { decodeFile, printerRig, REF, tempDir } from "./printer-rig.ts";
 
-const REF = "/work/shared/reference/klipper";
 const CASE = `${REF}/cases/tk_move_cartesian`;
-const dict = DataDictionary.fromJson(readFileSync(`${REF}/dict/atmega2560.dict`, "utf8"));
-const dir = mkdtempSync(join(tmpdir(), "stepline-steps-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const quiet = { info: () => {}, warn: () => {} };
-
-function decodeFile(path: string): string[] {
-  const reader = new BlockReader();
-  reader.push(new Uint8Array(readFileSync(path)));
-  const lines: string[] = [];
-  for (let b = reader.next(); b; b = reader.next()) for (const m of dict.decodeMessages(b.payload)) lines.push(dict.formatMessage(m));
-  return lines;
-}
-
-function setup(cfgText: string, name: string) {
-  const outputPath = join(dir, `${name}.serial`);
-  const mcu = new Mcu("mcu", { batch: { dict, outputPath }, log: quiet });
-  const pins = new PrinterPins();
-  pins.registerChip("mcu", { setupPin: () => null, dict });
-  const sent: string[] = [];
-  const mgr = new StepperSyncManager();
-  const ss = mgr.allocStepperSync((n, p) => dict.encodeCommand(n, p), (data) => {
-    for (const m of dict.decodeMessages(data)) sent.push(dict.formatMessage(m));
-  });
-  ss.setupMoveQueue(500);
-  ss.setTime(0, dict.clockFreq);
-  const services: RailServices<McuEndstop> = {
-    lookupPin: (desc) => {
-      const p = pins.lookupPin(desc, { canInvert: true });
-      return { mcu: mcu as StepperMcu, pin: p.pin, invert: !!p.invert };
-    },
-    allocateSyncEmitter: (_mcu, n) => ss.allocSyncEmitter(n),
-    registerFlushCallback: () => {},
-    unregisterFlushCallback: () => {},
-    parseEndstopPin: (desc) => pins.parsePin(desc, true, true),
-    setupEndstop: (desc) => {
-      const p = pins.lookupPin(desc, { canInvert: true, canPullup: true, shareType: "endstop" });
-      return new McuEndstop(mcu, { pin: p.pin, pullup: p.pullup, invert: p.invert });
-    },
-  };
-  const config = PrinterConfig.fromText(cfgText);
-  const trapq = new TrapQ();
-  const toolhead = { trapq, getMaxVelocity: (): [number, number] => [500, 3000] };
-  return { mcu, config, services, trapq, toolhead, mgr, sent, outputPath };
-}
+const { dir, cleanup } = tempDir();
+afterAll(cleanup);
+const setup = (cfg: string, name: string) => printerRig(cfg, join(dir, `${name}.serial`));
 
 const CART_CFG = readFileSync(`${CASE}/printer.cfg`, "utf8");
 
 describe("steppers and rails from printer.cfg", () => {
   test("config commands match Klipper's for endstops, trsyncs and steppers", async () => {
     const s = setup(CART_CFG, "cfg");
-    const kin = loadKinematics("cartesian", { toolhead: s.toolhead, config: s.config.getSection("printer"), sections: s.config, services: s.services });
+    const kin = loadKinematics("cartesian", s.env);
     expect(kin.getSteppers().map((st) => st.getName())).toEqual(["stepper_x", "stepper_y", "stepper_z"]);
     await s.mcu.connect();
     await s.mcu.close();
@@ -83,7 +34,7 @@ describe("steppers and rails from printer.cfg", () => {
 
   test("status and range checks follow the rails", () => {
     const s = setup(CART_CFG, "limits");
-    const kin = loadKinematics("cartesian", { toolhead: s.toolhead, config: s.config.getSection("printer"), sections: s.config, services: s.services });
+    const kin = loadKinematics("cartesian", s.env);
     expect(kin.getStatus()).toEqual({ homed_axes: "", axis_minimum: [0, 0, 0, 0], axis_maximum: [200, 200, 200, 0] });
     const move = (start: number[], end: number[]): KinMove & { limits: [number, number][] } => {
       const axesD = end.map((e, i) => e - start[i]!);
@@ -114,15 +65,15 @@ describe("steppers and rails from printer.cfg", () => {
     expect(parseStepDistance(bad("rotation_distance: 40\nmicrosteps: 16\ngear_ratio: 80:16, 3:1"), false, true)).toEqual([40, 200 * 16 * 15]);
     expect(parseStepDistance(bad("microsteps: 16\ngear_ratio: 5:1"), null, true)).toEqual([2 * Math.PI, 200 * 16 * 5]);
     const s = setup(CART_CFG.replace("position_endstop: 0\nposition_max: 200", "position_endstop: 250\nposition_max: 200"), "bad-endstop");
-    expect(() => loadKinematics("cartesian", { toolhead: s.toolhead, config: s.config.getSection("printer"), sections: s.config, services: s.services }))
+    expect(() => loadKinematics("cartesian", s.env))
       .toThrow("position_endstop in section 'stepper_x' must be between position_min and position_max");
-    expect(() => loadKinematics("polar", { toolhead: s.toolhead, config: s.config.getSection("printer"), sections: s.config, services: s.services }))
+    expect(() => loadKinematics("polar", s.env))
       .toThrow("Error loading kinematics 'polar'");
   });
 
   test("the X homing move reproduces Klipper's step times", async () => {
     const s = setup(CART_CFG, "home");
-    const kin = loadKinematics("cartesian", { toolhead: s.toolhead, config: s.config.getSection("printer"), sections: s.config, services: s.services });
+    const kin = loadKinematics("cartesian", s.env);
     await s.mcu.connect(); // builds config_stepper and sets up the step compressors
     // G28 X: start from forcepos 1.5 * 200 = 300, move to 0 at homing_speed 5 mm/s, accel 3000;
     // the move starts at print time 0.252 (0.25 s buffer + two 1 ms delays).
