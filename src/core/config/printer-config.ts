@@ -2,7 +2,7 @@
 // section access with tracking, the unused-option check and pending SAVE_CONFIG values.
 import { ConfigAutosave, loadMainConfig } from "./autosave.ts";
 import { ConfigError } from "./errors.ts";
-import { appendConfigText, parseWithIncludes } from "./reader.ts";
+import { parseWithIncludes } from "./reader.ts";
 import { type AccessTracker, accessKey, ConfigSection } from "./section.ts";
 import { ConfigStore } from "./store.ts";
 
@@ -43,13 +43,6 @@ export class PrinterConfig {
     const store = new ConfigStore();
     const { files } = parseWithIncludes(store, text.replace(/\r\n/g, "\n"), filename);
     return new PrinterConfig(filename, store, new ConfigAutosave(filename, new ConfigStore()), files, []);
-  }
-
-  /** Parse a standalone file without includes or tracking side effects (Klipper's read_config). */
-  static parseText(text: string, filename: string): ConfigStore {
-    const store = new ConfigStore();
-    appendConfigText(store, text.replace(/\r\n/g, "\n"), filename);
-    return store;
   }
 
   getSection(name: string): ConfigSection {

@@ -54,9 +54,6 @@ export class ConfigStore {
     if (!opts) throw new ConfigError(`No section: ${pyRepr(section)}`);
     opts.set(option.toLowerCase(), value);
   }
-  removeOption(section: string, option: string): boolean {
-    return this.data.get(section)?.delete(option.toLowerCase()) ?? false;
-  }
 
   /** Text in configparser's write() layout ("[s]\nkey = value\n\n"; continuation lines tab-indented). */
   toText(): string {
