@@ -229,7 +229,7 @@ describe("concurrency and input", () => {
       await gate;
       log.push(`G4 done, shutdown=${printer.isShutdown()}`);
     });
-    const input = new GCodeInput(gcode, () => printer.invokeShutdown("Shutdown due to M112 command"));
+    const input = new GCodeInput(gcode);
     const first = input.feed("G4 P1");
     const second = input.feed("000\nM1");
     expect(input.unterminated).toBe("M1");

@@ -73,7 +73,7 @@ export class GCodeDispatcher {
     printer.registerEventHandler("klippy:disconnect", () => this.respondState("Disconnect"));
     const early = { whenNotReady: true };
     this.register("M110", () => {}, early);
-    this.register("M112", () => this.printer.invokeShutdown("Shutdown due to M112 command"), early);
+    this.register("M112", () => this.emergencyStop(), early);
     this.register("M115", (g) => this.cmdM115(g), early);
     this.register("RESTART", () => this.requestRestart("restart"), { ...early, desc: "Reload config file and restart host software" });
     this.register("FIRMWARE_RESTART", () => this.requestRestart("firmware_restart"), { ...early, desc: "Restart firmware, host, and reload config" });
@@ -147,6 +147,11 @@ export class GCodeDispatcher {
       commands[cmd] = help === undefined ? {} : { help };
     }
     return { commands };
+  }
+
+  /** M112: shut down at once (also called by GCodeInput as soon as an M112 line arrives). */
+  emergencyStop(): void {
+    this.printer.invokeShutdown("Shutdown due to M112 command");
   }
 
   registerOutputHandler(cb: OutputHandler): void {

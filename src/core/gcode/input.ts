@@ -15,7 +15,7 @@ export class GCodeInput {
 
   constructor(
     private readonly gcode: GCodeDispatcher,
-    private readonly emergencyStop: () => void,
+    private readonly emergencyStop: () => void = () => gcode.emergencyStop(),
   ) {}
 
   /** Add received text; resolves when every complete line received so far has run. */
