@@ -26,6 +26,8 @@ export interface VirtualMcuOptions {
   /** Host receive window constant; default 192 (the firmware's receive buffer). */
   receiveWindow?: number;
   hardware?: HardwareConfig;
+  /** Names the hardware configuration in error messages (e.g. its file); default "hardware". */
+  hardwareSource?: string;
   /** Record every executed command in `executed` (tests); default false. */
   logCommands?: boolean;
   /** "realtime" (default): the clock follows host time once start() is called; "manual": advance() moves it. */
@@ -53,14 +55,14 @@ export class VirtualMcu {
   constructor(private readonly options: VirtualMcuOptions = {}) {
     const clockFreq = options.clockFreq ?? DEFAULTS.clockFreq;
     if (!Number.isInteger(clockFreq) || clockFreq < 1_000_000 || clockFreq > 1_000_000_000 || clockFreq % 1_000_000)
-      throw new Error(`vmcu: clockFreq must be a whole number of MHz between 1 and 1000 MHz, got ${clockFreq}`);
+      throw new Error(`clockFreq must be a whole number of MHz between 1 and 1000 MHz, got ${clockFreq}`);
     const moveCount = options.moveCount ?? DEFAULTS.moveCount;
     if (!Number.isInteger(moveCount) || moveCount < 1 || moveCount > 0xffff)
-      throw new Error(`vmcu: moveCount must be an integer 1..65535, got ${moveCount}`);
+      throw new Error(`moveCount must be an integer 1..65535, got ${moveCount}`);
     this.clockFreq = clockFreq;
     this.manual = options.clock === "manual";
     this.link = new FirmwareLink((p) => this.dispatch(p), (b) => this.pending.push(b));
-    this.hardware = new Hardware(options.hardware ?? {}, pinNumber, ADC_MAX, (t) => t / clockFreq);
+    this.hardware = new Hardware(options.hardware ?? {}, pinNumber, ADC_MAX, (t) => t / clockFreq, options.hardwareSource);
     this.boot();
   }
 

@@ -53,19 +53,26 @@ export class Hardware {
   private readonly outputs = new Map<number, number>();
   private readonly record: boolean;
 
-  /** pin resolves a pin name (throws a clear error for unknown names); seconds converts absolute ticks. */
+  /**
+   * pin resolves a pin name (throws a clear error for unknown names); seconds converts board ticks;
+   * source names the configuration in error messages (e.g. the --hardware file).
+   */
   constructor(
     config: HardwareConfig,
-    pin: (name: string, where: string) => number,
+    resolvePin: (name: string, where: string) => number,
     private readonly adcMax: number,
     private readonly seconds: (ticks: number) => number,
+    source = "hardware",
   ) {
+    checkShape(config, source);
+    const pin = (name: string, where: string) => resolvePin(name, `${source}: ${where}`);
+    const positive = (v: number, where: string, allowNegative = false) => checkNumber(v, `${source}: ${where}`, allowNegative);
     this.record = config.recordStepTimes ?? false;
     (config.axes ?? []).forEach((a, i) => this.axisConfig.set(pin(a.stepPin, `axes[${i}].stepPin`), a));
     (config.endstops ?? []).forEach((e, i) => {
       const where = `endstops[${i}]`;
-      if (e.side !== "min" && e.side !== "max") throw new Error(`${where}.side must be "min" or "max", got ${JSON.stringify(e.side)}`);
-      if (!Number.isFinite(e.triggerAt)) throw new Error(`${where}.triggerAt must be a number of steps`);
+      if (e.side !== "min" && e.side !== "max") throw new Error(`${source}: ${where}.side must be "min" or "max", got ${JSON.stringify(e.side)}`);
+      if (!Number.isFinite(e.triggerAt)) throw new Error(`${source}: ${where}.triggerAt must be a number of steps, got ${JSON.stringify(e.triggerAt)}`);
       this.endstops.set(pin(e.pin, `${where}.pin`), {
         axis: this.axisFor(pin(e.stepPin, `${where}.stepPin`)),
         side: e.side,
@@ -139,7 +146,29 @@ export class Hardware {
   }
 }
 
-function positive(v: number, where: string, allowNegative = false): number {
+const KEYS: Record<string, readonly string[]> = {
+  axes: ["stepPin", "invertDir", "initialPosition"],
+  endstops: ["pin", "stepPin", "side", "triggerAt", "triggeredLevel"],
+  heaters: ["heaterPin", "thermistorPin", "ambient", "maxRise", "timeConstant", "r25", "beta", "pullup"],
+};
+
+/** Lists must be arrays of objects and every key must be known, so a typo is an error, not ignored. */
+function checkShape(config: unknown, source: string): asserts config is HardwareConfig {
+  if (!config || typeof config !== "object" || Array.isArray(config)) throw new Error(`${source}: must be a JSON object`);
+  for (const [key, value] of Object.entries(config)) {
+    if (key === "recordStepTimes") continue;
+    const allowed = KEYS[key];
+    if (!allowed) throw new Error(`${source}: unknown key '${key}' (known: ${[...Object.keys(KEYS), "recordStepTimes"].join(", ")})`);
+    if (!Array.isArray(value)) throw new Error(`${source}: '${key}' must be a list`);
+    value.forEach((entry, i) => {
+      if (!entry || typeof entry !== "object") throw new Error(`${source}: ${key}[${i}] must be an object`);
+      for (const k of Object.keys(entry))
+        if (!allowed.includes(k)) throw new Error(`${source}: ${key}[${i}]: unknown key '${k}' (known: ${allowed.join(", ")})`);
+    });
+  }
+}
+
+function checkNumber(v: number, where: string, allowNegative: boolean): number {
   if (typeof v !== "number" || !Number.isFinite(v) || (!allowNegative && v <= 0))
     throw new Error(`${where} must be a ${allowNegative ? "" : "positive "}number, got ${JSON.stringify(v)}`);
   return v;

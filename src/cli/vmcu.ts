@@ -68,7 +68,7 @@ export async function run(argv: string[]): Promise<number> {
   let server: PtyServer;
   try {
     const hardware = args.hardware ? await loadHardware(args.hardware) : {};
-    mcu = new VirtualMcu({ clockFreq: args.clockFreq, hardware });
+    mcu = new VirtualMcu({ clockFreq: args.clockFreq, hardware, hardwareSource: args.hardware });
     if (args.dictOut) await Bun.write(args.dictOut, mcu.dictionaryText);
     server = new PtyServer(mcu, { path: args.pty, log: (l) => console.error(`stepline vmcu: ${l}`) });
     await server.start();
