@@ -21,7 +21,12 @@ export class FanOutput {
   /** Power requested (what get_status reports as speed). */
   lastReqValue = 0;
 
-  constructor(readonly opts: FanOptions, readonly pwm: McuPwm, readonly enablePin: McuDigitalOut | null) {
+  constructor(
+    readonly opts: FanOptions,
+    readonly pwm: McuPwm,
+    readonly enablePin: McuDigitalOut | null,
+    private readonly tachometer: { rpm(): number } | null = null,
+  ) {
     pwm.setupMaxDuration(0);
     pwm.setupCycleTime(opts.cycleTime, opts.hardwarePwm);
     pwm.setupStartValue(0, Math.max(0, Math.min(opts.maxPower, opts.shutdownSpeed)));
@@ -51,6 +56,6 @@ export class FanOutput {
   }
 
   getStatus(): { speed: number; rpm: number | null } {
-    return { speed: this.lastReqValue, rpm: null };
+    return { speed: this.lastReqValue, rpm: this.tachometer ? this.tachometer.rpm() : null };
   }
 }

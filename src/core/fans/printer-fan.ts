@@ -8,6 +8,7 @@ import { setupDigitalOutPin, setupPwmPin } from "../outputs/pin-setup.ts";
 import { printerRequestQueue } from "../outputs/printer-request-queue.ts";
 import type { RequestQueue } from "../outputs/request-queue.ts";
 import { FanOutput } from "./fan.ts";
+import { setupTachometer } from "./tachometer.ts";
 
 export class Fan {
   readonly output: FanOutput;
@@ -26,8 +27,9 @@ export class Fan {
     const pwm = setupPwmPin(printer.pins, config.get("pin")!, owner);
     const enableDesc = config.get("enable_pin", null);
     const enable = enableDesc === null ? null : setupDigitalOutPin(printer.pins, enableDesc, owner);
-    this.output = new FanOutput(opts, pwm, enable);
-    this.rq = printerRequestQueue(printer, pwm.mcu, (t, v) => this.output.applySpeed(t, v));
+    const rq = printerRequestQueue(printer, pwm.mcu, (t, v) => this.output.applySpeed(t, v));
+    this.output = new FanOutput(opts, pwm, enable, setupTachometer(config, printer.pins));
+    this.rq = rq;
     printer.registerEventHandler("gcode:request_restart", (printTime: number) => this.setSpeed(0, printTime));
   }
 

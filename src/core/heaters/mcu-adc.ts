@@ -2,7 +2,7 @@
 // check: the MCU shuts itself down ("ADC out of range") when range_check_count reports in a row fall
 // outside [min_value, max_value]. That check is what keeps a heater safe when the host stalls.
 import type { DecodedMessage } from "../../protocol/index.ts";
-import { type McuPort, PinConfigError } from "../outputs/mcu-port.ts";
+import { type McuPort, PinConfigError, querySlot } from "../outputs/mcu-port.ts";
 
 /** One reading: print time of the sample and the value as a fraction of full scale. */
 export type AdcSample = readonly [printTime: number, value: number];
@@ -116,13 +116,4 @@ const OLD_QUERY_FORMAT =
 function firmwareHasCommandFormat(mcu: McuPort, format: string): boolean {
   const json = mcu.dict.json as { commands?: Record<string, unknown> } | null;
   return !!json?.commands && Object.hasOwn(json.commands, format);
-}
-
-/**
- * Start clock of a periodic query: one and a half seconds out, rounded down to a whole print second,
- * staggered by 10 ms per oid so sensors on one MCU do not all sample at once.
- */
-function querySlot(mcu: McuPort, oid: number): number {
-  const t = Math.trunc(mcu.estimatedPrintTime(mcu.monotonic()) + 1.5);
-  return mcu.printTimeToClock(t) + mcu.secondsToClock(oid * 0.01);
 }

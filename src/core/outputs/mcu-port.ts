@@ -37,4 +37,13 @@ export interface McuPort {
 /** Largest interval the MCU's timers schedule safely (signed 32-bit clock differences). */
 export const MAX_SCHEDULE_TICKS = 2 ** 31 - 1;
 
+/**
+ * Start clock of a periodic MCU query (ADC sampling, counters): one and a half seconds out, rounded
+ * down to a whole print second, staggered by 10 ms per oid so queries on one MCU do not coincide.
+ */
+export function querySlot(mcu: McuPort, oid: number): number {
+  const t = Math.trunc(mcu.estimatedPrintTime(mcu.monotonic()) + 1.5);
+  return mcu.printTimeToClock(t) + mcu.secondsToClock(oid * 0.01);
+}
+
 export class PinConfigError extends Error {}
