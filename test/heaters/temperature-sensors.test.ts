@@ -1,7 +1,7 @@
 // [temperature_sensor] sections: host CPU temperature from a thermal-zone file, and an analog sensor
 // with its measured min/max; readings out of range shut the printer down with Klipper's message.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUILTIN_THERMISTORS } from "../../src/core/heaters/builtin-sensors.ts";
@@ -74,5 +74,32 @@ sensor_pin: PK5
     expect(s.measured_min_temp).toBeCloseTo(30, 0);
     expect(s.measured_max_temp).toBeCloseTo(45, 0);
     await sim.close();
+  });
+});
+
+describe("DS18B20", () => {
+  test("tk_linuxtest: config and query lines equal Klipper's; readings in millidegrees", async () => {
+    const REF = "/work/shared/reference/klipper";
+    const { PrinterConfig } = await import("../../src/core/config/index.ts");
+    const { Printer } = await import("../../src/core/printer.ts");
+    const { Mcu } = await import("../../src/mcu/mcu.ts");
+    const { BlockReader, DataDictionary } = await import("../../src/protocol/index.ts");
+    const dict = DataDictionary.fromJson(readFileSync(`${REF}/dict/linuxprocess.dict`, "utf8"));
+    const out = join(dir, "ds18b20.serial");
+    const printer = new Printer({ config: PrinterConfig.load(`${REF}/cases/tk_linuxtest/printer.cfg`), startArgs: { debugoutput: out } });
+    const mcu = new Mcu("mcu", { batch: { dict, outputPath: out }, log: { info: () => {}, warn: () => {} } });
+    printer.addObject("mcu", mcu);
+    const sensor = printer.loadObject<TemperatureSensorModule>("temperature_sensor my_ds18b20");
+    await mcu.connect();
+    (mcu as unknown as { dispatchResponse(m: unknown): void }).dispatchResponse({
+      name: "ds18b20_result", params: { oid: 0, next_clock: 5 * 50_000_000, value: 23_437, fault: 0 },
+    });
+    await mcu.close();
+    expect(sensor.getStatus().temperature).toBe(23.44);
+    const reader = new BlockReader();
+    reader.push(new Uint8Array(readFileSync(out)));
+    const lines: string[] = [];
+    for (let b = reader.next(); b; b = reader.next()) for (const m of dict.decodeMessages(b.payload)) lines.push(dict.formatMessage(m));
+    expect(lines).toEqual(readFileSync(`${REF}/cases/tk_linuxtest/parsedump.txt`, "utf8").trimEnd().split("\n"));
   });
 });

@@ -9,6 +9,7 @@ import { GCodeError } from "../gcode/errors.ts";
 import { type Printer, registerModule } from "../printer.ts";
 import { setupPwmPin } from "../outputs/pin-setup.ts";
 import { KELVIN_TO_CELSIUS } from "./adc-converter.ts";
+import { Ds18b20 } from "./ds18b20.ts";
 import { registerExtruderTemperatureCommands } from "./extruder-temperature.ts";
 import { type ControlConfig, Heater, type HeaterHost, MAX_HEAT_TIME } from "./heater.ts";
 import { hostTime, isFileOutput, sleepUntil, startPeriodic } from "./host-timers.ts";
@@ -39,6 +40,7 @@ export class PrinterHeaters {
     this.factories = builtinSensorFactories(printer.pins);
     this.factories.set("temperature_host", (config) => new TemperatureHost(config, printer));
     this.factories.set("temperature_mcu", (config) => new TemperatureMcu(config, printer));
+    this.factories.set("DS18B20", (config) => new Ds18b20(config, printer));
     printer.registerEventHandler("klippy:ready", () => this.handleReady());
     printer.registerEventHandler("klippy:shutdown", () => this.handleShutdown());
     printer.registerEventHandler("gcode:request_restart", () => this.turnOffAllHeaters());
