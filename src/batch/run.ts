@@ -49,6 +49,10 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     startArgs: { debuginput: opts.input, debugoutput: opts.output, dictionaries: opts.dicts },
   });
   printer.gcode.registerOutputHandler(respond);
+  // Internal errors: show what went wrong (Klipper logs the exception)
+  printer.registerEventHandler("klippy:analyze_shutdown", (msg: string, details: Record<string, unknown>) => {
+    if (details?.error) respond(`${msg}\n${String(details.error)}`);
+  });
   const reactor = new BatchReactor();
   printer.addObject("batch_reactor", reactor);
   currentFiles = opts;

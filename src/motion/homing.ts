@@ -62,6 +62,21 @@ export interface HomingHost {
   isCommandError(e: unknown): boolean;
   /** True when input comes from a file (batch): "no movement" checks are skipped. */
   isFileInput(): boolean;
+  /** A synthetic command (for the probe while homing Z with it). */
+  createCommand(command: string, commandline: string, params: Record<string, string>): HomingProbeCommand;
+  /** The [probe] object (throws when there is none). */
+  lookupProbe(): HomingProbe;
+}
+
+/** A command handed to the probe (parameters it reads). */
+export type HomingProbeCommand = import("./homing-probe.ts").ProbeCommand;
+
+/** The probe as homing uses it. */
+export interface HomingProbe {
+  startProbeSession(g: HomingProbeCommand | null): unknown;
+  runProbe(g: HomingProbeCommand): void;
+  pullProbedResults(): { bedZ: number }[];
+  endProbeSession(): void;
 }
 
 class StepperPosition {
@@ -256,10 +271,51 @@ export class Homing {
 
   /** Home a group of rails that move together (e.g. one axis, or all delta towers). */
   homeRails(rails: HomingRail[], forcepos: (number | null)[], movepos: (number | null)[]): void {
+    const endstops = rails.flatMap((r) => r.getEndstops());
+    const isProbe = endstops.map(([es]) => typeof (es as { getPositionEndstop?: unknown }).getPositionEndstop === "function");
+    if (endstops.length === 1 && isProbe[0]) {
+      this.homeZViaProbe(rails, forcepos, movepos);
+      return;
+    }
+    if (isProbe.some(Boolean)) throw this.host.commandError("Can't home to mix of probe:z_virtual_endstop rails");
+    this.homeToEndstops(rails, forcepos, movepos);
+  }
+
+  /** G28 parameters the probe sees while homing Z with it. */
+  private probeCommand(attempt: number, speed: number): HomingProbeCommand {
+    return this.host.createCommand("G28", "", { HOME_ATTEMPT_NUM: String(attempt), SAMPLES: "1", PROBE_SPEED: String(speed) });
+  }
+
+  private homeZViaProbe(rails: HomingRail[], forcepos: (number | null)[], movepos: (number | null)[]): void {
+    if (movepos[0] !== null || movepos[1] !== null) throw this.host.commandError("Can only home Z with probe:z_virtual_endstop");
+    const info = rails[0]!.getHomingInfo();
+    const probe = this.host.lookupProbe();
+    probe.startProbeSession(this.probeCommand(1, info.speed));
+    try {
+      this.setStartPosition(forcepos);
+      this.probeOnce(probe, 1, info.speed);
+      if (info.retractDist) {
+        this.retractMove(info, forcepos, movepos);
+        this.probeOnce(probe, 2, info.secondHomingSpeed);
+      }
+    } finally {
+      probe.endProbeSession();
+    }
+  }
+
+  private probeOnce(probe: HomingProbe, attempt: number, speed: number): void {
+    probe.runProbe(this.probeCommand(attempt, speed));
+    const ppos = probe.pullProbedResults()[0]!;
+    const curpos = this.toolhead.getPosition();
+    curpos[2] = curpos[2]! - ppos.bedZ;
+    this.toolhead.setPosition(curpos);
+  }
+
+  private homeToEndstops(rails: HomingRail[], forcepos: (number | null)[], movepos: (number | null)[]): void {
     this.host.sendEvent("homing:home_rails_begin", this, rails);
+    const endstops = rails.flatMap((r) => r.getEndstops());
     let homepos = this.fillCoord(movepos);
     this.setStartPosition(forcepos);
-    const endstops = rails.flatMap((r) => r.getEndstops());
     const info = rails[0]!.getHomingInfo();
     let hmove = new HomingMove(this.host, endstops, this.toolhead);
     hmove.homingMove(homepos, info.speed);
@@ -316,6 +372,8 @@ export function printerHomingHost(printer: Printer): HomingHost {
     commandError: (msg) => new GCodeError(msg),
     isCommandError: (e) => e instanceof GCodeError,
     isFileInput: () => printer.startArgs.debuginput !== undefined,
+    createCommand: (command, commandline, params) => printer.gcode.createCommand(command, commandline, params),
+    lookupProbe: () => printer.lookupObject<HomingProbe>("probe"),
   };
 }
 
@@ -347,6 +405,26 @@ export class PrinterHoming {
       this.printer.lookupObject<{ motorOff(): void }>("stepper_enable", null)?.motorOff();
       throw e;
     }
+  }
+
+  /** G28 while homing Z with the probe, first attempt (the probe need not have moved). */
+  checkProbeFirstHome(g: { getCommand(): string; get(name: string, def: string | null): string | null }): boolean {
+    return g.getCommand() === "G28" && g.get("HOME_ATTEMPT_NUM", null) === "1";
+  }
+
+  /** Move until the probe triggers; the toolhead position at the trigger. */
+  probingMove(endstop: McuEndstop, pos: readonly number[], speed: number, checkMovement = true): number[] {
+    const toolhead = this.printer.lookupObject<HomingToolhead>("toolhead");
+    const hmove = new HomingMove(this.host, [[endstop, "probe"]], toolhead);
+    let epos: number[];
+    try {
+      epos = hmove.homingMove(pos, speed, true);
+    } catch (e) {
+      if (e instanceof GCodeError && this.printer.isShutdown()) throw new GCodeError("Probing failed due to printer shutdown");
+      throw e;
+    }
+    if (checkMovement && hmove.checkNoMovement() !== null) throw new GCodeError("Probe triggered prior to movement");
+    return epos;
   }
 
   manualHome(toolhead: HomingToolhead, endstops: NamedEndstop[], pos: readonly number[], speed: number,

@@ -4,6 +4,8 @@ import "./extruder-module.ts";
 import "./gcode-move.ts";
 import "./homing.ts";
 import "./homing-override.ts";
+import "./homing-probe.ts";
+import "./homing-safe-z.ts";
 import "./stepper-enable.ts";
 import "./force-move.ts";
 import "./arcs.ts";

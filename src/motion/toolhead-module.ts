@@ -56,6 +56,8 @@ export function motionServices(printer: Printer): RailServices<McuEndstop> {
     },
     setupEndstop(desc: string) {
       const p = printer.pins.lookupPin(desc, { canInvert: true, canPullup: true });
+      // Pseudo-chips (probe:z_virtual_endstop) build their own endstop object
+      if (typeof (p.chip as { createOid?: unknown }).createOid !== "function") return p.chip.setupPin("endstop", p) as McuEndstop;
       return new McuEndstop(p.chip as unknown as EndstopMcu, { pin: p.pin, pullup: p.pullup, invert: p.invert });
     },
     registerQueryEndstop(endstop, name) {

@@ -1,0 +1,315 @@
+// [probe] (Klipper's probe.py, endstop-style probes): probing moves down to
+// the Z minimum until the probe pin triggers, multi-sample averaging with a
+// tolerance and retries, the probe:z_virtual_endstop pseudo-pin for homing Z
+// with the probe, and the PROBE / QUERY_PROBE / PROBE_ACCURACY commands.
+import type { ConfigSection } from "../core/config/section.ts";
+import { ConfigError } from "../core/config/errors.ts";
+import type { GCodeCommand } from "../core/gcode/command.ts";
+import { GCodeError } from "../core/gcode/errors.ts";
+import { PinError, type PinChip, type PinParams } from "../core/pins.ts";
+import { type Printer, registerModule } from "../core/printer.ts";
+import { McuEndstop, type EndstopMcu, type HomingStepper } from "./homing-endstop.ts";
+import type { PrinterHoming } from "./homing.ts";
+
+/** Where a probe touched: bed coordinates (with probe offsets) and toolhead coordinates. */
+export interface ProbeResult {
+  bedX: number;
+  bedY: number;
+  bedZ: number;
+  testX: number;
+  testY: number;
+  testZ: number;
+}
+
+export function createProbeResult(testPos: readonly number[], offsets: readonly number[] = [0, 0, 0]): ProbeResult {
+  return {
+    bedX: testPos[0]! + offsets[0]!, bedY: testPos[1]! + offsets[1]!, bedZ: testPos[2]! - offsets[2]!,
+    testX: testPos[0]!, testY: testPos[1]!, testZ: testPos[2]!,
+  };
+}
+
+/** Mean (or median by bed Z) of several probe results. */
+export function calcProbeZAverage(positions: ProbeResult[], method: string): ProbeResult {
+  if (method !== "median") {
+    const inv = 1 / positions.length;
+    const keys = ["bedX", "bedY", "bedZ", "testX", "testY", "testZ"] as const;
+    const out = {} as ProbeResult;
+    for (const k of keys) out[k] = positions.reduce((s, p) => s + p[k], 0) * inv;
+    return out;
+  }
+  const sorted = [...positions].sort((a, b) => a.bedZ - b.bedZ);
+  const middle = sorted.length >> 1;
+  if (sorted.length & 1) return sorted[middle]!;
+  return calcProbeZAverage(sorted.slice(middle - 1, middle + 1), "average");
+}
+
+export interface ProbeParams {
+  probeSpeed: number;
+  liftSpeed: number;
+  samples: number;
+  sampleRetractDist: number;
+  samplesTolerance: number;
+  samplesToleranceRetries: number;
+  samplesResult: string;
+}
+
+/** Parameters a probing command may override (G28 via probe uses a synthetic command). */
+export interface ProbeCommand {
+  getCommand(): string;
+  get(name: string, def: string | null): string | null;
+  getFloat(name: string, def: number, bounds?: { above?: number; minval?: number }): number;
+  getInt(name: string, def: number, bounds?: { minval?: number }): number;
+  respondInfo(msg: string): void;
+  error(msg: string): Error;
+}
+
+interface ProbeToolhead {
+  getPosition(): number[];
+  manualMove(coord: readonly (number | null)[], speed: number): void;
+  getKinematics(): { getStatus(): Record<string, unknown>; getSteppers(): (HomingStepper & { isActiveAxis(a: string): boolean })[] };
+}
+
+/** [probe] options for speeds and multi-sampling. */
+class ProbeParameterHelper {
+  readonly speed: number;
+  readonly liftSpeed: number;
+  readonly sampleCount: number;
+  readonly sampleRetractDist: number;
+  readonly samplesResult: string;
+  readonly samplesTolerance: number;
+  readonly samplesRetries: number;
+  constructor(config: ConfigSection) {
+    this.speed = config.getFloat("speed", 5, { above: 0 });
+    this.liftSpeed = config.getFloat("lift_speed", this.speed, { above: 0 });
+    this.sampleCount = config.getInt("samples", 1, { minval: 1 });
+    this.sampleRetractDist = config.getFloat("sample_retract_dist", 2, { above: 0 });
+    this.samplesResult = config.getChoice("samples_result", ["median", "average"], "average");
+    this.samplesTolerance = config.getFloat("samples_tolerance", 0.1, { minval: 0 });
+    this.samplesRetries = config.getInt("samples_tolerance_retries", 0, { minval: 0 });
+  }
+  getProbeParams(g: ProbeCommand | null): ProbeParams {
+    if (!g)
+      return {
+        probeSpeed: this.speed, liftSpeed: this.liftSpeed, samples: this.sampleCount, sampleRetractDist: this.sampleRetractDist,
+        samplesTolerance: this.samplesTolerance, samplesToleranceRetries: this.samplesRetries, samplesResult: this.samplesResult,
+      };
+    return {
+      probeSpeed: g.getFloat("PROBE_SPEED", this.speed, { above: 0 }),
+      liftSpeed: g.getFloat("LIFT_SPEED", this.liftSpeed, { above: 0 }),
+      samples: g.getInt("SAMPLES", this.sampleCount, { minval: 1 }),
+      sampleRetractDist: g.getFloat("SAMPLE_RETRACT_DIST", this.sampleRetractDist, { above: 0 }),
+      samplesTolerance: g.getFloat("SAMPLES_TOLERANCE", this.samplesTolerance, { minval: 0 }),
+      samplesToleranceRetries: g.getInt("SAMPLES_TOLERANCE_RETRIES", this.samplesRetries, { minval: 0 }),
+      samplesResult: g.get("SAMPLES_RESULT", this.samplesResult)!,
+    };
+  }
+}
+
+/** The probe:z_virtual_endstop pin: lets a Z rail home with the probe. */
+class ZVirtualEndstop implements PinChip {
+  constructor(private readonly positionEndstop: number, private readonly query: (pt: number) => number) {}
+  addStepper(_s: HomingStepper): void {}
+  getSteppers(): HomingStepper[] {
+    return [];
+  }
+  queryEndstop(printTime: number): number {
+    return this.query(printTime);
+  }
+  getPositionEndstop(): number {
+    return this.positionEndstop;
+  }
+  setupPin(pinType: string, params: PinParams): unknown {
+    if (pinType !== "endstop" || params.pin !== "z_virtual_endstop") throw new PinError("Probe virtual endstop only useful as endstop pin");
+    if (params.invert || params.pullup) throw new PinError("Can not pullup/invert probe virtual endstop");
+    return this;
+  }
+}
+
+/** The "probe" printer object. */
+export class PrinterProbe {
+  readonly xOffset: number;
+  readonly yOffset: number;
+  readonly zOffset: number;
+  private readonly params: ProbeParameterHelper;
+  readonly endstop: McuEndstop;
+  private readonly stowOnEachSample: boolean;
+  private readonly activateGcode: string;
+  private readonly deactivateGcode: string;
+  private readonly zMinPosition: number;
+  private multi: "OFF" | "FIRST" | "ON" = "OFF";
+  private sessionActive = false;
+  private sampleResults: ProbeResult[] = [];
+  private triggerResults: ProbeResult[] = [];
+  lastZResult = 0;
+  lastProbePosition = [0, 0, 0];
+
+  constructor(config: ConfigSection, private readonly printer: Printer) {
+    this.xOffset = config.getFloat("x_offset", 0);
+    this.yOffset = config.getFloat("y_offset", 0);
+    this.zOffset = config.getFloat("z_offset");
+    this.params = new ProbeParameterHelper(config);
+    this.stowOnEachSample = config.getBoolean("deactivate_on_each_sample", true);
+    this.activateGcode = plainScript(config, "activate_gcode");
+    this.deactivateGcode = plainScript(config, "deactivate_gcode");
+    const p = printer.pins.lookupPin(config.get("pin"), { canInvert: true, canPullup: true });
+    this.endstop = new McuEndstop(p.chip as unknown as EndstopMcu, { pin: p.pin, pullup: p.pullup, invert: p.invert });
+    this.zMinPosition = lookupMinimumZ(printer);
+    // Every Z stepper stops when the probe triggers
+    printer.registerEventHandler("klippy:mcu_identify", () => {
+      const kin = printer.lookupObject<ProbeToolhead>("toolhead").getKinematics();
+      for (const s of kin.getSteppers()) if (s.isActiveAxis("z")) this.endstop.addStepper(s);
+    });
+    printer.registerEventHandler("gcode:command_error", () => {
+      if (this.sessionActive) this.endProbeSession();
+    });
+    printer.pins.registerChip("probe", new ZVirtualEndstop(this.zOffset, (pt) => this.endstop.queryEndstop(pt)));
+    this.registerCommands();
+  }
+
+  getOffsets(): [number, number, number] {
+    return [this.xOffset, this.yOffset, this.zOffset];
+  }
+  getProbeParams(g: ProbeCommand | null = null): ProbeParams {
+    return this.params.getProbeParams(g);
+  }
+
+  private toolhead(): ProbeToolhead {
+    return this.printer.lookupObject<ProbeToolhead>("toolhead");
+  }
+
+  private runScript(script: string): void {
+    if (!script.trim()) return;
+    const th = this.toolhead();
+    const start = th.getPosition().slice(0, 3);
+    void this.printer.gcode.runScriptFromCommand(script);
+    const now = th.getPosition().slice(0, 3);
+    if (now.some((v, i) => v !== start[i])) throw new GCodeError("Toolhead moved during probe activate_gcode script");
+  }
+
+  // ---- sessions ----
+  startProbeSession(_g: ProbeCommand | null): this {
+    if (this.sessionActive) throw new GCodeError("Internal probe error - start/end probe session mismatch");
+    this.sessionActive = true;
+    this.sampleResults = [];
+    this.triggerResults = [];
+    if (!this.stowOnEachSample) this.multi = "FIRST";
+    return this;
+  }
+
+  endProbeSession(): void {
+    if (!this.sessionActive) throw new GCodeError("Internal probe error - start/end probe session mismatch");
+    this.sessionActive = false;
+    this.sampleResults = [];
+    this.triggerResults = [];
+    if (!this.stowOnEachSample) {
+      this.runScript(this.deactivateGcode);
+      this.multi = "OFF";
+    }
+  }
+
+  /** One probing move down to the Z minimum. */
+  private descendUntilTrigger(g: ProbeCommand): void {
+    const th = this.toolhead();
+    const pos = th.getPosition();
+    pos[2] = this.zMinPosition;
+    const speed = this.params.getProbeParams(g).probeSpeed;
+    const homing = this.printer.lookupObject<PrinterHoming>("homing");
+    const checkMovement = !homing.checkProbeFirstHome(g);
+    const ppos = homing.probingMove(this.endstop, pos, speed, checkMovement);
+    this.triggerResults.push(createProbeResult(ppos, this.getOffsets()));
+  }
+
+  /** One sample: lower the probe, probe, raise it. */
+  private probeOnce(g: ProbeCommand): ProbeResult {
+    const homed = String(this.toolhead().getKinematics().getStatus().homed_axes ?? "");
+    if (!homed.includes("z")) throw new GCodeError("Must home before probe");
+    if (this.multi === "OFF" || this.multi === "FIRST") {
+      this.runScript(this.activateGcode);
+      if (this.multi === "FIRST") this.multi = "ON";
+    }
+    try {
+      this.descendUntilTrigger(g);
+    } finally {
+      if (this.multi === "OFF") this.runScript(this.deactivateGcode);
+    }
+    const results = [this.triggerResults.splice(0)[0]!];
+    this.printer.sendEvent("probe:update_results", results);
+    const epos = results[0]!;
+    if (g.getCommand() !== "G28")
+      g.respondInfo(`probe: at ${epos.bedX.toFixed(3)},${epos.bedY.toFixed(3)} bed will contact at z=${epos.bedZ.toFixed(6)}`);
+    return epos;
+  }
+
+  /** Probe (several samples within tolerance) at the current XY position. */
+  runProbe(g: ProbeCommand): void {
+    if (!this.sessionActive) throw new GCodeError("Internal probe error - start/end probe session mismatch");
+    const params = this.params.getProbeParams(g);
+    const th = this.toolhead();
+    const probexy = th.getPosition().slice(0, 2);
+    let retries = 0;
+    let positions: ProbeResult[] = [];
+    while (positions.length < params.samples) {
+      positions.push(this.probeOnce(g));
+      const zs = positions.map((p) => p.bedZ);
+      if (Math.max(...zs) - Math.min(...zs) > params.samplesTolerance) {
+        if (retries >= params.samplesToleranceRetries) throw g.error("Probe samples exceed samples_tolerance");
+        g.respondInfo("Probe samples exceed tolerance. Retrying...");
+        retries++;
+        positions = [];
+      }
+      if (positions.length < params.samples) {
+        const curZ = th.getPosition()[2]!;
+        th.manualMove([...probexy, curZ + params.sampleRetractDist], params.liftSpeed);
+      }
+    }
+    this.sampleResults.push(calcProbeZAverage(positions, params.samplesResult));
+  }
+
+  pullProbedResults(): ProbeResult[] {
+    return this.sampleResults.splice(0);
+  }
+
+  /** Probe once at the current position (PROBE). */
+  runSingleProbe(g: ProbeCommand): ProbeResult {
+    this.startProbeSession(g);
+    this.runProbe(g);
+    const pos = this.pullProbedResults()[0]!;
+    this.endProbeSession();
+    return pos;
+  }
+
+  private registerCommands(): void {
+    const gcode = this.printer.gcode;
+    gcode.register("QUERY_PROBE", (g: GCodeCommand) => {
+      const th = this.printer.lookupObject<{ getLastMoveTime(): number }>("toolhead");
+      const res = this.endstop.queryEndstop(th.getLastMoveTime());
+      g.respondInfo(`probe: ${res ? "TRIGGERED" : "open"}`);
+    }, { desc: "Return the status of the z-probe" });
+    gcode.register("PROBE", (g: GCodeCommand) => {
+      const pos = this.runSingleProbe(g as unknown as ProbeCommand);
+      g.respondInfo(`Result: at ${pos.bedX.toFixed(3)},${pos.bedY.toFixed(3)} estimate contact at z=${pos.bedZ.toFixed(6)}`);
+      this.lastProbePosition = [pos.bedX, pos.bedY, pos.bedZ];
+      this.lastZResult = pos.bedZ + this.zOffset;
+    }, { desc: "Probe Z-height at current XY position" });
+  }
+
+  getStatus(): Record<string, unknown> {
+    return { name: "probe", last_query: false, last_probe_position: this.lastProbePosition, last_z_result: this.lastZResult };
+  }
+}
+
+/** activate_gcode / deactivate_gcode as plain g-code (templates need [gcode_macro]). */
+function plainScript(config: ConfigSection, option: string): string {
+  const text = config.get(option, "");
+  if (/\{[{%#]/.test(text)) throw new ConfigError(`Option '${option}' in section '${config.getName()}' uses templates, which need [gcode_macro] support`);
+  return text;
+}
+
+/** The lowest Z a probing move may go to (stepper_z position_min). */
+function lookupMinimumZ(printer: Printer): number {
+  const cfg = printer.config;
+  if (cfg.hasSection("stepper_z")) return cfg.getSection("stepper_z").getFloat("position_min", 0, { noteValid: false });
+  return cfg.getSection("printer").getFloat("minimum_z_position", 0, { noteValid: false });
+}
+
+registerModule("probe", (config, printer) => new PrinterProbe(config, printer));
