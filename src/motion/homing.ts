@@ -394,11 +394,11 @@ export class PrinterHoming {
 
   /** Home the given axes (0=X, 1=Y, 2=Z) through the toolhead kinematics. */
   home(axes: number[]): void {
-    const toolhead = this.printer.lookupObject<HomingToolhead & { getKinematics(): HomingKinematicsWithHome }>("toolhead");
+    const toolhead = this.printer.lookupObject<HomingToolhead>("toolhead");
     const state = new Homing(this.host, toolhead);
     state.setAxes(axes);
     try {
-      toolhead.getKinematics().home(state);
+      (toolhead.getKinematics() as HomingKinematicsWithHome).home(state);
     } catch (e) {
       if (!(e instanceof GCodeError)) throw e;
       if (this.printer.isShutdown()) throw new GCodeError("Homing failed due to printer shutdown");

@@ -11,7 +11,7 @@ import { CartesianStepperKinematics } from "./kin/cartesian.ts";
 import { lookupRail } from "./rail.ts";
 import { printerStepper, type McuStepper } from "./stepper.ts";
 import { lookupMotionQueuing, motionServices, type PrinterToolhead } from "./toolhead-module.ts";
-import type { NamedEndstop } from "./homing.ts";
+import type { HomingMotor, NamedEndstop } from "./homing.ts";
 import type { Move } from "./lookahead.ts";
 import type { TrapQ } from "./trapq.ts";
 
@@ -64,7 +64,7 @@ export class ManualStepper {
     private readonly mq: ManualStepperQueuing,
     private readonly toolhead: () => ManualStepperToolhead,
     /** Steppers as homing sees them (for getSteppers / calcPosition). */
-    readonly steppers: { getName(): string }[],
+    readonly steppers: HomingMotor[],
   ) {
     this.name = opts.name;
     this.velocity = opts.velocity;
@@ -167,7 +167,7 @@ export class ManualStepper {
   getKinematics(): this {
     return this;
   }
-  getSteppers(): { getName(): string }[] {
+  getSteppers(): HomingMotor[] {
     return this.steppers;
   }
   calcPosition(stepperPositions: Record<string, number>): number[] {

@@ -21,9 +21,9 @@ export function lookupMotionReactor(printer: Printer): ToolheadReactor {
   return r;
 }
 
-interface McuLike extends MovequeueMcu, StepperMcu, EndstopMcu {
+type McuLike = MovequeueMcu & StepperMcu & EndstopMcu & {
   estimatedPrintTime(hostTime: number): number;
-}
+};
 
 export function primaryMcu(printer: Printer): McuLike {
   return printer.lookupObject<McuLike>("mcu");
