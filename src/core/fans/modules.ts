@@ -3,3 +3,4 @@ import "./printer-fan.ts";
 import "./fan-generic.ts";
 import "./heater-fan.ts";
 import "./controller-fan.ts";
+import "./temperature-fan.ts";
