@@ -156,3 +156,26 @@ max_temp: 250
     await sim.close();
   });
 });
+
+describe("MCU ADC range shutdown", () => {
+  test("an 'ADC out of range' shutdown names the sensor whose reading is out of range", async () => {
+    const sim = await simPrinter(`
+[heater_generic hotend]
+heater_pin: PB4
+sensor_type: EPCOS 100K B57560G104F
+sensor_pin: PK5
+control: watermark
+min_temp: 0
+max_temp: 250
+`);
+    sim.printer.loadObject("heater_generic hotend");
+    await sim.start();
+    const heater = lookupHeaters(sim.printer).lookupHeater("hotend");
+    const conv = (heater.sensor as unknown as { converter: { calcAdc(t: number): number } }).converter;
+    const raw = Math.round(conv.calcAdc(262) * 8 * 1023);
+    sim.mcu.receive({ name: "analog_in_state", params: { oid: 0, next_clock: 16_000_000, values: new Uint8Array([raw & 0xff, raw >> 8]) } });
+    sim.printer.invokeShutdown("MCU 'mcu' shutdown: ADC out of range");
+    expect(sim.out.at(-1)).toMatch(/^\/\/ Sensor 'heater_generic hotend' temperature 26[12]\.\d{3} not in range 0\.000:250\.000$/);
+    await sim.close();
+  });
+});

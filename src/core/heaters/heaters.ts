@@ -9,6 +9,7 @@ import { GCodeError } from "../gcode/errors.ts";
 import { type Printer, registerModule } from "../printer.ts";
 import { setupPwmPin } from "../outputs/pin-setup.ts";
 import { KELVIN_TO_CELSIUS } from "./adc-converter.ts";
+import { AdcTemperatureSensor } from "./adc-temperature-sensor.ts";
 import { Ds18b20 } from "./ds18b20.ts";
 import { registerExtruderTemperatureCommands } from "./extruder-temperature.ts";
 import { type ControlConfig, Heater, type HeaterHost, MAX_HEAT_TIME } from "./heater.ts";
@@ -88,7 +89,15 @@ export class PrinterHeaters {
     }
     const factory = this.factories.get(sensorType);
     if (!factory) throw new ConfigError(`Unknown temperature sensor '${sensorType}'`);
-    return factory(config);
+    const sensor = factory(config);
+    if (sensor instanceof AdcTemperatureSensor) {
+      // An MCU "ADC out of range" shutdown does not say which sensor; tell the user.
+      this.printer.registerEventHandler("klippy:analyze_shutdown", (msg: string) => {
+        const why = msg.includes("ADC out of range") ? sensor.clarifyAdcRange() : null;
+        if (why) this.printer.gcode.respondInfo(why);
+      });
+    }
+    return sensor;
   }
 
   registerSensor(config: ConfigSection, source: TemperatureSource, gcodeId?: string | null): void {
