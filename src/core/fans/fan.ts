@@ -1,8 +1,7 @@
 // A PWM fan: speed requests go through a RequestQueue; max_power scales, off_below cuts slow speeds,
 // kick_start_time runs the fan at full power briefly when starting or jumping up, and an optional
 // enable pin follows whether the fan is on.
-import type { McuDigitalOut } from "../outputs/mcu-digital-out.ts";
-import type { McuPwm } from "../outputs/mcu-pwm.ts";
+import type { DigitalOutput, PwmOutput } from "../outputs/output-types.ts";
 import type { RequestResult } from "../outputs/request-queue.ts";
 
 export interface FanOptions {
@@ -23,8 +22,8 @@ export class FanOutput {
 
   constructor(
     readonly opts: FanOptions,
-    readonly pwm: McuPwm,
-    readonly enablePin: McuDigitalOut | null,
+    readonly pwm: PwmOutput,
+    readonly enablePin: DigitalOutput | null,
     private readonly tachometer: { rpm(): number } | null = null,
   ) {
     pwm.setupMaxDuration(0);

@@ -28,7 +28,7 @@ export interface HeaterOptions {
   control: ControlConfig;
 }
 
-/** The heater's PWM output (McuPwm). */
+/** The heater's PWM output (an McuPwm, or a [multi_pin] group). */
 export interface HeaterPwm {
   setPwm(printTime: number, value: number): void;
   readonly mcu: { estimatedPrintTime(hostTime: number): number };

@@ -3,8 +3,7 @@
 import type { ConfigSection } from "../config/section.ts";
 import type { GCodeCommand } from "../gcode/command.ts";
 import { type Printer, registerModule } from "../printer.ts";
-import type { McuDigitalOut } from "./mcu-digital-out.ts";
-import type { McuPwm } from "./mcu-pwm.ts";
+import type { DigitalOutput, PwmOutput } from "./output-types.ts";
 import { setupDigitalOutPin, setupPwmPin } from "./pin-setup.ts";
 import { printerRequestQueue } from "./printer-request-queue.ts";
 import type { RequestQueue, RequestResult } from "./request-queue.ts";
@@ -15,7 +14,7 @@ const MAX_NOMINAL_DURATION = 3.0;
 export class PrinterOutputPin {
   readonly isPwm: boolean;
   readonly scale: number;
-  private readonly pin: { kind: "pwm"; pwm: McuPwm } | { kind: "digital"; out: McuDigitalOut };
+  private readonly pin: { kind: "pwm"; pwm: PwmOutput } | { kind: "digital"; out: DigitalOutput };
   lastValue: number;
   readonly shutdownValue: number;
   private readonly rq: RequestQueue;

@@ -6,6 +6,7 @@ import { PinError, type PinParams, type PrinterPins } from "../pins.ts";
 import { McuDigitalOut } from "./mcu-digital-out.ts";
 import type { McuPort } from "./mcu-port.ts";
 import { McuPwm } from "./mcu-pwm.ts";
+import type { DigitalOutput, PwmOutput } from "./output-types.ts";
 
 export type OutputPinType = "pwm" | "digital_out" | "adc";
 
@@ -19,25 +20,23 @@ export function createMcuPin(mcu: McuPort, pinType: OutputPinType, params: PinPa
   return new McuAdc(mcu, params.pin);
 }
 
-function claim(pins: PrinterPins, pinType: OutputPinType, desc: string, owner: string): { mcu: McuPort; params: PinParams } {
+/** Claim the pin; an MCU pin object is built here, any other chip ([multi_pin]) builds its own. */
+function setup<T>(pins: PrinterPins, pinType: "pwm" | "digital_out" | "adc", desc: string, owner: string, onMcu: (mcu: McuPort, params: PinParams) => T): T {
   const params = pins.lookupPin(desc, { canInvert: pinType !== "adc", owner });
   const chip = params.chip as unknown as Partial<McuPort>;
-  if (typeof chip.registerConfigCallback !== "function" || typeof chip.createOid !== "function")
-    throw new PinError(`pin ${params.pin} on chip '${params.chipName}' can not be used as ${pinType}`);
-  return { mcu: chip as McuPort, params };
+  if (typeof chip.registerConfigCallback === "function" && typeof chip.createOid === "function") return onMcu(chip as McuPort, params);
+  if (pinType !== "adc" && typeof params.chip.setupPin === "function") return params.chip.setupPin(pinType, params) as T;
+  throw new PinError(`pin ${params.pin} on chip '${params.chipName}' can not be used as ${pinType}`);
 }
 
-export function setupPwmPin(pins: PrinterPins, desc: string, owner: string): McuPwm {
-  const { mcu, params } = claim(pins, "pwm", desc, owner);
-  return createMcuPin(mcu, "pwm", params);
+export function setupPwmPin(pins: PrinterPins, desc: string, owner: string): PwmOutput {
+  return setup(pins, "pwm", desc, owner, (mcu, params) => createMcuPin(mcu, "pwm", params));
 }
 
-export function setupDigitalOutPin(pins: PrinterPins, desc: string, owner: string): McuDigitalOut {
-  const { mcu, params } = claim(pins, "digital_out", desc, owner);
-  return createMcuPin(mcu, "digital_out", params);
+export function setupDigitalOutPin(pins: PrinterPins, desc: string, owner: string): DigitalOutput {
+  return setup(pins, "digital_out", desc, owner, (mcu, params) => createMcuPin(mcu, "digital_out", params));
 }
 
 export function setupAdcPin(pins: PrinterPins, desc: string, owner: string): McuAdc {
-  const { mcu, params } = claim(pins, "adc", desc, owner);
-  return createMcuPin(mcu, "adc", params);
+  return setup(pins, "adc", desc, owner, (mcu, params) => createMcuPin(mcu, "adc", params));
 }
