@@ -27,6 +27,9 @@ export class BatchGcodeFile {
   private reading = true;
   private exiting: Promise<void> | null = null;
   bytesRead = 0;
+  /** Number (1-based) and text of the line being run, for error messages. */
+  lineNumber = 0;
+  lineText = "";
 
   constructor(readonly path: string, private readonly target: BatchGcodeTarget, private readonly reactor: BatchReactor) {
     try {
@@ -82,7 +85,12 @@ export class BatchGcodeFile {
       while (this.pending.length) {
         const batch = this.pending;
         this.pending = [];
-        await this.target.processCommands(batch, true);
+        // One line at a time (same order and effect) so errors can name their line
+        for (const line of batch) {
+          this.lineNumber++;
+          this.lineText = line;
+          await this.target.processCommands([line], true);
+        }
       }
     } finally {
       this.processing = false;

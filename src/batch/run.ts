@@ -42,7 +42,14 @@ function buildFor(config: Parameters<typeof buildBatchMcu>[0], printer: PrinterT
 }
 
 export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
-  const respond = opts.respond ?? ((l: string) => console.error(l));
+  const out = opts.respond ?? ((l: string) => console.error(l));
+  let input: BatchGcodeFile | null = null;
+  // Errors name the input line they came from
+  const respond = (l: string) => {
+    if (input && l.startsWith("!! ") && input.lineNumber)
+      out(`${l}\n!! (${opts.input}:${input.lineNumber}: ${input.lineText.trim()})`);
+    else out(l);
+  };
   const config = PrinterConfig.load(opts.config);
   const printer = new Printer({
     config,
@@ -76,7 +83,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
       const mq = lookupMotionQueuing(printer);
       const timer = reactor.registerTimer("flush", () => (mq.handleFlushTimer() ? NOW : NEVER), NEVER);
       mq.setFlushTimer({ kick: () => reactor.updateTimer(timer, NOW), cancel: () => reactor.updateTimer(timer, NEVER) });
-      const input = new BatchGcodeFile(opts.input, {
+      input = new BatchGcodeFile(opts.input, {
         processCommands: (lines, needAck) => printer.gcode.processCommands(lines, needAck),
         requestExit: () => exitAtEndOfInput(printer),
       }, reactor);
