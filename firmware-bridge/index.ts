@@ -1,5 +1,5 @@
 // The virtual Klipper-protocol MCU (see README.md).
-export { VirtualMcu, type VirtualMcuOptions } from "./vmcu.ts";
+export { VirtualMcu, type VirtualMcuOptions, type ByteDuplex } from "./vmcu.ts";
 export type { ExecutedCommand } from "./firmware.ts";
 export type { HardwareConfig, AxisConfig, EndstopConfig, HeaterConfig } from "./sim/hardware.ts";
 export { HOTEND_THERMAL, BED_THERMAL } from "./sim/hardware.ts";

@@ -34,6 +34,13 @@ export interface VirtualMcuOptions {
   clock?: "realtime" | "manual";
 }
 
+/** A duplex byte stream (the shape of src/mcu/transport's ByteTransport, e.g. one end of createStreamPair). */
+export interface ByteDuplex {
+  write(data: Uint8Array): void;
+  onData(cb: (chunk: Uint8Array) => void): void;
+  onClose?(cb: (err?: Error) => void): void;
+}
+
 const DEFAULTS = { clockFreq: 72_000_000, mcu: "stepline-vmcu", moveCount: 1024, receiveWindow: 192 };
 
 export class VirtualMcu {
@@ -83,6 +90,29 @@ export class VirtualMcu {
   onOutput(cb: (bytes: Uint8Array) => void): () => void {
     this.listeners.push(cb);
     return () => (this.listeners = this.listeners.filter((l) => l !== cb));
+  }
+
+  /** Serves the MCU on a duplex stream: its data is fed in, output is written to it until it closes. */
+  attach(t: ByteDuplex): () => void {
+    let attached = true;
+    const detach = this.onOutput((bytes) => {
+      if (!attached) return;
+      try {
+        t.write(bytes);
+      } catch {
+        attached = false; // the stream closed under us: like an unplugged cable, output is lost
+        detach();
+      }
+    });
+    t.onData((chunk) => attached && this.feed(chunk));
+    t.onClose?.(() => {
+      attached = false;
+      detach();
+    });
+    return () => {
+      attached = false;
+      detach();
+    };
   }
 
   // ---- clock -------------------------------------------------------------------------------
