@@ -179,3 +179,43 @@ max_temp: 250
     await sim.close();
   });
 });
+
+describe("adc_scaled", () => {
+  test("sensor readings are scaled between the vssa and vref readings", async () => {
+    const sim = await simPrinter(`
+[adc_scaled vref_scaled]
+vref_pin: PK0
+vssa_pin: PK1
+smooth_time: 1
+
+[temperature_sensor board]
+sensor_type: Generic 3950
+sensor_pin: vref_scaled:PK5
+`);
+    sim.printer.loadObject("adc_scaled vref_scaled");
+    const sensor = sim.printer.loadObject<{ getStatus(): { temperature: number } }>("temperature_sensor board");
+    await sim.mcu.connect();
+    const send = (oid: number, t: number, frac: number) => {
+      const raw = Math.round(frac * 8 * 1023);
+      sim.mcu.receive({ name: "analog_in_state", params: { oid, next_clock: Math.trunc((t + 0.3) * 16e6), values: new Uint8Array([raw & 0xff, raw >> 8]) } });
+    };
+    send(0, 5, 0.9); // vref (smoothing reaches the value: 5 s since the start > smooth_time)
+    send(1, 5, 0.1); // vssa
+    send(2, 5, 0.1 + 0.5 * 0.8); // the sensor at half of the vssa..vref span
+    const conv = (await import("../../src/core/heaters/thermistor.ts")).Thermistor;
+    const th = new conv(4700, 0, (await import("../../src/core/heaters/builtin-sensors.ts")).BUILTIN_THERMISTORS["Generic 3950"]!);
+    expect(sensor.getStatus().temperature).toBeCloseTo(th.calcTemp(0.5), 0);
+    const lines = await decodeAll(sim);
+    expect(lines.filter((l) => l.startsWith("config_analog_in"))).toEqual([
+      "config_analog_in oid=0 pin=PK0", "config_analog_in oid=1 pin=PK1", "config_analog_in oid=2 pin=PK5",
+    ]);
+    await sim.close();
+  });
+
+  test("only ADC pins can be on an adc_scaled chip", async () => {
+    const sim = await simPrinter("[adc_scaled s]\nvref_pin: PK0\nvssa_pin: PK1\n\n[fan]\npin: s:PK2\n");
+    sim.printer.loadObject("adc_scaled s");
+    expect(() => sim.printer.loadObject("fan")).toThrow("adc_scaled only supports adc pins");
+    await sim.close();
+  });
+});

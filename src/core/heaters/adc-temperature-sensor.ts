@@ -1,7 +1,7 @@
 // An analog temperature sensor on an MCU ADC pin: the converter turns normalized readings into
 // degrees, and the heater's min/max temperatures become the raw ADC range the MCU enforces itself.
 import type { AdcConverter } from "./adc-converter.ts";
-import type { McuAdc } from "./mcu-adc.ts";
+import type { AdcInput } from "./mcu-adc.ts";
 import type { TemperatureCallback, TemperatureSensor } from "./sensor.ts";
 
 const SAMPLE_TIME = 0.001;
@@ -15,7 +15,7 @@ export class AdcTemperatureSensor implements TemperatureSensor {
   minTemp = 0;
   maxTemp = 0;
 
-  constructor(readonly name: string, readonly adc: McuAdc, readonly converter: AdcConverter) {
+  constructor(readonly name: string, readonly adc: AdcInput, readonly converter: AdcConverter) {
     adc.setupAdcCallback((samples) => {
       const [readTime, value] = samples[samples.length - 1]!;
       // The reading is the mean of SAMPLE_COUNT samples; date it at the end of the sampling.

@@ -21,7 +21,15 @@ export interface AdcSampleSetup {
 /** Largest raw sum the MCU can report in one 16-bit value. */
 const MAX_RAW = 0xffff;
 
-export class McuAdc {
+/** An analog input as sensors use it: an McuAdc, or a scaled one ([adc_scaled]). */
+export interface AdcInput {
+  readonly mcu: McuPort;
+  setupAdcSample(s: AdcSampleSetup): void;
+  setupAdcCallback(cb: (samples: AdcSample[]) => void): void;
+  getLastValue(): AdcSample;
+}
+
+export class McuAdc implements AdcInput {
   private setup: Required<AdcSampleSetup> | null = null;
   private oid = -1;
   private invMaxAdc = 0;

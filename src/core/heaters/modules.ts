@@ -5,3 +5,4 @@ import "./verify-heater.ts";
 import "./pid-calibrate.ts";
 import "./temperature-sensor.ts";
 import "./custom-sensors.ts";
+import "./adc-scaled.ts";

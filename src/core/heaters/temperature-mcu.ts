@@ -6,7 +6,7 @@ import type { ConfigSection } from "../config/section.ts";
 import type { Printer } from "../printer.ts";
 import { setupAdcPin } from "../outputs/pin-setup.ts";
 import { isFileOutput } from "./host-timers.ts";
-import type { McuAdc } from "./mcu-adc.ts";
+import type { AdcInput } from "./mcu-adc.ts";
 import type { TemperatureCallback, TemperatureSensor } from "./sensor.ts";
 
 const SAMPLE_TIME = 0.001;
@@ -25,7 +25,7 @@ const NOMINAL: Array<[prefix: string, slope: number, refTemp: number, refAdc: nu
 ];
 
 export class TemperatureMcu implements TemperatureSensor {
-  readonly adc: McuAdc;
+  readonly adc: AdcInput;
   private callback: TemperatureCallback | null = null;
   private minTemp = 0;
   private maxTemp = 0;

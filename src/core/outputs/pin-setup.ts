@@ -1,7 +1,7 @@
 // Build MCU pin objects (PWM, digital out, ADC) from a pin description in the config. The pin is
 // claimed in the printer's pin registry (so double use is an error) and the object is created on the
 // pin's chip, which must be an MCU.
-import { McuAdc } from "../heaters/mcu-adc.ts";
+import { type AdcInput, McuAdc } from "../heaters/mcu-adc.ts";
 import { PinError, type PinParams, type PrinterPins } from "../pins.ts";
 import { McuDigitalOut } from "./mcu-digital-out.ts";
 import type { McuPort } from "./mcu-port.ts";
@@ -25,7 +25,7 @@ function setup<T>(pins: PrinterPins, pinType: "pwm" | "digital_out" | "adc", des
   const params = pins.lookupPin(desc, { canInvert: pinType !== "adc", owner });
   const chip = params.chip as unknown as Partial<McuPort>;
   if (typeof chip.registerConfigCallback === "function" && typeof chip.createOid === "function") return onMcu(chip as McuPort, params);
-  if (pinType !== "adc" && typeof params.chip.setupPin === "function") return params.chip.setupPin(pinType, params) as T;
+  if (typeof params.chip.setupPin === "function") return params.chip.setupPin(pinType, params) as T;
   throw new PinError(`pin ${params.pin} on chip '${params.chipName}' can not be used as ${pinType}`);
 }
 
@@ -37,6 +37,6 @@ export function setupDigitalOutPin(pins: PrinterPins, desc: string, owner: strin
   return setup(pins, "digital_out", desc, owner, (mcu, params) => createMcuPin(mcu, "digital_out", params));
 }
 
-export function setupAdcPin(pins: PrinterPins, desc: string, owner: string): McuAdc {
+export function setupAdcPin(pins: PrinterPins, desc: string, owner: string): AdcInput {
   return setup(pins, "adc", desc, owner, (mcu, params) => createMcuPin(mcu, "adc", params));
 }
