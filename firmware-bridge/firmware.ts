@@ -268,9 +268,9 @@ export class Firmware {
     });
   }
 
-  /** Accounts one pass of the main loop that kept the MCU busy from start to end (ticks). */
-  noteBusy(startTicks: number, endTicks: number): void {
-    const diff = Math.max(0, Math.round(endTicks - startTicks)) >>> 0;
+  /** Accounts one pass of the main loop that kept the MCU busy for `ticks` (firmware stats_update). */
+  noteBusy(ticks: number): void {
+    const diff = Math.min(0xffffffff, Math.max(0, Math.round(ticks)));
     const s = this.stats;
     s.count = (s.count + 1) >>> 0;
     s.sum = (s.sum + diff) >>> 0;

@@ -8,6 +8,9 @@ import { crc16, encodeBlock, MESSAGE_DEST, MESSAGE_MAX, MESSAGE_MIN, MESSAGE_SEQ
 const RX_BUFFER_SIZE = 192;
 const EMPTY = new Uint8Array(0);
 
+/** What the link answers after a block ran: an ack, a nak (a shutdown abandoned it), or nothing (reboot). */
+export type BlockOutcome = "ack" | "nak" | "reboot";
+
 export interface LinkStats {
   blocks: number; // dispatched
   naks: number;
@@ -23,12 +26,9 @@ export class FirmwareLink {
   private needSync = false;
   private needValid = false;
 
-  /**
-   * dispatch runs the commands of a block and returns false when a shutdown abandoned it;
-   * write receives framed bytes.
-   */
+  /** dispatch runs the commands of a block; write receives framed bytes. */
   constructor(
-    private readonly dispatch: (payload: Uint8Array) => boolean,
+    private readonly dispatch: (payload: Uint8Array) => BlockOutcome,
     private readonly write: (bytes: Uint8Array) => void,
   ) {}
 
@@ -82,8 +82,9 @@ export class FirmwareLink {
         this.pop(len);
         this.stats.blocks++;
         // a shutdown inside the block means no ack; the firmware then naks the block it re-reads
-        if (this.dispatch(payload)) this.send(EMPTY);
-        else this.nak();
+        const outcome = this.dispatch(payload);
+        if (outcome === "ack") this.send(EMPTY);
+        else if (outcome === "nak") this.nak();
         return true;
       }
       if (buf[0] === MESSAGE_SYNC) {

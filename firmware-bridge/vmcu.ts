@@ -9,7 +9,7 @@ import { EndstopModule } from "./handlers/endstop.ts";
 import { PwmOutModule } from "./handlers/pwm-out.ts";
 import { StepperModule } from "./handlers/stepper.ts";
 import { TrsyncModule } from "./handlers/trsync.ts";
-import { FirmwareLink, type LinkStats } from "./link.ts";
+import { FirmwareLink, type BlockOutcome, type LinkStats } from "./link.ts";
 import { pinNumber } from "./pins.ts";
 import type { ShutdownReason } from "./reasons.ts";
 import { Hardware, type HardwareConfig } from "./sim/hardware.ts";
@@ -210,9 +210,9 @@ export class VirtualMcu {
   }
 
   /** Runs a block; the `reset` command reboots the firmware (clock from 0, no config) but not the board. */
-  private dispatch(payload: Uint8Array): boolean {
+  private dispatch(payload: Uint8Array): BlockOutcome {
     const ok = this.fw.dispatchBlock(payload);
-    if (!this.resetRequested) return ok;
+    if (!this.resetRequested) return ok ? "ack" : "nak";
     this.resetRequested = false;
     this.epochTicks = this.fw.boardTime;
     if (this.manual) this.manualTicks = 0;
@@ -220,12 +220,12 @@ export class VirtualMcu {
     this.link.reset();
     this.boot();
     this.fw.sendf("starting", []);
-    return false;
+    return "reboot";
   }
 
   private noteBusy(startNs: number): void {
     const ticksPerNs = this.clockFreq / 1e9;
-    this.fw.noteBusy(0, (Bun.nanoseconds() - startNs) * ticksPerNs);
+    this.fw.noteBusy((Bun.nanoseconds() - startNs) * ticksPerNs);
   }
 
   private flush(): void {
