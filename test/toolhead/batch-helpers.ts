@@ -1,0 +1,129 @@
+// Helpers for toolhead tests: run a real batch (config + g-code in a temp dir,
+// output decoded with the protocol layer) and turn queue_step/set_next_step_dir
+// into step times per stepper, as the MCU would execute them.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runBatch, type BatchResult } from "../../src/batch/run.ts";
+import { BlockReader, DataDictionary, type DecodedMessage } from "../../src/protocol/index.ts";
+
+export const DICT_PATH = "/work/shared/reference/klipper/dict/atmega2560.dict";
+export const CLOCK_FREQ = 16000000;
+
+/** A cartesian printer (80 steps/mm on X/Y, 400 on Z) without heaters. */
+export const CARTESIAN_CFG = `
+[stepper_x]
+step_pin: PF0
+dir_pin: PF1
+enable_pin: !PD7
+microsteps: 16
+rotation_distance: 40
+endstop_pin: ^PE5
+position_endstop: 0
+position_max: 200
+
+[stepper_y]
+step_pin: PF6
+dir_pin: !PF7
+enable_pin: !PF2
+microsteps: 16
+rotation_distance: 40
+endstop_pin: ^PJ1
+position_endstop: 0
+position_max: 200
+
+[stepper_z]
+step_pin: PL3
+dir_pin: PL1
+enable_pin: !PK0
+microsteps: 16
+rotation_distance: 8
+endstop_pin: ^PD3
+position_endstop: 0.5
+position_max: 200
+
+[mcu]
+serial: /dev/ttyACM0
+
+[printer]
+kinematics: cartesian
+max_velocity: 500
+max_accel: 3000
+max_z_velocity: 25
+max_z_accel: 30
+`;
+
+export interface Steps {
+  /** Step times (s) in order. */
+  times: number[];
+  /** Direction wire level of each step. */
+  dirs: number[];
+}
+
+export interface BatchRun {
+  result: BatchResult;
+  responses: string[];
+  messages: DecodedMessage[];
+  bytes: Uint8Array;
+  /** Steps by config_stepper step_pin name. */
+  stepsByPin: Map<string, Steps>;
+}
+
+export async function runGcode(cfgText: string, gcode: string): Promise<BatchRun> {
+  const dir = mkdtempSync(join(tmpdir(), "stepline-toolhead-"));
+  try {
+    const cfg = join(dir, "printer.cfg");
+    const input = join(dir, "input.gcode");
+    const output = join(dir, "out.serial");
+    writeFileSync(cfg, cfgText);
+    writeFileSync(input, gcode);
+    const responses: string[] = [];
+    const result = await runBatch({ config: cfg, input, output, dicts: { mcu: DICT_PATH }, respond: (l) => responses.push(l) });
+    const bytes = new Uint8Array(readFileSync(output));
+    const dict = DataDictionary.fromJson(readFileSync(DICT_PATH, "utf8"));
+    const reader = new BlockReader();
+    reader.push(bytes);
+    const messages: DecodedMessage[] = [];
+    for (let b = reader.next(); b; b = reader.next()) messages.push(...dict.decodeMessages(b.payload));
+    return { result, responses, messages, bytes, stepsByPin: stepTimes(messages) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Execute queue_step / set_next_step_dir per stepper (64-bit clocks, MCU arithmetic). */
+function stepTimes(messages: DecodedMessage[]): Map<string, Steps> {
+  const pinOf = new Map<number, string>();
+  const state = new Map<number, { last: number; dir: number; steps: Steps }>();
+  const out = new Map<string, Steps>();
+  for (const m of messages) {
+    const oid = m.params.oid as number;
+    if (m.name === "config_stepper") {
+      pinOf.set(oid, String(m.params.step_pin));
+      const steps = { times: [], dirs: [] };
+      state.set(oid, { last: 0, dir: 0, steps });
+      out.set(String(m.params.step_pin), steps);
+    } else if (m.name === "set_next_step_dir") {
+      state.get(oid)!.dir = m.params.dir as number;
+    } else if (m.name === "queue_step") {
+      const st = state.get(oid)!;
+      let interval = m.params.interval as number;
+      const count = m.params.count as number, add = m.params.add as number;
+      // Extend the 32-bit interval of a lone long step against the 64-bit clock
+      for (let i = 0; i < count; i++) {
+        st.last += interval;
+        interval += add;
+        st.steps.times.push(st.last / CLOCK_FREQ);
+        st.steps.dirs.push(st.dir);
+      }
+    }
+  }
+  return out;
+}
+
+/** Net position in steps (dir 1 = +1) after all steps, given the dir pin inversion. */
+export function netSteps(s: Steps, invertDir = false): number {
+  let n = 0;
+  for (const d of s.dirs) n += (d ^ (invertDir ? 1 : 0)) ? 1 : -1;
+  return n;
+}
