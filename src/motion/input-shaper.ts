@@ -28,6 +28,8 @@ export interface ShaperParams {
 export interface InputShaperHost {
   /** The toolhead kinematics' steppers. */
   steppers(): McuStepper[];
+  /** True when the printer has dual carriages (their shapers are set per carriage). */
+  hasDualCarriage(): boolean;
   flushStepGeneration(): void;
   checkStepGenerationScanWindows(): void;
 }
@@ -119,7 +121,23 @@ export class InputShaper {
   }
 
   connect(): void {
+    if (this.host.hasDualCarriage()) {
+      if (this.shapers.some((s) => s.isEnabled()))
+        throw new ConfigError("Input shaper parameters cannot be configured via [input_shaper] section with dual_carriage(s) "
+          + " enabled. Refer to Klipper documentation on how to configure input shaper for dual_carriage(s).");
+      return;
+    }
     this.updateInputShaping((m) => new ConfigError(m));
+  }
+
+  /** Dual carriage modes changed the wrapped kinematics' axes: refresh the wrappers. */
+  updateKinematics(): void {
+    this.host.flushStepGeneration();
+    for (const s of this.host.steppers()) {
+      if (s.getTrapq() === null) continue;
+      this.shaperKinematics(s)?.updateFromOrig();
+    }
+    this.host.checkStepGenerationScanWindows();
   }
 
   /** The stepper's shaping wrapper, installing one on first use (null: not shapeable). */
@@ -187,13 +205,16 @@ interface ToolheadLike {
 
 registerModule("input_shaper", (config: ConfigSection, printer: Printer) => {
   const toolhead = () => printer.lookupObject<ToolheadLike>("toolhead");
+  let connected = false;
   const shaper = new InputShaper(config, {
     steppers: () => toolhead().getKinematics().getSteppers(),
+    hasDualCarriage: () => printer.lookupObject("dual_carriage", null) !== null,
     flushStepGeneration: () => toolhead().flushStepGeneration(),
     checkStepGenerationScanWindows: () =>
       printer.lookupObject<{ checkStepGenerationScanWindows(): void }>("motion_queuing").checkStepGenerationScanWindows(),
   });
-  printer.registerEventHandler("klippy:connect", () => shaper.connect());
+  printer.registerEventHandler("klippy:connect", () => { connected = true; shaper.connect(); });
+  printer.registerEventHandler("dual_carriage:update_kinematics", () => { if (connected) shaper.updateKinematics(); });
   printer.gcode.register("SET_INPUT_SHAPER", (g: GCodeCommand) => {
     const hasParameters = Object.keys(g.getCommandParameters()).length > 0;
     const params = {

@@ -166,6 +166,8 @@ export class PrinterRail<E extends RailEndstop = RailEndstop> {
 export interface SectionSource {
   hasSection(name: string): boolean;
   getSection(name: string): ConfigSection;
+  /** Sections whose name starts with `prefix` ("carriage "), in file order. */
+  getPrefixSections(prefix: string): ConfigSection[];
 }
 
 export function lookupRail<E extends RailEndstop>(config: ConfigSection, services: RailServices<E>, opts: RailOptions = {}): PrinterRail<E> {

@@ -7,6 +7,8 @@
 //   initShaper(spec, shaperFreq, damping)   -> { A, T }  (throws ShaperError on bad input)
 //   DEFAULT_DAMPING_RATIO, SHAPER_VIBRATION_REDUCTION
 
+import { dot, pseudoInverse } from "./linalg.ts";
+
 export class ShaperError extends Error {}
 
 export const SHAPER_VIBRATION_REDUCTION = 20.;
@@ -33,49 +35,6 @@ function zvd(freq: number, dr: number): Shaper {
   const K = Math.exp(-dr * Math.PI / df);
   const td = 1. / (freq * df);
   return { A: [1., 2. * K, K ** 2], T: [0., .5 * td, td] };
-}
-
-/** Left-to-right dot product (same summation order as Python's sum(map(mul))). */
-function dot(a: number[], b: number[]): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
-
-function transpose(a: number[][]): number[][] {
-  return a[0]!.map((_, i) => a.map((row) => row[i]!));
-}
-
-/** Solve m * X = rhs (rhs has one row per equation) by elimination from the last column. */
-function gaussianSolve(a: number[][], rhs: number[][]): number[][] | null {
-  const m = a.map((r) => r.slice()), res = rhs.map((r) => r.slice());
-  const n = m.length;
-  for (let i = n - 1; i >= 0; i--) {
-    let j = 0, best = -1;
-    for (let k = 0; k <= i; k++) { const v = Math.abs(m[k]![i]!); if (v > best) { best = v; j = k; } }
-    if (i !== j) { [m[i], m[j]] = [m[j]!, m[i]!]; [res[i], res[j]] = [res[j]!, res[i]!]; }
-    const mi = m[i]!;
-    if (Math.abs(mi[i]!) < 1e-10) return null;
-    const recipr = 1. / mi[i]!;
-    const miScaled = mi.slice(0, i).map((v) => v * recipr);
-    m[i] = miScaled;
-    const ri = res[i] = res[i]!.map((v) => v * recipr);
-    for (let r = 0; r < i; r++) {
-      const mr = m[r]!, c = mr[i]!;
-      m[r] = miScaled.map((v, k) => mr[k]! - c * v);
-      res[r] = res[r]!.map((v, k) => v - c * ri[k]!);
-    }
-  }
-  const rest = transpose(res);
-  for (const col of rest)
-    for (let i = 1; i < n; i++) col[i] = col[i]! - dot(m[i]!, col.slice(0, i));
-  return transpose(rest);
-}
-
-function pseudoInverse(m: number[][]): number[][] | null {
-  const mt = transpose(m);
-  const mtm = mt.map((ri) => mt.map((rj) => dot(ri, rj)));
-  return gaussianSolve(mtm, mt);
 }
 
 function mzvCoeffs(n: number, t: number): Shaper {

@@ -19,6 +19,7 @@ function build(cfg = CFG) {
   let flushes = 0, scans = 0;
   const shaper = new InputShaper(rig.config.getSection("input_shaper"), {
     steppers: () => kin.getSteppers(),
+    hasDualCarriage: () => false,
     flushStepGeneration: () => { flushes++; },
     checkStepGenerationScanWindows: () => { scans++; },
   });

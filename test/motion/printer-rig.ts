@@ -31,35 +31,41 @@ export function decodeFile(path: string): string[] {
   return lines;
 }
 
-export function printerRig(cfgText: string, outputPath: string) {
-  const mcu = new Mcu("mcu", { batch: { dict, outputPath }, log: quiet });
+/** Printer-like services for motion tests; `extraMcus` adds more batch MCUs ("extboard"). */
+export function printerRig(cfgText: string, outputPath: string, extraMcus: string[] = []) {
   const pins = new PrinterPins();
-  pins.registerChip("mcu", { setupPin: () => null, dict });
   const sent: string[] = [];
   const mgr = new StepperSyncManager();
-  const ss = mgr.allocStepperSync((n, p) => dict.encodeCommand(n, p), (data) => {
-    for (const m of dict.decodeMessages(data)) sent.push(dict.formatMessage(m));
-  });
-  ss.setupMoveQueue(500);
-  ss.setTime(0, dict.clockFreq);
+  const mcus = new Map<string, { mcu: Mcu; ss: ReturnType<StepperSyncManager["allocStepperSync"]> }>();
+  for (const name of ["mcu", ...extraMcus]) {
+    const mcu = new Mcu(name, { batch: { dict, outputPath: name === "mcu" ? outputPath : `${outputPath}-${name}` }, log: quiet });
+    pins.registerChip(name, { setupPin: () => null, dict });
+    const ss = mgr.allocStepperSync((n, p) => dict.encodeCommand(n, p), (data) => {
+      for (const m of dict.decodeMessages(data)) sent.push((name === "mcu" ? "" : `${name}: `) + dict.formatMessage(m));
+    });
+    ss.setupMoveQueue(500);
+    ss.setTime(0, dict.clockFreq);
+    mcus.set(name, { mcu, ss });
+  }
+  const mcuOf = (chipName: string) => mcus.get(chipName)!.mcu;
   const services: RailServices<McuEndstop> = {
     lookupPin: (desc) => {
       const p = pins.lookupPin(desc, { canInvert: true });
-      return { mcu: mcu as StepperMcu, pin: p.pin, invert: !!p.invert };
+      return { mcu: mcuOf(p.chipName) as StepperMcu, pin: p.pin, invert: !!p.invert };
     },
-    allocateSyncEmitter: (_mcu, n) => ss.allocSyncEmitter(n),
+    allocateSyncEmitter: (mcu, n) => mcus.get(mcu.name)!.ss.allocSyncEmitter(n),
     registerFlushCallback: () => {},
     unregisterFlushCallback: () => {},
     parseEndstopPin: (desc) => pins.parsePin(desc, true, true),
     setupEndstop: (desc) => {
       const p = pins.lookupPin(desc, { canInvert: true, canPullup: true, shareType: "endstop" });
-      return new McuEndstop(mcu, { pin: p.pin, pullup: p.pullup, invert: p.invert });
+      return new McuEndstop(mcuOf(p.chipName), { pin: p.pin, pullup: p.pullup, invert: p.invert });
     },
   };
   const config = PrinterConfig.fromText(cfgText);
   const trapq = new TrapQ();
   const toolhead = { trapq, getMaxVelocity: (): [number, number] => [500, 3000] };
   const env = { toolhead, config: config.getSection("printer"), sections: config, services };
-  return { mcu, config, services, trapq, toolhead, mgr, ss, sent, outputPath, env };
+  const mcu = mcuOf("mcu");
+  return { mcu, mcus, config, services, trapq, toolhead, mgr, sent, outputPath, env };
 }
-

@@ -7,9 +7,10 @@ import { CoreXZKinematics } from "./corexz.ts";
 import { HybridCoreKinematics } from "./hybrid-core.ts";
 import { DeltaKinematics } from "./delta.ts";
 import { NoneKinematics } from "./none.ts";
+import { GenericCartesianKinematics } from "./generic-cartesian.ts";
 import type { Kinematics, KinematicsEnv } from "./types.ts";
 
-export type { Kinematics, KinematicsEnv, KinMove, KinToolhead, KinHomingState } from "./types.ts";
+export type { Kinematics, KinematicsEnv, KinematicsHost, KinMove, KinToolhead, KinHomingState } from "./types.ts";
 
 const FACTORIES: Record<string, (env: KinematicsEnv) => Kinematics> = {
   cartesian: (env) => new CartesianKinematics(env),
@@ -18,6 +19,7 @@ const FACTORIES: Record<string, (env: KinematicsEnv) => Kinematics> = {
   hybrid_corexy: (env) => new HybridCoreKinematics(env, "xy"),
   hybrid_corexz: (env) => new HybridCoreKinematics(env, "xz"),
   delta: (env) => new DeltaKinematics(env),
+  generic_cartesian: (env) => new GenericCartesianKinematics(env),
   none: () => new NoneKinematics(),
 };
 

@@ -7,6 +7,7 @@
 //   setPosition(newpos, homingAxes), clearHomingState(axes), calcPosition(stepperPositions)
 //   getSteppers(), getRails(), home(homingState), getStatus()
 import type { ConfigSection } from "../../core/config/section.ts";
+import type { GCodeCommand } from "../../core/gcode/command.ts";
 import type { TrapQ } from "../trapq.ts";
 import type { McuStepper } from "../stepper.ts";
 import type { PrinterRail, RailEndstop, RailServices, SectionSource } from "../rail.ts";
@@ -34,8 +35,19 @@ export interface KinHomingState {
   homeRails(rails: PrinterRail<any>[], forcepos: (number | null)[], movepos: (number | null)[]): void;
 }
 
+/** Printer services for kinematics that add commands and objects (a Printer fits). */
+export interface KinematicsHost {
+  readonly gcode: { register(cmd: string, handler: (g: GCodeCommand) => void, opts?: { desc?: string }): unknown };
+  addObject(name: string, obj: unknown): void;
+  registerEventHandler(event: string, cb: (...args: any[]) => unknown): void;
+  sendEvent(event: string, ...args: unknown[]): unknown;
+  lookupObject<T = unknown>(name: string): T;
+}
+
 export interface KinematicsEnv<E extends RailEndstop = RailEndstop> {
   toolhead: KinToolhead;
+  /** Needed by generic_cartesian (commands, dual carriages); optional for the others. */
+  host?: KinematicsHost;
   /** The [printer] section. */
   config: ConfigSection;
   sections: SectionSource;
