@@ -45,23 +45,20 @@ export class SimReactor {
 
 /** The batch Mcu's output, but print time runs with the simulated host clock. */
 class SimClockMcu extends Mcu {
-  constructor(reactor: SimReactor, outputPath: string) {
+  constructor(private readonly reactor: SimReactor, outputPath: string) {
     const dict = DataDictionary.fromJson(readFileSync(DICT, "utf8"));
     super("mcu", { batch: { dict, outputPath }, log: { info: () => {}, warn: () => {} } });
-    const freq = dict.clockFreq;
-    this.clock = {
-      printTimeToClock: (t) => Math.trunc(t * freq),
-      clockToPrintTime: (c) => c / freq,
-      estimatedPrintTime: () => reactor.now,
-      // Nearest 64-bit clock to "now" with these low 32 bits.
-      clock32ToClock64: (c) => {
-        const ref = Math.trunc(reactor.now * freq);
-        let diff = (c - ref) % 2 ** 32;
-        if (diff < 0) diff += 2 ** 32;
-        if (diff >= 2 ** 31) diff -= 2 ** 32;
-        return ref + diff;
-      },
-    };
+  }
+  override estimatedPrintTime(_hostTime: number): number {
+    return this.reactor.now;
+  }
+  /** Nearest 64-bit clock to "now" with these low 32 bits. */
+  override clock32ToClock64(clock32: number): number {
+    const ref = this.printTimeToClock(this.reactor.now);
+    let diff = (clock32 - ref) % 2 ** 32;
+    if (diff < 0) diff += 2 ** 32;
+    if (diff >= 2 ** 31) diff -= 2 ** 32;
+    return ref + diff;
   }
   /** Deliver a response as if it came from the MCU. */
   receive(msg: { name: string; params: Record<string, number | Uint8Array> }): void {

@@ -43,7 +43,7 @@ export class McuDigitalOut {
     const on = !!value !== this.invert ? 1 : 0;
     // The wire carries the low 32 bits of the clock; the MCU extends it.
     const encoded = this.mcu.dict.encodeCommand("queue_digital_out", { oid: this.oid, clock: clock >>> 0, on_ticks: on });
-    this.mcu.sendCommand(encoded, { minClock: this.lastClock, reqClock: clock, queue: this.queue });
+    this.mcu.sendCommand(encoded, { minClock: this.lastClock, reqClock: clock, queue: this.queue ?? undefined });
     this.lastClock = clock;
   }
 }

@@ -99,7 +99,7 @@ export class McuPwm {
     const encoded = this.hardwarePwm
       ? this.mcu.dict.encodeCommand("queue_pwm_out", { oid: this.oid, clock: clock32, value: v })
       : this.mcu.dict.encodeCommand("queue_digital_out", { oid: this.oid, clock: clock32, on_ticks: v });
-    this.mcu.sendCommand(encoded, { minClock: this.lastClock, reqClock: clock, queue: this.queue });
+    this.mcu.sendCommand(encoded, { minClock: this.lastClock, reqClock: clock, queue: this.queue ?? undefined });
     this.lastClock = clock;
     this.lastValue = value;
   }
