@@ -92,6 +92,7 @@ function buildToolhead(config: ConfigSection, printer: Printer): PrinterToolhead
     toolhead: th,
     config,
     sections: printer.config,
+    host: printer, // generic_cartesian registers commands and the dual_carriage object
     services: motionServices(printer),
   });
   th.setKinematics(th.kinematics);
