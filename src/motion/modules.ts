@@ -7,6 +7,7 @@ import "./homing-override.ts";
 import "./homing-probe.ts";
 import "./homing-safe-z.ts";
 import "./probe-points.ts";
+import "./exclude-object.ts";
 import "./stepper-enable.ts";
 import "./force-move.ts";
 import "./arcs.ts";
