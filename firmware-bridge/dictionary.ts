@@ -53,7 +53,7 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
-/** Pin enumeration PA0..PH15 as real STM32 dictionaries declare it: port letter → [first, 16]. */
+/** Pin enumeration P<port>0..15 as real STM32 dictionaries declare it: port letter → [first, 16]. */
 export function stm32StylePins(ports: string): Record<string, [number, number]> {
   const out: Record<string, [number, number]> = {};
   [...ports].forEach((p, i) => (out[`P${p}0`] = [i * 16, 16]));

@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { DataDictionary } from "../../src/protocol/index.ts";
 import { VirtualMcu } from "../../firmware-bridge/index.ts";
 import { TestHost } from "./host.ts";
@@ -39,9 +41,27 @@ describe("data dictionary served through identify", () => {
     for (const m of ours) expect(`${m.name}: ${m.format}`).toBe(`${m.name}: ${real.get(m.name)}`);
   });
 
-  test("pins PA0..PH15 resolve like on a real STM32 board", () => {
+  test("pins resolve like on a real STM32 board, and AVR-style ports up to PL exist too", () => {
     const { host } = connect();
     for (const pin of ["PA0", "PB7", "PC13", "PH15"]) expect(host.dict.enumValue("pin", pin)).toBe(realDict.enumValue("pin", pin));
+    // STM32 numbering continued: port index · 16 + pin
+    expect(host.dict.enumValue("pin", "PK7")).toBe(10 * 16 + 7);
+    expect(host.dict.enumValue("pin", "PL15")).toBe(11 * 16 + 15);
+  });
+
+  test("the printer.cfg of every reference case uses only pins this MCU has", () => {
+    const { host } = connect();
+    const cases = "/work/shared/reference/klipper/cases";
+    let checked = 0;
+    for (const name of readdirSync(cases)) {
+      const cfg = join(cases, name, "printer.cfg");
+      if (!existsSync(cfg)) continue;
+      for (const m of readFileSync(cfg, "utf8").matchAll(/^\w*pin\w*\s*[:=]\s*[\^~!]*(?:\w+:)?(P[A-Z]\d+)\s*$/gm)) {
+        expect(() => host.dict.enumValue("pin", m[1]!)).not.toThrow();
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(50);
   });
 
   test("shutdown reasons are the firmware's static strings", () => {
