@@ -1,0 +1,91 @@
+// `bun run build` (scripts/build.sh) end to end: both executables are produced, the x64 one runs from a
+// directory without node_modules, the arm64 one is an aarch64 ELF. Takes a few seconds and ~220 MB of
+// temp space; STEPLINE_SKIP_BUILD_TEST=1 skips it.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dir, "..");
+const REFERENCE = "/work/shared/reference/klipper";
+const PARSEDUMP_CASE = "tk_manual_stepper";
+const skip = process.env.STEPLINE_SKIP_BUILD_TEST === "1";
+
+const EM_X86_64 = 0x3e;
+const EM_AARCH64 = 0xb7;
+
+let outDir = "";
+let workDir = "";
+let buildLog = "";
+let buildExit = -1;
+
+/** ELF class/endianness and e_machine from the file header. */
+function elfHeader(path: string): { magic: string; class64: boolean; littleEndian: boolean; machine: number } {
+  const h = Buffer.alloc(20);
+  const fd = openSync(path, "r");
+  try {
+    readSync(fd, h, 0, 20, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return { magic: h.subarray(0, 4).toString("latin1"), class64: h[4] === 2, littleEndian: h[5] === 1, machine: h.readUInt16LE(18) };
+}
+
+function runBinary(args: string[]) {
+  const r = Bun.spawnSync([join(outDir, "stepline-linux-x64"), ...args], { cwd: workDir, env: { PATH: "/usr/bin:/bin" } });
+  return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
+}
+
+describe.skipIf(skip)("build", () => {
+  beforeAll(async () => {
+    outDir = mkdtempSync(join(tmpdir(), "stepline-dist-"));
+    workDir = mkdtempSync(join(tmpdir(), "stepline-bin-cwd-"));
+    const proc = Bun.spawn(["bash", join(ROOT, "scripts/build.sh")], { env: { ...process.env, OUT_DIR: outDir }, stdout: "pipe", stderr: "pipe" });
+    const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    buildLog = out + err;
+    buildExit = code;
+  }, 300_000);
+
+  afterAll(() => {
+    for (const d of [outDir, workDir]) if (d) rmSync(d, { recursive: true, force: true });
+  });
+
+  test("scripts/build.sh writes both executables", () => {
+    expect(buildExit).toBe(0);
+    // The build warns about run-time module/file lookups that would be missing from the executable.
+    expect(buildLog.split("\n").filter((l) => l.startsWith("build: warning") || l.startsWith("  "))).toEqual([]);
+    expect(buildLog).toContain(`build: ${join(outDir, "stepline-linux-x64")}`);
+    expect(buildLog).toContain(`build: ${join(outDir, "stepline-linux-arm64")}`);
+  });
+
+  test("the x64 executable is an x86-64 ELF that runs --version and --help from a bare directory", () => {
+    expect(elfHeader(join(outDir, "stepline-linux-x64"))).toEqual({ magic: "\x7fELF", class64: true, littleEndian: true, machine: EM_X86_64 });
+    expect(existsSync(join(workDir, "node_modules"))).toBe(false);
+    const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+    expect(runBinary(["--version"])).toEqual({ code: 0, out: `stepline ${version}\n`, err: "" });
+    const help = runBinary(["--help"]);
+    expect(help.code).toBe(0);
+    for (const c of ["run", "batch", "parsedump", "vmcu", "check-config"]) expect(help.out).toContain(`  ${c} `);
+  });
+
+  test("the arm64 executable is a 64-bit little-endian aarch64 ELF", () => {
+    expect(elfHeader(join(outDir, "stepline-linux-arm64"))).toEqual({ magic: "\x7fELF", class64: true, littleEndian: true, machine: EM_AARCH64 });
+  });
+
+  test.skipIf(!existsSync(join(REFERENCE, "cases", PARSEDUMP_CASE)))(`the executable's parsedump matches Klipper's on ${PARSEDUMP_CASE}`, () => {
+    const caseDir = join(REFERENCE, "cases", PARSEDUMP_CASE);
+    const meta = JSON.parse(readFileSync(join(caseDir, "meta.json"), "utf8")) as { dicts: Record<string, string> };
+    copyFileSync(join(REFERENCE, "dict", meta.dicts.mcu!), join(workDir, "mcu.dict"));
+    copyFileSync(join(caseDir, "out.serial"), join(workDir, "out.serial"));
+    const r = runBinary(["parsedump", "mcu.dict", "out.serial"]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const expected = readFileSync(join(caseDir, "parsedump.txt"), "utf8");
+    expect(r.out.length).toBeGreaterThan(1000);
+    if (r.out !== expected) {
+      const lineA = r.out.split("\n"), lineB = expected.split("\n");
+      const i = lineA.findIndex((l, k) => l !== lineB[k]);
+      throw new Error(`parsedump differs at line ${i + 1}: got '${lineA[i]}', Klipper has '${lineB[i]}'`);
+    }
+  });
+});
