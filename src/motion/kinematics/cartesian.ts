@@ -1,7 +1,8 @@
-// Cartesian kinematics: one rail per axis (Klipper's kinematics/cartesian.py).
+// Cartesian kinematics: one rail per axis, optionally a [dual_carriage] on x or y
+// (Klipper's kinematics/cartesian.py).
 import { lookupMultiRail } from "../rail.ts";
 import { CartesianStepperKinematics } from "../kin/cartesian.ts";
-import { RailKinematics, refuseDualCarriage } from "./rail-kinematics.ts";
+import { RailKinematics } from "./rail-kinematics.ts";
 import type { KinematicsEnv } from "./types.ts";
 
 export class CartesianKinematics extends RailKinematics {
@@ -13,12 +14,12 @@ export class CartesianKinematics extends RailKinematics {
       this.rails.push(rail);
     }
     this.noteRanges();
-    refuseDualCarriage(env);
+    this.setupDualCarriage(env, ["x", "y"], (axis) => new CartesianStepperKinematics(axis as "x" | "y"));
     this.attachTrapq(env);
     this.readZLimits(env);
   }
 
   override calcPosition(pos: Record<string, number>): number[] {
-    return this.rails.map((r) => pos[r.getName()]!);
+    return [0, 1, 2].map((axis) => pos[this.activeRail(axis).getName()]!);
   }
 }

@@ -5,7 +5,7 @@ import { lookupMultiRail, lookupRail } from "../rail.ts";
 import { CartesianStepperKinematics } from "../kin/cartesian.ts";
 import { CoreXYStepperKinematics } from "../kin/corexy.ts";
 import { CoreXZStepperKinematics } from "../kin/corexz.ts";
-import { RailKinematics, refuseDualCarriage } from "./rail-kinematics.ts";
+import { RailKinematics } from "./rail-kinematics.ts";
 import type { KinematicsEnv } from "./types.ts";
 
 export class HybridCoreKinematics extends RailKinematics {
@@ -24,13 +24,18 @@ export class HybridCoreKinematics extends RailKinematics {
     ry.setupItersolve(() => new CartesianStepperKinematics("y"));
     rz.setupItersolve(() => new CartesianStepperKinematics("z"));
     this.noteRanges();
-    refuseDualCarriage(env);
+    // A dual carriage on x: its motor runs x + y (or x + z) and also stops on the y (z) endstop
+    this.setupDualCarriage(env, ["x"],
+      () => type === "xy" ? new CoreXYStepperKinematics("+") : new CoreXZStepperKinematics("+"),
+      (dcRail) => this.rails[this.coupled]!.getEndstops()[0]![0].addStepper(dcRail.getSteppers()[0]!), false);
     this.attachTrapq(env);
     this.readZLimits(env);
   }
 
   override calcPosition(p: Record<string, number>): number[] {
     const pos = this.rails.map((r) => p[r.getName()]!);
+    if (this.dcModule && this.dcModule.getStatus().carriage_1 === "PRIMARY")
+      return [pos[3]! - pos[this.coupled]!, pos[1]!, pos[2]!];
     return [pos[0]! + pos[this.coupled]!, pos[1]!, pos[2]!];
   }
 }

@@ -1,8 +1,11 @@
 // Base of the kinematics whose axes each have one rail with a range (cartesian, corexy,
 // corexz, hybrid corexy/corexz): per-axis homed limits, range checks with Klipper's
 // errors, Z speed limiting, independent per-axis homing.
-import type { PrinterRail } from "../rail.ts";
+import { ConfigError } from "../../core/config/errors.ts";
+import { lookupMultiRail, lookupRail, type PrinterRail } from "../rail.ts";
 import type { McuStepper } from "../stepper.ts";
+import type { StepperKinematics } from "../itersolve.ts";
+import { DualCarriages } from "./idex-modes.ts";
 import type { Kinematics, KinematicsEnv, KinHomingState, KinMove } from "./types.ts";
 
 const UNHOMED: [number, number] = [1.0, -1.0];
@@ -14,6 +17,41 @@ export abstract class RailKinematics implements Kinematics {
   protected axesMax: number[] = [0, 0, 0, 0];
   protected maxZVelocity = 0;
   protected maxZAccel = 0;
+  /** [dual_carriage] (IDEX) support: the axis it doubles and the mode manager. */
+  protected dcAxis = -1;
+  protected dcModule: DualCarriages | null = null;
+
+  /**
+   * Add the [dual_carriage] rail (as rails[3]) when configured; `make` gives its stepper
+   * kinematics for the chosen axis. Returns the axis, or -1 without a dual carriage.
+   */
+  protected setupDualCarriage(env: KinematicsEnv, axes: readonly string[], make: (axis: string) => StepperKinematics,
+                              beforeModule?: (dcRail: PrinterRail<any>) => void, multiRail = true): number {
+    if (!env.sections.hasSection("dual_carriage")) return -1;
+    if (!env.host) throw new ConfigError("[dual_carriage] needs printer services (KinematicsEnv.host)");
+    const dcConfig = env.sections.getSection("dual_carriage");
+    const dcAxisName = axes.length > 1 ? dcConfig.getChoice("axis", [...axes]) : dcConfig.getChoice("axis", [...axes], axes[0]);
+    const axis = "xyz".indexOf(dcAxisName);
+    const rail = multiRail ? lookupMultiRail(dcConfig, env.sections, env.services) : lookupRail(dcConfig, env.services);
+    rail.setupItersolve(() => make(dcAxisName));
+    this.rails.push(rail);
+    beforeModule?.(rail);
+    this.dcAxis = axis;
+    this.dcModule = new DualCarriages(env.host, [this.rails[axis]!], [rail], [axis],
+      [dcConfig.getFloat("safe_distance", null, { minval: 0. })]);
+    return axis;
+  }
+
+  /** The rail currently driving `axis` (the PRIMARY dual carriage where there is one). */
+  protected activeRail(axis: number): PrinterRail<any> {
+    if (this.dcModule && axis === this.dcAxis) return this.dcModule.getPrimaryRail(axis) ?? this.rails[axis]!;
+    return this.rails[axis]!;
+  }
+
+  updateLimits(axis: number, range: [number, number]): void {
+    const [l, h] = this.limits[axis]!;
+    if (l <= h) this.limits[axis] = range; // only when already homed
+  }
 
   /** Read max_z_velocity / max_z_accel (after the rails, as Klipper does). */
   protected readZLimits(env: KinematicsEnv): void {
@@ -41,7 +79,7 @@ export abstract class RailKinematics implements Kinematics {
     for (const rail of this.rails) rail.setPosition(newpos);
     for (const a of homingAxes) {
       const axis = "xyz".indexOf(a);
-      if (axis >= 0) this.limits[axis] = this.rails[axis]!.getRange();
+      if (axis >= 0) this.limits[axis] = this.activeRail(axis).getRange();
     }
   }
 
@@ -49,7 +87,7 @@ export abstract class RailKinematics implements Kinematics {
     for (let axis = 0; axis < 3; axis++) if (axes.includes("xyz"[axis]!)) this.limits[axis] = UNHOMED;
   }
 
-  protected homeAxis(homingState: KinHomingState, axis: number, rail: PrinterRail<any>): void {
+  homeAxis(homingState: KinHomingState, axis: number, rail: PrinterRail<any>): void {
     const [positionMin, positionMax] = rail.getRange();
     const hi = rail.getHomingInfo();
     const homepos: (number | null)[] = [null, null, null, null];
@@ -61,7 +99,10 @@ export abstract class RailKinematics implements Kinematics {
   }
 
   home(homingState: KinHomingState): void {
-    for (const axis of homingState.getAxes()) this.homeAxis(homingState, axis, this.rails[axis]!);
+    for (const axis of homingState.getAxes()) {
+      if (this.dcModule && axis === this.dcAxis) this.dcModule.home(homingState, axis);
+      else this.homeAxis(homingState, axis, this.rails[axis]!);
+    }
   }
 
   private checkEndstops(move: KinMove): void {
@@ -88,10 +129,4 @@ export abstract class RailKinematics implements Kinematics {
     const homed = [0, 1, 2].filter((i) => this.limits[i]![0] <= this.limits[i]![1]).map((i) => "xyz"[i]).join("");
     return { homed_axes: homed, axis_minimum: [...this.axesMin], axis_maximum: [...this.axesMax] };
   }
-}
-
-/** [dual_carriage] (IDEX) is not supported: say so instead of ignoring it. */
-export function refuseDualCarriage(env: KinematicsEnv): void {
-  if (env.sections.hasSection("dual_carriage"))
-    throw new Error("[dual_carriage] is not supported by this host");
 }
