@@ -71,6 +71,16 @@ describe("data dictionary served through identify", () => {
     for (const symbol of ours.bySymbol.keys()) expect(real.bySymbol.has(symbol)).toBe(true);
   });
 
+  test("a response too big for a block is dropped, as firmware drops it", () => {
+    const { mcu, host } = connect();
+    const n = host.messages("identify_response").length;
+    host.send("identify offset=0 count=200");
+    expect(host.messages("identify_response").length).toBe(n);
+    expect(mcu.firmware.droppedResponses).toBe(1);
+    host.send("get_clock");
+    expect(host.last("clock")).toBeDefined();
+  });
+
   test("identify past the end returns no data", () => {
     const mcu = new VirtualMcu({ clock: "manual" });
     const host = new TestHost(mcu);
