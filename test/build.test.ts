@@ -2,7 +2,7 @@
 // directory without node_modules, the arm64 one is an aarch64 ELF. Takes a few seconds and ~220 MB of
 // temp space; STEPLINE_SKIP_BUILD_TEST=1 skips it.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -87,5 +87,79 @@ describe.skipIf(skip)("build", () => {
       const i = lineA.findIndex((l, k) => l !== lineB[k]);
       throw new Error(`parsedump differs at line ${i + 1}: got '${lineA[i]}', Klipper has '${lineB[i]}'`);
     }
+  });
+});
+
+describe("scripts/install-pi.sh", () => {
+  const script = join(ROOT, "scripts/install-pi.sh");
+  let dir = "";
+  let fakeBinary = "";
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "stepline-install-"));
+    // Just enough of an aarch64 ELF header for the installer's checks.
+    const header = Buffer.alloc(64);
+    header.write("\x7fELF", 0, "latin1");
+    header[4] = 2;
+    header[5] = 1;
+    header.writeUInt16LE(EM_AARCH64, 18);
+    fakeBinary = join(dir, "stepline-linux-arm64");
+    writeFileSync(fakeBinary, header);
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  const install = (...args: string[]) => {
+    const r = Bun.spawnSync(["bash", script, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
+    return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
+  };
+
+  test("is valid bash", () => {
+    expect(Bun.spawnSync(["bash", "-n", script]).exitCode).toBe(0);
+  });
+
+  test("--root installs the binary, a data dir and a unit that may bind port 80 as a normal user", () => {
+    const root = join(dir, "root");
+    const r = install("--root", root, "--user", "pi", "--binary", fakeBinary);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const bin = join(root, "usr/local/bin/stepline");
+    expect(readFileSync(bin)).toEqual(readFileSync(fakeBinary));
+    expect(statSync(bin).mode & 0o777).toBe(0o755);
+    for (const sub of ["config", "gcodes", "logs", "database"]) expect(statSync(join(root, "home/pi/printer_data", sub)).isDirectory()).toBe(true);
+    const unit = readFileSync(join(root, "etc/systemd/system/stepline.service"), "utf8");
+    const service = unit.split("[Service]\n")[1]!.split("\n[")[0]!.split("\n");
+    expect(service).toContain("User=pi");
+    expect(service).toContain("ExecStart=/usr/local/bin/stepline run --config /home/pi/printer_data/config/printer.cfg --data /home/pi/printer_data");
+    expect(service).toContain("AmbientCapabilities=CAP_NET_BIND_SERVICE");
+    expect(service).toContain("CapabilityBoundingSet=CAP_NET_BIND_SERVICE");
+    expect(service).toContain("WorkingDirectory=/home/pi/printer_data");
+    expect(unit).toContain("[Install]\nWantedBy=multi-user.target\n");
+    expect(r.out).toContain("note: put your printer.cfg in /home/pi/printer_data/config/");
+  });
+
+  test.skipIf(!Bun.which("systemd-analyze"))("systemd accepts the unit (systemd-analyze verify)", () => {
+    const root = join(dir, "root-verify");
+    expect(install("--root", root, "--user", "pi", "--data", "/srv/printer_data", "--binary", fakeBinary).code).toBe(0);
+    const r = Bun.spawnSync(["systemd-analyze", "verify", join(root, "etc/systemd/system/stepline.service")]);
+    // The executable is installed under the --root dir, not in this machine's /usr/local/bin.
+    const complaints = (r.stdout.toString() + r.stderr.toString()).split("\n").filter((l) => l && !l.includes("Command /usr/local/bin/stepline is not executable"));
+    expect(complaints).toEqual([]);
+  });
+
+  test("--dry-run prints the unit and writes nothing", () => {
+    const root = join(dir, "root-dry");
+    const r = install("--dry-run", "--root", root, "--user", "pi", "--binary", fakeBinary);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("AmbientCapabilities=CAP_NET_BIND_SERVICE");
+    expect(existsSync(root)).toBe(false);
+  });
+
+  test("bad input is a clear error", () => {
+    expect(install("--binary", join(dir, "missing"), "--dry-run")).toMatchObject({ code: 1, err: expect.stringContaining(`binary '${join(dir, "missing")}' not found`) });
+    const notElf = join(dir, "script.sh");
+    writeFileSync(notElf, "#!/bin/sh\n");
+    expect(install("--binary", notElf, "--dry-run")).toMatchObject({ code: 1, err: expect.stringContaining("is not an ELF executable") });
+    expect(install("--root", join(dir, "r"), "--binary", fakeBinary, "--data", "printer_data")).toMatchObject({ code: 1, err: expect.stringContaining("--data must be an absolute path") });
+    expect(install("--frobnicate")).toMatchObject({ code: 2, err: expect.stringContaining("unknown option '--frobnicate'") });
   });
 });

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Installs Stepline on a Raspberry Pi (or any systemd Linux) as the service `stepline`:
+#   /usr/local/bin/stepline, /etc/systemd/system/stepline.service, and a data dir (~USER/printer_data
+#   with config/ gcodes/ logs/ database/, as Klipper/Moonraker installs lay it out).
+# The service runs as USER (not root) and may still bind port 80 for Cura: the unit grants only
+# CAP_NET_BIND_SERVICE. Serial access comes from the dialout group.
+#
+# Usage: sudo scripts/install-pi.sh [--binary FILE] [--user NAME] [--data DIR] [--no-start]
+#        scripts/install-pi.sh --root DIR ...   install into DIR as if it were / (no systemctl, no chown)
+#        scripts/install-pi.sh --dry-run ...    print the unit and the steps, change nothing
+set -euo pipefail
+ROOT_DIR="$(cd "$(dirname "$0")/.." && pwd)"
+
+usage() {
+  echo "usage: sudo scripts/install-pi.sh [--binary FILE] [--user NAME] [--data DIR] [--no-start] [--root DIR] [--dry-run]" >&2
+  exit 2
+}
+die() { echo "install-pi: $*" >&2; exit 1; }
+
+BINARY="" USER_NAME="${SUDO_USER:-$(id -un)}" DATA_DIR="" DEST="" DRY_RUN=0 START=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --binary) BINARY="${2:?--binary needs a file}"; shift 2 ;;
+    --user) USER_NAME="${2:?--user needs a name}"; shift 2 ;;
+    --data) DATA_DIR="${2:?--data needs a directory}"; shift 2 ;;
+    --root) DEST="${2:?--root needs a directory}"; shift 2 ;;
+    --dry-run) DRY_RUN=1; shift ;;
+    --no-start) START=0; shift ;;
+    -h|--help) usage ;;
+    *) echo "install-pi: unknown option '$1'" >&2; usage ;;
+  esac
+done
+
+# The executable for this machine's architecture unless one was named.
+case "$(uname -m)" in
+  aarch64|arm64) HOST_ARCH=arm64 HOST_MACHINE=b7 ;;
+  x86_64) HOST_ARCH=x64 HOST_MACHINE=3e ;;
+  *) HOST_ARCH="" HOST_MACHINE="" ;;
+esac
+if [ -z "$BINARY" ]; then
+  [ -n "$HOST_ARCH" ] || die "no Stepline build for $(uname -m) (32-bit Raspberry Pi OS? use the 64-bit OS); pass --binary"
+  BINARY="$ROOT_DIR/dist/stepline-linux-$HOST_ARCH"
+fi
+[ -f "$BINARY" ] || die "binary '$BINARY' not found (build it with 'bun run build', or pass --binary)"
+[ "$(od -An -c -N4 "$BINARY" | tr -d ' ')" = '177ELF' ] || die "'$BINARY' is not an ELF executable"
+MACHINE="$(od -An -tx1 -j18 -N1 "$BINARY" | tr -d ' ')"
+if [ -z "$DEST" ] && [ "$DRY_RUN" = 0 ] && [ "$MACHINE" != "$HOST_MACHINE" ]; then
+  die "'$BINARY' is built for another CPU (ELF machine 0x$MACHINE) than this $(uname -m) machine"
+fi
+
+HOME_DIR="$(getent passwd "$USER_NAME" | cut -d: -f6 || true)"
+if [ -z "$HOME_DIR" ]; then
+  [ -n "$DEST" ] || [ "$DRY_RUN" = 1 ] || die "no such user '$USER_NAME' (pass --user)"
+  HOME_DIR="/home/$USER_NAME"
+fi
+[ "$USER_NAME" != root ] || echo "install-pi: warning: the service will run as root; pass --user to use a normal account" >&2
+DATA_DIR="${DATA_DIR:-$HOME_DIR/printer_data}"
+case "$DATA_DIR" in
+  *[[:space:]]*) die "--data must not contain spaces (it goes on the unit's ExecStart line), got '$DATA_DIR'" ;;
+  /*) ;;
+  *) die "--data must be an absolute path, got '$DATA_DIR'" ;;
+esac
+# Serial ports belong to the dialout group on Raspberry Pi OS and Debian.
+GROUPS_LINE=""
+if getent group dialout >/dev/null 2>&1; then GROUPS_LINE=$'\nSupplementaryGroups=dialout'; fi
+
+render_unit() {
+  cat <<EOF
+[Unit]
+Description=Stepline 3D-printer host (Klipper MCU protocol, Moonraker-compatible API, Cura printing)
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+User=$USER_NAME$GROUPS_LINE
+WorkingDirectory=$DATA_DIR
+ExecStart=/usr/local/bin/stepline run --config $DATA_DIR/config/printer.cfg --data $DATA_DIR
+Restart=always
+RestartSec=5
+# Port 80 (Cura) without root: this one capability and nothing else.
+AmbientCapabilities=CAP_NET_BIND_SERVICE
+CapabilityBoundingSet=CAP_NET_BIND_SERVICE
+NoNewPrivileges=true
+ProtectSystem=full
+
+[Install]
+WantedBy=multi-user.target
+EOF
+}
+
+if [ "$DRY_RUN" = 1 ]; then
+  echo "# would install $BINARY as ${DEST}/usr/local/bin/stepline"
+  echo "# would create $DEST$DATA_DIR/{config,gcodes,logs,database} owned by $USER_NAME"
+  echo "# would write $DEST/etc/systemd/system/stepline.service:"
+  render_unit
+  exit 0
+fi
+
+[ -n "$DEST" ] || [ "$(id -u)" = 0 ] || die "run as root (sudo), or use --root DIR / --dry-run"
+
+install -D -m 0755 "$BINARY" "$DEST/usr/local/bin/stepline"
+for sub in config gcodes logs database; do mkdir -p "$DEST$DATA_DIR/$sub"; done
+unit="$DEST/etc/systemd/system/stepline.service"
+mkdir -p "$(dirname "$unit")"
+render_unit > "$unit.tmp"
+chmod 0644 "$unit.tmp"
+mv "$unit.tmp" "$unit"
+echo "install-pi: installed $DEST/usr/local/bin/stepline and $unit"
+
+if [ -z "$DEST" ]; then
+  chown -R "$USER_NAME:" "$DATA_DIR"
+  systemctl daemon-reload
+  if [ "$START" = 1 ]; then
+    systemctl enable stepline.service
+    systemctl restart stepline.service
+    echo "install-pi: service started; logs: journalctl -u stepline -f"
+  fi
+fi
+[ -f "$DEST$DATA_DIR/config/printer.cfg" ] || echo "install-pi: note: put your printer.cfg in $DATA_DIR/config/"
