@@ -1,10 +1,12 @@
-// The firmware core: command table and dispatch, object ids, the move-node pool, shutdown handling,
-// the basic commands of Klipper's basecmd (identify, clocks, config, stats, emergency stop) and the
-// task hook that lets modules report from their timers. The byte link (framing, acks) is in link.ts.
+// The firmware core: builds the command table and data dictionary from the command modules,
+// dispatches the commands of a block, runs timers, handles shutdown (sched.c) and the task hook
+// that lets modules report from their timers. The byte link (framing, acks) is in link.ts.
 
 import { DataDictionary, ProtocolError, type MessageFormat } from "../src/protocol/index.ts";
 import { ParseOverrun, readArgs, readMsgId, tableId, type ArgValue } from "./codec.ts";
 import { buildDictionary, type BuiltDictionary } from "./dictionary.ts";
+import { BaseCommands, STATS_SUMSQ_BASE } from "./handlers/basecmd.ts";
+import { MovePool, OidTable } from "./objects.ts";
 import { PIN_COUNT, PIN_ENUMERATION } from "./pins.ts";
 import { SHUTDOWN_REASONS, ShutdownSignal, type ShutdownReason } from "./reasons.ts";
 import { createTimer, Scheduler, SF_RESCHEDULE, type Timer, type TimerResult } from "./scheduler.ts";
@@ -13,7 +15,6 @@ import type { Hardware } from "./sim/hardware.ts";
 export const HF_IN_SHUTDOWN = 1;
 export const ADC_MAX = 4095;
 export const PWM_MAX = 32768;
-const SUMSQ_BASE = 256;
 
 export interface CommandDecl {
   format: string;
@@ -62,6 +63,8 @@ export class Firmware {
   /** Responses the firmware had to drop because they did not fit a block (the firmware drops them too). */
   droppedResponses = 0;
   readonly scheduler: Scheduler;
+  readonly oids: OidTable;
+  readonly moves: MovePool;
   /** Receives each encoded response payload (the link frames it). */
   output: (payload: Uint8Array) => void = () => {};
 
@@ -70,14 +73,10 @@ export class Firmware {
   private readonly modules: FirmwareModule[] = [];
   private readonly wokenTasks = new Set<FirmwareModule>();
   private readonly reasonIds: Map<string, number>;
-  private oids: ({ type: string; data: unknown } | undefined)[] | null = null;
-  private finalizedMoveCount = 0;
-  private movesInUse = 0;
-  private configCrc = 0;
+  private readonly base: BaseCommands;
   private shutdownStatus = 0; // 0 running, 2 shutting down, 1 shut down
   private shutdownReason: ShutdownReason = "Command request";
   private readonly periodic: Timer;
-  private stats = { count: 0, sum: 0, sumsq: 0, sendTime: 0 };
   private readonly ticksPerUs: number;
 
   /**
@@ -98,16 +97,19 @@ export class Firmware {
       this.timerFromUs(1000),
     );
     this.reasonIds = new Map(SHUTDOWN_REASONS.map((r, i) => [r, i + 1]));
+    const shutdown = (reason: ShutdownReason) => this.shutdown(reason);
+    this.moves = new MovePool(shutdown);
+    this.oids = new OidTable(shutdown, () => this.moves.finalized);
 
-    const base = this.baseModule();
-    this.modules.push(base, ...moduleFactories.map((f) => f(this)));
+    this.base = new BaseCommands(this, options.moveCount);
+    this.modules.push(this.base, ...moduleFactories.map((f) => f(this)));
     const constants: Record<string, number | string> = {
       ADC_MAX,
       CLOCK_FREQ: options.clockFreq,
       MCU: options.mcu,
       PWM_MAX,
       RECEIVE_WINDOW: options.receiveWindow,
-      STATS_SUMSQ_BASE: SUMSQ_BASE,
+      STATS_SUMSQ_BASE,
       STEPPER_STEP_BOTH_EDGE: 1,
     };
     if (options.serialBaud !== undefined) constants.SERIAL_BAUD = options.serialBaud;
@@ -162,6 +164,11 @@ export class Firmware {
   tryShutdown(reason: ShutdownReason): void {
     if (!this.shutdownStatus) this.shutdown(reason);
   }
+  /** clear_shutdown (firmware sched_clear_shutdown). */
+  clearShutdown(): void {
+    if (!this.shutdownStatus) this.shutdown("Shutdown cleared when not shutdown");
+    this.shutdownStatus = 0;
+  }
 
   sendf(format: string, values: readonly ArgValue[]): void {
     const fmt = this.responses.get(format);
@@ -179,36 +186,6 @@ export class Firmware {
 
   wakeTask(m: FirmwareModule): void {
     this.wokenTasks.add(m);
-  }
-
-  oidAlloc<T>(oid: number, type: string, data: T): T {
-    oid &= 0xff;
-    if (!this.oids || oid >= this.oids.length || this.oids[oid] || this.finalizedMoveCount) this.shutdown("Can't assign oid");
-    this.oids[oid] = { type, data };
-    return data;
-  }
-  oidLookup<T>(oid: number, type: string): T {
-    const o = this.oids?.[oid & 0xff];
-    if (!o || o.type !== type) this.shutdown("Invalid oid type");
-    return o.data as T;
-  }
-  /** All objects of a type with their oids, in oid order (firmware foreach_oid). */
-  *oidsOfType<T>(type: string): Generator<[number, T]> {
-    const oids = this.oids ?? [];
-    for (let i = 0; i < oids.length; i++) if (oids[i]?.type === type) yield [i, oids[i]!.data as T];
-  }
-
-  /** Claims a move node from the shared pool (firmware move_alloc). */
-  moveAlloc(): void {
-    if (this.movesInUse >= this.finalizedMoveCount) this.shutdown("Move queue overflow");
-    this.movesInUse++;
-  }
-  moveFree(n = 1): void {
-    this.movesInUse -= n;
-  }
-  /** Firmware move_queue_setup: queues can only be created before finalize_config. */
-  moveQueueSetup(): void {
-    if (this.finalizedMoveCount) this.shutdown("Invalid move request size");
   }
 
   /** Firmware gpio setup: shuts down on a pin number the board does not have. */
@@ -268,17 +245,9 @@ export class Firmware {
     });
   }
 
-  /** Accounts one pass of the main loop that kept the MCU busy for `ticks` (firmware stats_update). */
+  /** Accounts one pass of the main loop that kept the MCU busy for `ticks`. */
   noteBusy(ticks: number): void {
-    const diff = Math.min(0xffffffff, Math.max(0, Math.round(ticks)));
-    const s = this.stats;
-    s.count = (s.count + 1) >>> 0;
-    s.sum = (s.sum + diff) >>> 0;
-    let next: number;
-    if (diff <= 0xffff) next = s.sumsq + Math.ceil((diff * diff) / SUMSQ_BASE);
-    else if (diff <= 0xfffff) next = s.sumsq + Math.ceil(diff / SUMSQ_BASE) * diff;
-    else next = 0xffffffff;
-    s.sumsq = Math.min(next, 0xffffffff);
+    this.base.noteBusy(ticks);
   }
 
   /** The shutdown sequence (firmware run_shutdown); `forced` repeats it even when already shut down. */
@@ -289,7 +258,7 @@ export class Firmware {
     this.shutdownStatus = 2;
     this.resetTimers();
     for (const m of this.modules) m.onShutdown?.();
-    this.movesInUse = 0;
+    this.moves.reset();
     this.wokenTasks.clear();
     this.shutdownStatus = 1;
     this.sendf("shutdown clock=%u static_string_id=%hu", [cur, this.reasonIds.get(this.shutdownReason)!]);
@@ -309,15 +278,10 @@ export class Firmware {
     for (const m of tasks) m.task?.();
   }
 
-  /** Every 100 ms: sends the load statistics once 5 s have passed (firmware stats_update). */
+  /** The firmware's 100 ms periodic timer: keeps a timer always queued and drives the stats report. */
   private periodicEvent(t: Timer): TimerResult {
     t.waketime = (t.waketime + this.timerFromUs(100000)) % TWO32;
-    const cur = this.now32;
-    if (((cur - this.stats.sendTime) >>> 0) >= this.timerFromUs(5000000)) {
-      const s = this.stats;
-      this.sendf("stats count=%u sum=%u sumsq=%u", [s.count, s.sum, s.sumsq]);
-      this.stats = { count: 0, sum: 0, sumsq: 0, sendTime: cur };
-    }
+    this.base.reportStats();
     return SF_RESCHEDULE;
   }
 
@@ -325,74 +289,5 @@ export class Firmware {
     const params: Record<string, number | Uint8Array> = {};
     fmt.params.forEach((p, i) => (params[p.name] = args[i]!));
     this.executed.push({ clock: this.now32, name: fmt.name, params });
-  }
-
-  private baseModule(): FirmwareModule {
-    const u32 = (v: ArgValue) => (v as number) >>> 0;
-    return {
-      commands: [
-        {
-          format: "identify offset=%u count=%c",
-          flags: HF_IN_SHUTDOWN,
-          run: ([offset, count]) => {
-            const data = this.dictionary.zlib;
-            const off = u32(offset!);
-            const n = off >= data.length ? 0 : Math.min((count as number) & 0xff, data.length - off);
-            this.sendf("identify_response offset=%u data=%.*s", [off, data.subarray(off, off + n)]);
-          },
-        },
-        {
-          format: "allocate_oids count=%c",
-          run: ([count]) => {
-            if (this.oids) this.shutdown("oids already allocated");
-            this.oids = new Array((count as number) & 0xff).fill(undefined);
-          },
-        },
-        {
-          format: "get_config",
-          flags: HF_IN_SHUTDOWN,
-          run: () =>
-            this.sendf("config is_config=%c crc=%u is_shutdown=%c move_count=%hu", [
-              this.finalizedMoveCount ? 1 : 0, this.configCrc, this.shutdownStatus ? 1 : 0, this.finalizedMoveCount,
-            ]),
-        },
-        {
-          format: "finalize_config crc=%u",
-          run: ([crc]) => {
-            if (this.finalizedMoveCount) this.shutdown("Already finalized");
-            this.finalizedMoveCount = this.options.moveCount;
-            this.configCrc = u32(crc!);
-          },
-        },
-        { format: "get_clock", flags: HF_IN_SHUTDOWN, run: () => this.sendf("clock clock=%u", [this.now32]) },
-        {
-          format: "get_uptime",
-          flags: HF_IN_SHUTDOWN,
-          run: () => this.sendf("uptime high=%u clock=%u", [Math.floor(this.now64 / TWO32), this.now32]),
-        },
-        { format: "emergency_stop", flags: HF_IN_SHUTDOWN, run: () => this.shutdown("Command request") },
-        {
-          format: "clear_shutdown",
-          flags: HF_IN_SHUTDOWN,
-          run: () => {
-            if (!this.shutdownStatus) this.shutdown("Shutdown cleared when not shutdown");
-            this.shutdownStatus = 0;
-          },
-        },
-        { format: "debug_nop", flags: HF_IN_SHUTDOWN, run: () => {} },
-        { format: "debug_ping data=%*s", flags: HF_IN_SHUTDOWN, run: ([data]) => this.sendf("pong data=%*s", [data!]) },
-      ],
-      responses: [
-        "identify_response offset=%u data=%.*s",
-        "starting",
-        "is_shutdown static_string_id=%hu",
-        "shutdown clock=%u static_string_id=%hu",
-        "stats count=%u sum=%u sumsq=%u",
-        "uptime high=%u clock=%u",
-        "clock clock=%u",
-        "config is_config=%c crc=%u is_shutdown=%c move_count=%hu",
-        "pong data=%*s",
-      ],
-    };
   }
 }

@@ -43,14 +43,14 @@ export class AnalogInModule implements FirmwareModule {
             restTime: 0, sampleTime: 0, nextBeginTime: 0, value: 0, minValue: 0, maxValue: 0,
             invalidCount: 0, rangeCheckCount: 0, state: 1, sampleCount: 0, bytesPerReport: 0, data: [],
           };
-          this.fw.oidAlloc(u8(oid), TYPE, a);
+          this.fw.oids.alloc(u8(oid), TYPE, a);
         },
       },
       {
         format:
           "query_analog_in oid=%c clock=%u sample_ticks=%u sample_count=%c rest_ticks=%u bytes_per_report=%c min_value=%hu max_value=%hu range_check_count=%c",
         run: ([oid, clock, sampleTicks, sampleCount, restTicks, bytesPerReport, minValue, maxValue, rangeCheckCount]) => {
-          const a = this.fw.oidLookup<AnalogIn>(u8(oid), TYPE);
+          const a = this.fw.oids.lookup<AnalogIn>(u8(oid), TYPE);
           this.fw.scheduler.del(a.timer);
           a.nextBeginTime = a.timer.waketime = u32(clock);
           a.sampleTime = u32(sampleTicks);
@@ -71,7 +71,7 @@ export class AnalogInModule implements FirmwareModule {
   }
 
   onShutdown(): void {
-    for (const [, a] of this.fw.oidsOfType<AnalogIn>(TYPE)) {
+    for (const [, a] of this.fw.oids.ofType<AnalogIn>(TYPE)) {
       if (!a.sampleCount) continue;
       a.state = a.sampleCount + 1;
       a.nextBeginTime = (a.nextBeginTime + a.restTime) >>> 0;
@@ -81,7 +81,7 @@ export class AnalogInModule implements FirmwareModule {
   }
 
   task(): void {
-    for (const [oid, a] of this.fw.oidsOfType<AnalogIn>(TYPE)) {
+    for (const [oid, a] of this.fw.oids.ofType<AnalogIn>(TYPE)) {
       if (a.state !== a.sampleCount) continue;
       a.state++;
       a.data.push(a.value & 0xff, a.value >> 8);

@@ -50,8 +50,8 @@ export class DigitalOutModule implements FirmwareModule {
             maxDuration: u32(maxDuration), cycleTime: 0, queue: [],
             flags: (on ? DF_ON : 0) | (u8(defaultValue) ? DF_DEFAULT_ON : 0),
           };
-          this.fw.oidAlloc(u8(oid), TYPE, d);
-          this.fw.moveQueueSetup();
+          this.fw.oids.alloc(u8(oid), TYPE, d);
+          this.fw.moves.setupQueue();
         },
       },
       {
@@ -81,7 +81,7 @@ export class DigitalOutModule implements FirmwareModule {
   }
 
   onShutdown(): void {
-    for (const [, d] of this.fw.oidsOfType<DigitalOut>(TYPE)) {
+    for (const [, d] of this.fw.oids.ofType<DigitalOut>(TYPE)) {
       this.write(d, d.flags & DF_DEFAULT_ON ? 1 : 0);
       d.flags = d.flags & DF_DEFAULT_ON ? DF_ON | DF_DEFAULT_ON : 0;
       d.queue.length = 0;
@@ -89,7 +89,7 @@ export class DigitalOutModule implements FirmwareModule {
   }
 
   private lookup(oid: unknown): DigitalOut {
-    return this.fw.oidLookup<DigitalOut>(u8(oid as number), TYPE);
+    return this.fw.oids.lookup<DigitalOut>(u8(oid as number), TYPE);
   }
 
   private write(d: DigitalOut, level: number): void {
@@ -98,7 +98,7 @@ export class DigitalOutModule implements FirmwareModule {
   }
 
   private queue(d: DigitalOut, time: number, onDuration: number): void {
-    this.fw.moveAlloc();
+    this.fw.moves.alloc();
     d.queue.push({ waketime: time, onDuration });
     if (d.queue.length > 1) return;
     const flags = d.flags;
@@ -144,7 +144,7 @@ export class DigitalOutModule implements FirmwareModule {
   private loadEvent(d: DigitalOut): TimerResult {
     const m = d.queue.shift();
     if (!m) this.fw.shutdown("Missed scheduling of next digital out event");
-    this.fw.moveFree();
+    this.fw.moves.free();
     const onDuration = m.onDuration;
     let flags = onDuration ? DF_ON : 0;
     this.write(d, flags);

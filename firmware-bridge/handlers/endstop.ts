@@ -43,7 +43,7 @@ export class EndstopModule implements FirmwareModule {
             restTime: 0, sampleTime: 0, nextwake: 0, ts: null, flags: 0,
             sampleCount: 0, triggerCount: 0, triggerReason: 0, oversampling: false,
           };
-          this.fw.oidAlloc(u8(oid), TYPE, e);
+          this.fw.oids.alloc(u8(oid), TYPE, e);
         },
       },
       {
@@ -79,7 +79,7 @@ export class EndstopModule implements FirmwareModule {
   }
 
   private lookup(oid: unknown): Endstop {
-    return this.fw.oidLookup<Endstop>(oid as number, TYPE);
+    return this.fw.oids.lookup<Endstop>(oid as number, TYPE);
   }
 
   private read(e: Endstop): number {

@@ -39,15 +39,15 @@ export class PwmOutModule implements FirmwareModule {
             defaultValue: u16(defaultValue),
             queue: [],
           };
-          this.fw.oidAlloc(u8(oid), TYPE, p);
-          this.fw.moveQueueSetup();
+          this.fw.oids.alloc(u8(oid), TYPE, p);
+          this.fw.moves.setupQueue();
         },
       },
       {
         format: "queue_pwm_out oid=%c clock=%u value=%hu",
         run: ([oid, clock, value]) => {
-          const p = this.fw.oidLookup<PwmOut>(u8(oid), TYPE);
-          this.fw.moveAlloc();
+          const p = this.fw.oids.lookup<PwmOut>(u8(oid), TYPE);
+          this.fw.moves.alloc();
           p.queue.push({ waketime: u32(clock), value: u16(value) });
           if (p.queue.length > 1) return;
           this.fw.scheduler.del(p.timer);
@@ -69,7 +69,7 @@ export class PwmOutModule implements FirmwareModule {
   }
 
   onShutdown(): void {
-    for (const [, p] of this.fw.oidsOfType<PwmOut>(TYPE)) {
+    for (const [, p] of this.fw.oids.ofType<PwmOut>(TYPE)) {
       this.write(p.pin, p.defaultValue);
       p.ending = false;
       p.queue.length = 0;
@@ -82,7 +82,7 @@ export class PwmOutModule implements FirmwareModule {
 
   private event(p: PwmOut): TimerResult {
     const m = p.queue.shift()!;
-    this.fw.moveFree();
+    this.fw.moves.free();
     this.write(p.pin, m.value);
     const next = p.queue[0];
     if (!next) {

@@ -84,14 +84,14 @@ export class StepperModule implements FirmwareModule {
   }
 
   onShutdown(): void {
-    for (const [, s] of this.fw.oidsOfType<Stepper>(TYPE)) {
+    for (const [, s] of this.fw.oids.ofType<Stepper>(TYPE)) {
       s.queue.length = 0;
       this.stop(s);
     }
   }
 
   private lookup(oid: unknown): Stepper {
-    return this.fw.oidLookup<Stepper>(oid as number, TYPE);
+    return this.fw.oids.lookup<Stepper>(oid as number, TYPE);
   }
 
   private config(oid: number, stepPin: number, dirPin: number, invert: number, pulse: number): void {
@@ -112,14 +112,14 @@ export class StepperModule implements FirmwareModule {
       stopSignal: { func: null },
       axis: this.fw.hardware.axisFor(stepPin),
     };
-    this.fw.oidAlloc(oid, TYPE, s);
-    this.fw.moveQueueSetup();
+    this.fw.oids.alloc(oid, TYPE, s);
+    this.fw.moves.setupQueue();
     this.fw.hardware.setOutput(stepPin, s.stepLevel, this.fw.boardTime);
     this.fw.hardware.setOutput(dirPin, 0, this.fw.boardTime);
   }
 
   private queueStep(s: Stepper, interval: number, count: number, add: number): void {
-    this.fw.moveAlloc();
+    this.fw.moves.alloc();
     if (!count) this.fw.shutdown("Invalid count parameter");
     let lastDir = s.lastDir;
     let dirChange = false;
@@ -132,7 +132,7 @@ export class StepperModule implements FirmwareModule {
       s.lastDir = lastDir;
       s.queue.push(move);
     } else if (s.needReset) {
-      this.fw.moveFree();
+      this.fw.moves.free();
     } else {
       s.lastDir = lastDir;
       s.queue.push(move);
@@ -148,7 +148,7 @@ export class StepperModule implements FirmwareModule {
       s.count = 0;
       return SF_DONE;
     }
-    this.fw.moveFree();
+    this.fw.moves.free();
     s.add = m.add;
     s.interval = (m.interval + m.add) >>> 0;
     const wasActive = s.count !== 0;
@@ -216,7 +216,7 @@ export class StepperModule implements FirmwareModule {
       s.stepLevel = s.invertStep ? 1 : 0;
       this.fw.hardware.setOutput(s.stepPin, s.stepLevel, this.fw.boardTime);
     }
-    this.fw.moveFree(s.queue.length);
+    this.fw.moves.free(s.queue.length);
     s.queue.length = 0;
   }
 }

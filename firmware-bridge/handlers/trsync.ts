@@ -63,7 +63,7 @@ export class TrsyncModule implements FirmwareModule {
   }
 
   lookup(oid: ArgValue | undefined): Trsync {
-    return this.fw.oidLookup<Trsync>(u8(oid), TYPE);
+    return this.fw.oids.lookup<Trsync>(u8(oid), TYPE);
   }
 
   addSignal(ts: Trsync, sig: TrsyncSignal, func: (reason: number) => void): void {
@@ -87,7 +87,7 @@ export class TrsyncModule implements FirmwareModule {
   }
 
   task(): void {
-    for (const [oid, ts] of this.fw.oidsOfType<Trsync>(TYPE)) {
+    for (const [oid, ts] of this.fw.oids.ofType<Trsync>(TYPE)) {
       if (!(ts.flags & TSF_REPORT)) continue;
       const flags = ts.flags;
       ts.flags = flags & ~TSF_REPORT;
@@ -96,7 +96,7 @@ export class TrsyncModule implements FirmwareModule {
   }
 
   onShutdown(): void {
-    for (const [, ts] of this.fw.oidsOfType<Trsync>(TYPE)) this.clear(ts);
+    for (const [, ts] of this.fw.oids.ofType<Trsync>(TYPE)) this.clear(ts);
   }
 
   private config(oid: number): void {
@@ -117,7 +117,7 @@ export class TrsyncModule implements FirmwareModule {
       triggerReason: 0,
       expireReason: 0,
     };
-    this.fw.oidAlloc(oid, TYPE, ts);
+    this.fw.oids.alloc(oid, TYPE, ts);
   }
 
   private start(ts: Trsync, reportClock: number, reportTicks: number, expireReason: number): void {
