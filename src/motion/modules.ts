@@ -13,3 +13,4 @@ import "./force-move.ts";
 import "./arcs.ts";
 import "./manual-stepper.ts";
 import "./input-shaper.ts";
+import "./motion-report.ts";
