@@ -4,7 +4,7 @@
 import { HF_IN_SHUTDOWN, type CommandDecl, type Firmware, type FirmwareModule } from "../firmware.ts";
 import { u32, u8 } from "./args.ts";
 
-/** Divisor of the squared busy times in `stats` (dictionary constant STATS_STATS_SUMSQ_BASE). */
+/** Divisor of the squared busy times in `stats` (dictionary constant STATS_SUMSQ_BASE). */
 export const STATS_SUMSQ_BASE = 256;
 const TWO32 = 4294967296;
 
