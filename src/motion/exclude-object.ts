@@ -33,7 +33,7 @@ export class ExcludeObject implements MoveTarget {
 
   private registerTransform(): void {
     if (this.nextTransform) return;
-    this.nextTransform = this.gcodeMove.setMoveTransform(this, true);
+    this.nextTransform = this.gcodeMove.setMoveTransform(this, true) ?? this.gcodeMove.toolheadTarget();
     this.extrusionOffsets = new Map();
     this.maxPositionExtruded = 0;
     this.maxPositionExcluded = 0;

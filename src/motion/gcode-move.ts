@@ -3,6 +3,7 @@
 // M220/M221 speed and extrusion factors, saved states, and the position
 // reports (M114, GET_POSITION). Moves go to the toolhead, or through a move
 // transform (bed mesh, ...) when one is installed.
+import { ConfigError } from "../core/config/errors.ts";
 import { parsePyFloat } from "../core/config/pyformat.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
 
@@ -86,13 +87,21 @@ export class GCodeMove {
     return t;
   }
 
-  /** Route moves through `transform` (e.g. bed_mesh); returns the previous target. */
-  setMoveTransform(transform: MoveTarget, force = false): MoveTarget {
-    if (this.moveTransform && !force) throw new Error("G-Code move transform already specified");
+  /**
+   * Route moves through `transform` (e.g. bed_mesh); returns the previous target
+   * (null while the config is loading: the toolhead is looked up when needed).
+   */
+  setMoveTransform(transform: MoveTarget, force = false): MoveTarget | null {
+    if (this.moveTransform && !force) throw new ConfigError("G-Code move transform already specified");
     const old = this.moveTransform ?? this.toolhead;
     this.moveTransform = transform;
-    if (!old) throw new Error("gcode_move: no toolhead to wrap");
     return old;
+  }
+
+  /** The toolhead as a move target (once the printer is ready). */
+  toolheadTarget(): MoveTarget {
+    if (!this.toolhead) throw new Error("gcode_move: printer not ready");
+    return this.toolhead;
   }
 
   /** Re-read the position after anything moved the toolhead behind our back. */

@@ -8,6 +8,7 @@ import "./homing-probe.ts";
 import "./homing-safe-z.ts";
 import "./probe-points.ts";
 import "./exclude-object.ts";
+import "./bed-mesh.ts";
 import "./stepper-enable.ts";
 import "./force-move.ts";
 import "./arcs.ts";
