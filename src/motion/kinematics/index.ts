@@ -8,6 +8,8 @@ import { HybridCoreKinematics } from "./hybrid-core.ts";
 import { DeltaKinematics } from "./delta.ts";
 import { NoneKinematics } from "./none.ts";
 import { GenericCartesianKinematics } from "./generic-cartesian.ts";
+import { PolarKinematics } from "./polar.ts";
+import { WinchKinematics } from "./winch.ts";
 import type { Kinematics, KinematicsEnv } from "./types.ts";
 
 export type { Kinematics, KinematicsEnv, KinematicsHost, KinMove, KinToolhead, KinHomingState } from "./types.ts";
@@ -20,6 +22,8 @@ const FACTORIES: Record<string, (env: KinematicsEnv) => Kinematics> = {
   hybrid_corexz: (env) => new HybridCoreKinematics(env, "xz"),
   delta: (env) => new DeltaKinematics(env),
   generic_cartesian: (env) => new GenericCartesianKinematics(env),
+  polar: (env) => new PolarKinematics(env),
+  winch: (env) => new WinchKinematics(env),
   none: () => new NoneKinematics(),
 };
 

@@ -18,6 +18,8 @@ export interface KinMove {
   readonly endPos: readonly number[];
   readonly axesD: readonly number[];
   readonly moveD: number;
+  /** Squared cruise speed limit so far (polar's angular speed check). */
+  readonly maxCruiseV2?: number;
   limitSpeed(speed: number, accel: number): void;
   moveError(msg?: string): Error;
 }
@@ -33,6 +35,8 @@ export interface KinHomingState {
   getAxes(): number[];
   setAxes(axes: number[]): void;
   homeRails(rails: PrinterRail<any>[], forcepos: (number | null)[], movepos: (number | null)[]): void;
+  /** Declare the toolhead at `pos` without moving (winch "homing"). */
+  setHomedPosition?(pos: readonly (number | null)[]): void;
 }
 
 /** Printer services for kinematics that add commands and objects (a Printer fits). */
