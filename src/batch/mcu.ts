@@ -14,27 +14,6 @@ import { McuEndstop, type EndstopMcu } from "../motion/homing-endstop.ts";
 import { DataDictionary } from "../protocol/index.ts";
 import { lookupMotionQueuing } from "../motion/toolhead-module.ts";
 
-/**
- * Klipper's wire encoder sends any integer as its low 32 bits (MCU clocks are
- * 64-bit on the host); the dictionary encoder refuses values outside 32 bits,
- * so clock-like values are reduced here first.
- */
-function wrap32(dict: DataDictionary): DataDictionary {
-  const wrapped = Object.create(dict) as DataDictionary;
-  wrapped.encodeCommand = (name, params) => {
-    let p = params;
-    for (const k in params) {
-      const v = params[k];
-      if (typeof v === "number" && (v > 0xffffffff || v < -0x80000000)) {
-        if (p === params) p = { ...params };
-        p[k] = ((v % 4294967296) + 4294967296) % 4294967296;
-      }
-    }
-    return dict.encodeCommand(name, p);
-  };
-  return wrapped;
-}
-
 export class BatchMcu extends Mcu implements PinChip {
   setupPin(pinType: PinType, params: PinParams): unknown {
     if (pinType === "endstop") return new McuEndstop(this as unknown as EndstopMcu, { pin: params.pin, pullup: params.pullup, invert: params.invert });
@@ -82,7 +61,7 @@ export function buildBatchMcu(config: ConfigSection, printer: Printer, files: Ba
   const dictPath = files.dicts[name];
   if (dictPath === undefined) throw new ConfigError(`no data dictionary for MCU '${name}' (use -d ${name === "mcu" ? "" : `${name}=`}DICT)`);
   const output = name === "mcu" ? files.output : `${files.output}-${name}`;
-  const mcu = new BatchMcu(name, { batch: { dict: wrap32(loadDict(dictPath)), outputPath: output }, log });
+  const mcu = new BatchMcu(name, { batch: { dict: loadDict(dictPath), outputPath: output }, log });
   printer.pins.registerChip(name, mcu);
   printer.registerEventHandler("klippy:connect", async () => {
     await mcu.connect();
