@@ -71,7 +71,7 @@ export class LinuxSerialPort implements BindingPortInterface {
       }
       const full: Required<LinuxOpenOptions> = {
         dataBits: 8, lock: true, stopBits: 1, parity: "none", rtscts: false, xon: false, xoff: false, xany: false, hupcl: true,
-        ...options, ...settings, configureLine, path, baudRate: settings?.baudRate ?? options.baudRate,
+        ...options, ...settings, lock, configureLine, path, baudRate: settings?.baudRate ?? options.baudRate,
       };
       return new LinuxSerialPort(fd, full);
     } catch (e) {
@@ -90,8 +90,8 @@ export class LinuxSerialPort implements BindingPortInterface {
   }
 
   private async readOnce(buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }> {
+    if (!this.isOpen) throw canceled(this.path);
     while (this.leftover === null) {
-      if (!this.isOpen) throw canceled(this.path);
       const r = await this.reader.read();
       if (!this.isOpen) throw canceled(this.path);
       // A tty reads end-of-file once its other side is gone (USB unplugged, pty master closed).
