@@ -9,6 +9,7 @@ import { DeltaKinematics } from "./delta.ts";
 import { NoneKinematics } from "./none.ts";
 import { GenericCartesianKinematics } from "./generic-cartesian.ts";
 import { PolarKinematics } from "./polar.ts";
+import { DeltesianKinematics } from "./deltesian.ts";
 import { WinchKinematics } from "./winch.ts";
 import type { Kinematics, KinematicsEnv } from "./types.ts";
 
@@ -22,6 +23,7 @@ const FACTORIES: Record<string, (env: KinematicsEnv) => Kinematics> = {
   hybrid_corexz: (env) => new HybridCoreKinematics(env, "xz"),
   delta: (env) => new DeltaKinematics(env),
   generic_cartesian: (env) => new GenericCartesianKinematics(env),
+  deltesian: (env) => new DeltesianKinematics(env),
   polar: (env) => new PolarKinematics(env),
   winch: (env) => new WinchKinematics(env),
   none: () => new NoneKinematics(),
