@@ -11,6 +11,7 @@
 //   registerModule("gcode_move", build, { always: true });                            // built even without a section
 import "./fans/modules.ts";
 import "./heaters/modules.ts";
+import "./jobs/modules.ts";
 import "./outputs/modules.ts";
 import "./pins.ts";
 import "../motion/modules.ts";

@@ -41,6 +41,23 @@ export const rvDict = (map: Map<string, RuntimeValue>): RuntimeValue => new Ctor
 /** A callable; it gets the evaluated arguments (keyword arguments last, as a "KeywordArgumentsValue"). */
 export const rvFunction = (fn: (args: RuntimeValue[]) => RuntimeValue): RuntimeValue => new Ctors.Function((args: RuntimeValue[]) => fn(args));
 
+const COORD_FIELDS = ["x", "y", "z", "e"] as const;
+
+// Klipper's Coord namedtuple: a sequence whose first items are also .x .y .z .e
+class CoordValue extends Ctors.Array {
+  get builtins(): Map<string, RuntimeValue> {
+    const map = new Map<string, RuntimeValue>([["length", rvInt(this.value.length)]]);
+    COORD_FIELDS.forEach((f, i) => {
+      if (i < this.value.length) map.set(f, this.value[i]);
+    });
+    return map;
+  }
+}
+
+/** A Coord(x, y, z, e) tuple of numbers. */
+export const coordValue = (items: RuntimeValue[]): RuntimeValue => new CoordValue(items);
+const isCoord = (v: RuntimeValue): boolean => v instanceof CoordValue;
+
 export const isNumber = (v: RuntimeValue): boolean => v.type === "IntegerValue" || v.type === "FloatValue";
 export const isList = (v: RuntimeValue): boolean => v.type === "ArrayValue" || v.type === "TupleValue";
 export const isDict = (v: RuntimeValue): boolean => v.type === "ObjectValue" || v.type === "KeywordArgumentsValue";
@@ -133,6 +150,7 @@ export function pyReprOf(v: RuntimeValue): string {
     case "UndefinedValue":
       return "";
     case "ArrayValue":
+      if (isCoord(v)) return `Coord(${(v.value as RuntimeValue[]).map((x, i) => `${COORD_FIELDS[i] ?? `a${i}`}=${pyReprOf(x)}`).join(", ")})`;
       return `[${(v.value as RuntimeValue[]).map(pyReprOf).join(", ")}]`;
     case "TupleValue": {
       const items = (v.value as RuntimeValue[]).map(pyReprOf);
