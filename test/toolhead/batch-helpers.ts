@@ -53,6 +53,28 @@ max_z_velocity: 25
 max_z_accel: 30
 `;
 
+/** An extruder on PA4 (3200 / 33.5 steps per mm), heater and sensor included. */
+export const EXTRUDER_CFG = `
+[extruder]
+step_pin: PA4
+dir_pin: PA6
+enable_pin: !PA2
+microsteps: 16
+rotation_distance: 33.500
+nozzle_diameter: 0.500
+filament_diameter: 3.500
+heater_pin: PB4
+sensor_type: EPCOS 100K B57560G104F
+sensor_pin: PK5
+control: pid
+pid_Kp: 22.2
+pid_Ki: 1.08
+pid_Kd: 114
+min_temp: 0
+max_temp: 210
+
+`;
+
 export interface Steps {
   /** Step times (s) in order. */
   times: number[];
@@ -126,4 +148,11 @@ export function netSteps(s: Steps, invertDir = false): number {
   let n = 0;
   for (const d of s.dirs) n += (d ^ (invertDir ? 1 : 0)) ? 1 : -1;
   return n;
+}
+
+/** Average step interval over the middle half of the steps after `from` (the cruise). */
+export function cruiseInterval(s: Steps, from: number): number {
+  const n = s.times.length - from;
+  const a = from + Math.floor(n / 4), b = from + Math.floor((3 * n) / 4);
+  return (s.times[b]! - s.times[a]!) / (b - a);
 }

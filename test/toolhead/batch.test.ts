@@ -1,7 +1,7 @@
 // Toolhead and gcode_move behaviour through a real batch run: config and g-code
 // in a temp dir, MCU bytes decoded and executed into step times.
 import { describe, expect, test } from "bun:test";
-import { CARTESIAN_CFG, netSteps, runGcode, type Steps } from "./batch-helpers.ts";
+import { CARTESIAN_CFG, cruiseInterval, netSteps, runGcode, type Steps } from "./batch-helpers.ts";
 
 const X_PIN = "PF0";
 const STEPS_PER_MM = 80;
@@ -66,17 +66,12 @@ describe("batch toolhead", () => {
   });
 
   test("SET_VELOCITY_LIMIT caps the cruise speed", async () => {
-    const fast = await runGcode(CARTESIAN_CFG, "G28\nG1 X150 F30000\n");
-    const slow = await runGcode(CARTESIAN_CFG, "G28\nSET_VELOCITY_LIMIT VELOCITY=100\nG1 X150 F30000\n");
-    const minInterval = (s: Steps, from: number) => {
-      let m = Infinity;
-      for (let i = from + 1; i < s.times.length; i++) m = Math.min(m, s.times[i]! - s.times[i - 1]!);
-      return m;
-    };
+    const fast = await runGcode(CARTESIAN_CFG, "G28\nG1 X150 F12000\n");
+    const slow = await runGcode(CARTESIAN_CFG, "G28\nSET_VELOCITY_LIMIT VELOCITY=50\nG1 X150 F12000\n");
     const from = (305 + 10) * STEPS_PER_MM;
-    // 500 mm/s max_velocity vs 100 mm/s: 40000 vs 8000 steps per second
-    expect(minInterval(xSteps(fast.stepsByPin), from)).toBeCloseTo(1 / (500 * STEPS_PER_MM), 5);
-    expect(minInterval(xSteps(slow.stepsByPin), from)).toBeCloseTo(1 / (100 * STEPS_PER_MM), 5);
+    // F12000 = 200 mm/s vs a 50 mm/s limit: 16000 vs 4000 steps per second
+    expect(cruiseInterval(xSteps(fast.stepsByPin), from)).toBeCloseTo(1 / (200 * STEPS_PER_MM), 7);
+    expect(cruiseInterval(xSteps(slow.stepsByPin), from)).toBeCloseTo(1 / (50 * STEPS_PER_MM), 7);
   });
 
   test("an out-of-range move is reported with its line and the run carries on", async () => {

@@ -1,29 +1,10 @@
 // exclude_object through a real batch run: moves inside an excluded object
 // produce no steps, and printing resumes at the right place afterwards.
 import { describe, expect, test } from "bun:test";
-import { CARTESIAN_CFG, netSteps, runGcode } from "./batch-helpers.ts";
+import { CARTESIAN_CFG, EXTRUDER_CFG, netSteps, runGcode } from "./batch-helpers.ts";
 
-const EXTRUDER_CFG = `
-[extruder]
-step_pin: PA4
-dir_pin: PA6
-enable_pin: !PA2
-microsteps: 16
-rotation_distance: 33.500
-nozzle_diameter: 0.500
-filament_diameter: 3.500
-heater_pin: PB4
-sensor_type: EPCOS 100K B57560G104F
-sensor_pin: PK5
-control: pid
-pid_Kp: 22.2
-pid_Ki: 1.08
-pid_Kd: 114
-min_temp: 0
-max_temp: 210
+const EXCLUDE_CFG = `${EXTRUDER_CFG}\n[exclude_object]\n`;
 
-[exclude_object]
-`;
 
 const HOMED_X_STEPS = 315 * 80; // G28 X: 300 + 5 + 10 mm
 
@@ -38,7 +19,7 @@ const PRINT =
 
 describe("exclude_object", () => {
   test("moves inside an excluded object are skipped", async () => {
-    const cfg = CARTESIAN_CFG + EXTRUDER_CFG;
+    const cfg = CARTESIAN_CFG + EXCLUDE_CFG;
     const all = await runGcode(cfg, "G28\n" + OBJECTS + PRELUDE + PRINT);
     const skip = await runGcode(cfg, "G28\n" + OBJECTS + "EXCLUDE_OBJECT NAME=part_b\n" + PRELUDE + PRINT);
     expect(skip.responses).toContain("// Excluding object PART_B");
@@ -55,7 +36,7 @@ describe("exclude_object", () => {
   });
 
   test("EXCLUDE_OBJECT lists and EXCLUDE_OBJECT_DEFINE reports known objects", async () => {
-    const run = await runGcode(CARTESIAN_CFG + EXTRUDER_CFG,
+    const run = await runGcode(CARTESIAN_CFG + EXCLUDE_CFG,
       "EXCLUDE_OBJECT_DEFINE NAME=b CENTER=1,2\nEXCLUDE_OBJECT_DEFINE NAME=a\nEXCLUDE_OBJECT_DEFINE\nEXCLUDE_OBJECT NAME=b\nEXCLUDE_OBJECT\nEXCLUDE_OBJECT_START\n");
     expect(run.responses).toContain("// Known objects: A B");
     expect(run.responses).toContain("// Excluded objects: B");
