@@ -1,6 +1,6 @@
 // `stepline vmcu --pty` as a separate process, driven over a real pseudo-terminal (needs socat).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createReadStream, existsSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, closeSync, type ReadStream } from "node:fs";
+import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, type ReadStream } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BlockReader, DataDictionary, encodeBlock, type DecodedMessage } from "../../src/protocol/index.ts";
@@ -21,6 +21,7 @@ describe.skipIf(!haveSocat)("stepline vmcu --pty", () => {
   const reader = new BlockReader();
   const received: DecodedMessage[] = [];
   let wake: () => void = () => {};
+  let stderrText = "";
 
   const send = (line: string) => {
     writeSync(fd, encodeBlock(seq, dict.encodeCommandText(line)));
@@ -51,9 +52,16 @@ describe.skipIf(!haveSocat)("stepline vmcu --pty", () => {
       stdout: "pipe",
       stderr: "pipe",
     });
+    void (async () => {
+      for await (const chunk of proc.stderr as ReadableStream<Uint8Array>) stderrText += new TextDecoder().decode(chunk);
+    })();
     const out = proc.stdout as ReadableStream<Uint8Array>;
     const first = await out.getReader().read();
     expect(new TextDecoder().decode(first.value)).toContain(`ready on ${ptyPath}`);
+    openPty();
+  });
+
+  function openPty(): void {
     fd = openSync(ptyPath, "r+");
     stream = createReadStream("", { fd: openSync(ptyPath, "r"), highWaterMark: 256 });
     stream.on("error", () => {}); // EIO once the vmcu closes its side of the pty
@@ -62,7 +70,7 @@ describe.skipIf(!haveSocat)("stepline vmcu --pty", () => {
       for (let b = reader.next(); b; b = reader.next()) received.push(...dict.decodeMessages(b.payload));
       wake();
     });
-  });
+  }
 
   afterAll(async () => {
     stream?.destroy();
@@ -114,7 +122,24 @@ describe.skipIf(!haveSocat)("stepline vmcu --pty", () => {
   test("load statistics arrive every 5 s like firmware stats", async () => {
     const s = await next("stats");
     expect(s.params.count as number).toBeGreaterThan(0);
-  });
+  }, 20_000);
+
+  test("if socat dies the pty is recreated at the same path and the MCU answers there", async () => {
+    const children = Bun.spawnSync(["ps", "-o", "pid=,comm=", "--ppid", String(proc.pid)]).stdout.toString();
+    const socat = children.split("\n").map((l) => l.trim().split(/\s+/)).find((f) => f[1] === "socat");
+    expect(socat).toBeDefined();
+    stream.destroy();
+    closeSync(fd);
+    fd = -1;
+    process.kill(Number(socat![0]), "SIGTERM");
+    // the vmcu reports the restart; the new pty may get the same /dev/pts number, so wait for the log line
+    const deadline = Date.now() + 10000;
+    while (!stderrText.includes("re-opening") && Date.now() < deadline) await Bun.sleep(20);
+    expect(stderrText).toContain(`re-opening ${ptyPath}`);
+    while (!existsSync(ptyPath) && Date.now() < deadline) await Bun.sleep(20);
+    openPty();
+    expect((await request("get_clock", "clock")).params.clock).toBeGreaterThan(0);
+  }, 20_000);
 
   test("SIGTERM ends the process cleanly and removes the pty link", async () => {
     proc.kill("SIGTERM");
