@@ -10,6 +10,7 @@ import { NoneKinematics } from "./none.ts";
 import { GenericCartesianKinematics } from "./generic-cartesian.ts";
 import { PolarKinematics } from "./polar.ts";
 import { DeltesianKinematics } from "./deltesian.ts";
+import { RotaryDeltaKinematics } from "./rotary-delta.ts";
 import { WinchKinematics } from "./winch.ts";
 import type { Kinematics, KinematicsEnv } from "./types.ts";
 
@@ -25,6 +26,7 @@ const FACTORIES: Record<string, (env: KinematicsEnv) => Kinematics> = {
   generic_cartesian: (env) => new GenericCartesianKinematics(env),
   deltesian: (env) => new DeltesianKinematics(env),
   polar: (env) => new PolarKinematics(env),
+  rotary_delta: (env) => new RotaryDeltaKinematics(env),
   winch: (env) => new WinchKinematics(env),
   none: () => new NoneKinematics(),
 };

@@ -20,6 +20,8 @@ export interface KinMove {
   readonly moveD: number;
   /** Squared cruise speed limit so far (polar's angular speed check). */
   readonly maxCruiseV2?: number;
+  /** Acceleration limit so far (rotary delta keeps it when limiting Z speed). */
+  readonly accel?: number;
   limitSpeed(speed: number, accel: number): void;
   moveError(msg?: string): Error;
 }
