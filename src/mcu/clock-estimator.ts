@@ -1,8 +1,11 @@
-// Estimates an MCU's clock from (host send time, MCU clock) samples with an
-// exponentially decaying linear regression, as klippy's clocksync does:
-// outliers (a reply delayed on the way out) are dropped, the frequency is
-// covariance/variance, and the host->clock mapping is shifted by the best
-// half round trip seen so the estimate tracks when the MCU read its clock.
+// Estimates an MCU's clock from get_clock samples with an exponentially
+// decaying linear regression (klippy's clocksync facts: decay 1/30, outliers
+// that arrive late are dropped, frequency = covariance/variance, a
+// conservative estimate 3 sigma early for releasing timed commands).
+// Unlike klippy, each sample is placed at the midpoint of its own round trip
+// rather than at send time plus the best half round trip ever seen: on links
+// whose latency varies (USB, ptys, a loaded host) the typical one-way delay
+// is well above the best one, and that difference became a fixed bias.
 
 /** Weight of each new sample in the running averages. */
 const DECAY = 1 / 30;
@@ -10,6 +13,13 @@ const DECAY = 1 / 30;
 const RTT_AGE = 0.00001 / 3600;
 /** Extra host time before a command can reach the MCU. */
 const TRANSMIT_EXTRA = 0.001;
+/** A sample whose round trip exceeds the usual fast one by this factor (+ margin) is too vague to use... */
+const SLOW_RTT_FACTOR = 1.25;
+const SLOW_RTT_MARGIN = 0.00003;
+/** ...unless this many in a row were already skipped (the link got slower for good). */
+const MAX_SLOW_SKIPS = 3;
+/** How fast the "usual fast round trip" follows round trips that are longer. */
+const RTT_FLOOR_RISE = 0.1;
 
 /** A host time -> MCU clock line: clock at sampleTime, ticking at freq. */
 export interface ClockEstimate {
@@ -29,20 +39,23 @@ export class ClockEstimator {
   private lastPredictionTime = 0;
   private minHalfRtt = Infinity;
   private minRttTime = 0;
+  /** Round trip of recent fast samples: drops at once, rises slowly. */
+  private rttFloor = Infinity;
+  private slowSkips = 0;
   estimate: ClockEstimate;
   /** Samples rejected as outliers and resets of the prediction variance. */
-  readonly counters = { samples: 0, outliers: 0, resets: 0 };
+  readonly counters = { samples: 0, outliers: 0, slow: 0, resets: 0 };
 
   constructor(readonly mcuFreq: number) {
     this.estimate = { sampleTime: 0, clock: 0, freq: mcuFreq };
   }
 
-  /** First sample (get_uptime): the clock at host time sentTime. */
-  start(sentTime: number, clock64: number): void {
+  /** First sample (get_uptime): the clock read at host time readTime. */
+  start(readTime: number, clock64: number): void {
     this.lastClock = clock64;
     this.clockAvg = clock64;
-    this.timeAvg = sentTime;
-    this.estimate = { sampleTime: sentTime, clock: clock64, freq: this.mcuFreq };
+    this.timeAvg = readTime;
+    this.estimate = { sampleTime: readTime, clock: clock64, freq: this.mcuFreq };
     this.predictionVariance = (0.001 * this.mcuFreq) ** 2;
   }
 
@@ -68,14 +81,18 @@ export class ClockEstimator {
     this.lastClock = clock;
     if (!sentTime) return null; // reply to a retransmitted query: timing unknown
     this.counters.samples++;
-    if (!this.updateRegression(sentTime, clock)) {
+    this.updateBestRtt(sentTime, receiveTime);
+    if (this.isSlow(receiveTime - sentTime)) {
+      this.counters.slow++;
+      return null;
+    }
+    if (!this.updateRegression(sentTime, (receiveTime - sentTime) / 2, clock)) {
       this.counters.outliers++;
       return null;
     }
     const freq = this.clockCovariance / this.timeVariance;
     const predStddev = Math.sqrt(this.predictionVariance);
-    this.updateBestRtt(sentTime, receiveTime);
-    this.estimate = { sampleTime: this.timeAvg + this.minHalfRtt, clock: this.clockAvg, freq };
+    this.estimate = { sampleTime: this.timeAvg, clock: this.clockAvg, freq };
     return {
       sampleTime: this.timeAvg + TRANSMIT_EXTRA,
       clock: Math.trunc(this.clockAvg - 3 * predStddev),
@@ -83,9 +100,11 @@ export class ClockEstimator {
     };
   }
 
-  private updateRegression(sentTime: number, clock: number): boolean {
+  /** The clock was read somewhere in [sentTime, sentTime + 2*halfRtt]; assume the middle. */
+  private updateRegression(sentTime: number, halfRtt: number, clock: number): boolean {
+    const readTime = sentTime + halfRtt;
     const oldFreq = this.estimate.freq;
-    const expClock = (sentTime - this.timeAvg) * oldFreq + this.clockAvg;
+    const expClock = (readTime - this.timeAvg) * oldFreq + this.clockAvg;
     const diff2 = (clock - expClock) ** 2;
     if (diff2 > 25 * this.predictionVariance && diff2 > (0.0005 * this.mcuFreq) ** 2) {
       if (clock > expClock && sentTime < this.lastPredictionTime + 10) return false;
@@ -96,12 +115,28 @@ export class ClockEstimator {
       this.lastPredictionTime = sentTime;
       this.predictionVariance = (1 - DECAY) * (this.predictionVariance + diff2 * DECAY);
     }
-    const dt = sentTime - this.timeAvg;
+    const dt = readTime - this.timeAvg;
     this.timeAvg += DECAY * dt;
     this.timeVariance = (1 - DECAY) * (this.timeVariance + dt * dt * DECAY);
     const dc = clock - this.clockAvg;
     this.clockAvg += DECAY * dc;
     this.clockCovariance = (1 - DECAY) * (this.clockCovariance + dt * dc * DECAY);
+    return true;
+  }
+
+  /**
+   * The clock was read somewhere inside the round trip, so a slow round trip
+   * (a busy host, a queued write) pins it down poorly: skip it, but follow the
+   * link if it stays slow.
+   */
+  private isSlow(rtt: number): boolean {
+    const floor = this.rttFloor;
+    this.rttFloor = rtt < floor ? rtt : floor + (rtt - floor) * RTT_FLOOR_RISE;
+    if (floor === Infinity || rtt <= floor * SLOW_RTT_FACTOR + SLOW_RTT_MARGIN || this.slowSkips >= MAX_SLOW_SKIPS) {
+      this.slowSkips = 0;
+      return false;
+    }
+    this.slowSkips++;
     return true;
   }
 

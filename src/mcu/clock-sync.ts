@@ -22,6 +22,9 @@ export interface ClockSyncPort {
 
 /** An odd period so clock queries do not beat against other periodic traffic. */
 const QUERY_PERIOD = 0.9839;
+/** Right after connecting, query faster so the frequency estimate settles in seconds, not a minute. */
+const SETTLE_PERIOD = 0.1987;
+const SETTLE_QUERIES = 30;
 const STARTUP_QUERIES = 8;
 const STARTUP_SPACING = 0.05;
 /** More unanswered queries than this: the MCU is not responding. */
@@ -40,6 +43,8 @@ export class ClockSync implements McuClock {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly queue = new CommandQueue();
   private queriesPending = 0;
+  private periodicSent = 0;
+  private lastAnswerTime = 0;
   /** Set by the owner: called when a reply shows the MCU clock jumped. */
   onClockJump: (jump: ClockJump) => void = () => {};
 
@@ -57,13 +62,14 @@ export class ClockSync implements McuClock {
     this.estimator = new ClockEstimator(mcuFreq);
     const up = await port.query("get_uptime", "uptime");
     const clock64 = Number(up.params.high) * 2 ** 32 + Number(up.params.clock);
-    this.estimator.start(up.sentTime || port.now(), clock64);
+    this.estimator.start(up.sentTime ? (up.sentTime + up.receiveTime) / 2 : up.receiveTime, clock64);
     for (let i = 0; i < STARTUP_QUERIES; i++) {
       await sleep(STARTUP_SPACING);
       this.estimator.forgetPrediction();
       this.handleClock(await port.query("get_clock", "clock"));
     }
     port.onResponse("clock", (msg) => this.handleClock(msg));
+    this.periodicSent = 0;
     this.schedule(0);
   }
 
@@ -73,9 +79,10 @@ export class ClockSync implements McuClock {
     this.port = null;
   }
 
-  /** False once several clock queries in a row went unanswered. */
+  /** False once several clock queries in a row, over several seconds, went unanswered. */
   isActive(): boolean {
-    return this.queriesPending <= MAX_PENDING_QUERIES;
+    if (this.queriesPending <= MAX_PENDING_QUERIES || !this.port) return true;
+    return this.port.now() - this.lastAnswerTime <= MAX_PENDING_QUERIES * QUERY_PERIOD;
   }
 
   private schedule(delay: number): void {
@@ -83,12 +90,14 @@ export class ClockSync implements McuClock {
       if (!this.port) return;
       this.port.send("get_clock", this.queue);
       this.queriesPending++;
-      this.schedule(QUERY_PERIOD);
+      this.periodicSent++;
+      this.schedule(this.periodicSent < SETTLE_QUERIES ? SETTLE_PERIOD : QUERY_PERIOD);
     }, delay * 1000);
   }
 
   private handleClock(msg: ResponseMessage): void {
     this.queriesPending = 0;
+    this.lastAnswerTime = msg.receiveTime;
     const clock32 = Number(msg.params.clock);
     if (msg.sentTime) {
       const expected = this.estimator.getClock(msg.sentTime);

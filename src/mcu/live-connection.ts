@@ -1,20 +1,21 @@
-// The live link to one MCU: a serial queue over a byte wire, decoding of the
+// The live link to one MCU: a serial queue over a byte transport, decoding of the
 // blocks that come back, queries with retry (send, wait for the ack, check
 // that the response came), and the identify handshake that fetches the
 // firmware's data dictionary.
 import { DataDictionary, ProtocolError } from "../protocol/index.ts";
 import { CommandQueue, type QueuedCommand } from "./command-queue.ts";
-import type { ByteWire, McuLink } from "./link.ts";
+import type { McuLink } from "./link.ts";
 import type { McuLogger } from "./logger.ts";
 import type { ResponseDispatcher, ResponseMessage } from "./response-dispatch.ts";
 import { monotonic, type ReceivedBlock, SerialQueue } from "./serial-queue.ts";
+import type { ByteTransport } from "./transport/index.ts";
 
 /** Bytes of dictionary asked for per identify request (fits one response block). */
 const IDENTIFY_CHUNK = 40;
 const QUERY_RETRIES = 5;
 const QUERY_RETRY_DELAY = 0.01;
-/** A query with no answer at all (not even an ack) fails after this long. */
-const QUERY_TIMEOUT = 5.0;
+/** Handshake queries (identify) fail after this long without an answer. */
+const HANDSHAKE_TIMEOUT = 5.0;
 /** Warnings about one kind of bad input are logged this many times, then counted. */
 const WARN_LIMIT = 10;
 
@@ -25,42 +26,54 @@ export interface QueryOptions {
   queue?: CommandQueue;
   minClock?: number;
   reqClock?: number;
+  /** Seconds to wait for any answer; by default a query waits until the link is declared lost. */
   timeout?: number;
 }
 
 export class LiveConnection implements McuLink {
   dict = DataDictionary.bootstrap();
+  /** Until identify completes only the bootstrap messages are known; others are expected noise. */
+  private identified = false;
   readonly serial: SerialQueue;
   readonly defaultQueue = new CommandQueue();
   private closed = false;
   /** Bad input survived: undecodable blocks, unknown message ids. */
   readonly inputErrors = { badBlocks: 0, unknownMessages: 0 };
   private readonly warnCounts = new Map<string, number>();
-  /** Called once if the wire goes away on its own. */
-  onWireClosed: (err?: Error) => void = () => {};
+  private readonly pendingQueries = new Set<(e: Error) => void>();
+  /** Called once if the transport goes away on its own. */
+  onTransportClosed: (err?: Error) => void = () => {};
 
   constructor(
     readonly mcuName: string,
-    private readonly wire: ByteWire,
+    private readonly transport: ByteTransport,
     private readonly dispatcher: ResponseDispatcher,
     private readonly log: McuLogger,
   ) {
     this.serial = new SerialQueue({
-      write: (bytes) => this.wire.write(bytes),
+      write: (bytes) => this.write(bytes),
       onBlock: (b) => this.handleBlock(b),
     });
   }
 
   start(): void {
-    this.wire.start(
-      (chunk) => this.serial.receive(chunk),
-      (err) => {
-        if (this.closed) return;
-        this.closed = true;
-        void this.serial.close();
-        this.onWireClosed(err);
-      },
-    );
+    this.transport.onData((chunk) => this.serial.receive(chunk));
+    this.transport.onClose((err) => {
+      if (this.closed) return;
+      this.closed = true;
+      void this.serial.close();
+      this.onTransportClosed(err);
+    });
+  }
+
+  private write(bytes: Uint8Array): void {
+    if (this.closed) return;
+    try {
+      this.transport.write(bytes);
+    } catch (e) {
+      // The transport reports its own closing through onClose; nothing more to do here.
+      this.warnLimited("write", `write failed: ${(e as Error).message}`);
+    }
   }
 
   get isClosed(): boolean {
@@ -83,7 +96,7 @@ export class LiveConnection implements McuLink {
     if (this.closed) return;
     this.closed = true;
     await this.serial.close();
-    await this.wire.close();
+    await this.transport.close();
   }
 
   /** Fetch the data dictionary in chunks with the bootstrap identify command. */
@@ -91,7 +104,7 @@ export class LiveConnection implements McuLink {
     const chunks: Uint8Array[] = [];
     let offset = 0;
     for (;;) {
-      const resp = await this.query(`identify offset=${offset} count=${IDENTIFY_CHUNK}`, "identify_response");
+      const resp = await this.query(`identify offset=${offset} count=${IDENTIFY_CHUNK}`, "identify_response", { timeout: HANDSHAKE_TIMEOUT });
       if (resp.params.offset !== offset) continue; // a stale answer to an earlier try
       const data = resp.params.data;
       if (!(data instanceof Uint8Array)) throw new QueryError(`MCU '${this.mcuName}': identify_response without data`);
@@ -106,6 +119,7 @@ export class LiveConnection implements McuLink {
       pos += c.length;
     }
     this.dict = DataDictionary.fromZlib(all);
+    this.identified = true;
     return this.dict;
   }
 
@@ -126,19 +140,25 @@ export class LiveConnection implements McuLink {
     return new Promise<ResponseMessage>((resolve, reject) => {
       let retries = QUERY_RETRIES;
       let delay = QUERY_RETRY_DELAY;
-      const timeout = setTimeout(
-        () => finish(new QueryError(`Timeout waiting for '${response}' from MCU '${this.mcuName}' (no answer in ${opts.timeout ?? QUERY_TIMEOUT} s)`)),
-        (opts.timeout ?? QUERY_TIMEOUT) * 1000,
-      );
+      const timeout =
+        opts.timeout === undefined
+          ? null
+          : setTimeout(
+              () => finish(new QueryError(`Timeout waiting for '${response}' from MCU '${this.mcuName}' (no answer in ${opts.timeout} s)`)),
+              opts.timeout * 1000,
+            );
       let done = false;
       const finish = (result: ResponseMessage | Error) => {
         if (done) return;
         done = true;
-        clearTimeout(timeout);
+        if (timeout) clearTimeout(timeout);
+        this.pendingQueries.delete(finish);
         restore();
         if (result instanceof Error) reject(result);
         else resolve(result);
       };
+      if (this.closed) return finish(new QueryError(`Serial connection to MCU '${this.mcuName}' closed`));
+      this.pendingQueries.add(finish);
       const attempt = () => {
         if (done) return;
         this.serial.send(opts.queue ?? this.defaultQueue, {
@@ -156,6 +176,11 @@ export class LiveConnection implements McuLink {
       };
       attempt();
     });
+  }
+
+  /** Fail every query still waiting (the link was declared lost). */
+  failQueries(reason: string): void {
+    for (const finish of [...this.pendingQueries]) finish(new QueryError(reason));
   }
 
   /** Encode a text command with the current dictionary, naming the MCU on failure. */
@@ -178,6 +203,7 @@ export class LiveConnection implements McuLink {
     }
     for (const m of msgs) {
       if (m.name === "#unknown") {
+        if (!this.identified) continue; // e.g. periodic stats before the dictionary is loaded
         this.inputErrors.unknownMessages++;
         this.warnLimited("unknown", `unknown message id ${String(m.params["#msgid"])} from MCU: ${hex(m.params["#msg"] as Uint8Array)}`);
         continue;

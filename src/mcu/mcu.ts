@@ -8,17 +8,18 @@ import { BatchLink } from "./batch-link.ts";
 import { ClockSync, SecondaryClockSync, type ClockSyncPort } from "./clock-sync.ts";
 import { CommandQueue, type QueuedCommand } from "./command-queue.ts";
 import { ConfigBuilder, type ConfigLineOptions, type FinalConfig } from "./config-builder.ts";
-import type { ByteWire, McuLink } from "./link.ts";
+import type { McuLink } from "./link.ts";
 import { LiveConnection } from "./live-connection.ts";
 import { consoleLogger, type McuLogger } from "./logger.ts";
 import { type McuClock, SimulatedClock } from "./mcu-clock.ts";
 import { ResponseDispatcher, type ResponseHandler, type ResponseMessage } from "./response-dispatch.ts";
 import { monotonic, type SerialStats } from "./serial-queue.ts";
+import type { ByteTransport } from "./transport/index.ts";
 
 export { consoleLogger, type McuLogger } from "./logger.ts";
 export type { McuClock } from "./mcu-clock.ts";
 export type { ResponseMessage } from "./response-dispatch.ts";
-export type { ByteWire } from "./link.ts";
+export type { ByteTransport } from "./transport/index.ts";
 
 export interface BatchOptions {
   dict: DataDictionary;
@@ -27,7 +28,8 @@ export interface BatchOptions {
 }
 
 export interface LiveOptions {
-  wire: ByteWire;
+  /** Serial port, pty or in-process stream to the MCU (see ./transport). */
+  transport: ByteTransport;
   /** For a secondary MCU: the primary whose print time it follows. */
   primary?: Mcu;
 }
@@ -53,6 +55,8 @@ export class McuError extends Error {}
 
 /** Number of move slots klippy assumes when there is no MCU to ask. */
 const BATCH_MOVE_COUNT = 500;
+/** Queries before the link watchdog runs give up after this long. */
+const HANDSHAKE_TIMEOUT = 5.0;
 /** How often the host checks that clock queries are being answered. */
 const WATCHDOG_PERIOD = 1.0;
 
@@ -90,8 +94,8 @@ export class Mcu {
       this.clockSync = null;
       this.defaultQueue = new CommandQueue();
     } else {
-      const conn = new LiveConnection(name, opts.live.wire, this.dispatcher, this.log);
-      conn.onWireClosed = (err) =>
+      const conn = new LiveConnection(name, opts.live.transport, this.dispatcher, this.log);
+      conn.onTransportClosed = (err) =>
         this.reportShutdown({
           mcu: name,
           reason: `Lost communication with MCU '${name}'${err ? ` (${err.message})` : " (port closed)"}`,
@@ -250,7 +254,7 @@ export class Mcu {
 
   private clockSyncPort(conn: LiveConnection): ClockSyncPort {
     return {
-      query: (line, response) => conn.query(line, response),
+      query: (line, response) => conn.query(line, response, { timeout: HANDSHAKE_TIMEOUT }),
       send: (line, queue) => conn.send(queue, { data: conn.encode(line), minClock: 0, reqClock: 0 }),
       onResponse: (name, cb) => this.registerResponse(name, null, cb),
       setClockEstimate: (e) => conn.serial.setClockEstimate(e.freq, e.sampleTime, e.clock),
@@ -285,6 +289,7 @@ export class Mcu {
   }
 
   private reportShutdown(s: McuShutdown): void {
+    if (s.eventType === "lost") this.live?.failQueries(s.reason);
     if (this.shutdownInfo) return;
     this.shutdownInfo = s;
     this.log.warn(`MCU '${this.name}' shutdown: ${s.reason}${s.clock !== null ? ` (clock ${s.clock})` : ""}`);
@@ -315,6 +320,7 @@ export class Mcu {
   /** Live only: send a command and resolve with its response (e.g. query_endstop -> endstop_state). */
   query(line: string, response: string, opts: { oid?: number | null } & SendOptions = {}): Promise<ResponseMessage> {
     if (!this.live) throw new McuError(`MCU '${this.name}': queries need a live MCU (batch mode)`);
+    if (this.shutdownInfo?.eventType === "lost") return Promise.reject(new McuError(this.shutdownInfo.reason));
     return this.live.query(line, response, opts);
   }
 

@@ -38,10 +38,11 @@ describe("ClockEstimator", () => {
       const actual = mcuClockAt(t + dt, nominal, drift, t0, c0);
       errors.push(Math.abs(est.getClock(t + dt) - actual) / nominal);
     }
-    // The estimate assumes the fastest round trip seen; mean one-way delay sits
-    // ~100 us above that here, and 20 ms stalls must not drag it further.
-    expect(Math.max(...errors)).toBeLessThan(150e-6);
-    expect(est.counters.outliers).toBeGreaterThan(0); // the stalled replies were dropped
+    // Each sample is read at the middle of its round trip (+-100 us here);
+    // averaged, the error is far below that, and 20 ms stalls must not count.
+    console.log(`estimator error: max ${(Math.max(...errors) * 1e6).toFixed(1)} us`);
+    expect(Math.max(...errors)).toBeLessThan(50e-6);
+    expect(est.counters.slow + est.counters.outliers).toBeGreaterThan(0); // the stalled replies were dropped
   });
 
   test("extends 32-bit clocks across a wrap, forwards and backwards", () => {

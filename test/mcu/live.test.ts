@@ -1,11 +1,11 @@
 // A host Mcu against the virtual MCU (firmware-bridge) over an in-process
-// byte wire: identify, config phase, host restart, shutdown reports, lost
+// stream pair: identify, config phase, host restart, shutdown reports, lost
 // links, and bad input from the wire.
 import { afterEach, describe, expect, test } from "bun:test";
 import { VirtualMcu } from "../../firmware-bridge/index.ts";
 import { encodeBlock } from "../../src/protocol/index.ts";
 import { Mcu, type McuShutdown } from "../../src/mcu/mcu.ts";
-import { vmcuWire } from "./vmcu-wire.ts";
+import { vmcuLink } from "./vmcu-link.ts";
 
 const FREQ = 72_000_000;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -26,9 +26,9 @@ function startVmcu(): VirtualMcu {
 }
 
 function hostMcu(vmcu: VirtualMcu, configure: (mcu: Mcu) => void) {
-  const wire = vmcuWire(vmcu);
+  const wire = vmcuLink(vmcu);
   const { lines, log } = capture();
-  const mcu = new Mcu("mcu", { live: { wire }, log });
+  const mcu = new Mcu("mcu", { live: { transport: wire }, log });
   configure(mcu);
   cleanups.push(() => mcu.close());
   return { mcu, wire, lines };
@@ -127,7 +127,8 @@ describe("Mcu live against the virtual MCU", () => {
       (e: Error) => e.message,
     );
     expect(await shutdown).toMatchObject({ eventType: "lost", reason: "Lost communication with MCU 'mcu'" });
-    expect(await query).toMatch(/Timeout waiting for 'uptime'/);
+    expect(await query).toBe("Lost communication with MCU 'mcu'");
+    await expect(mcu.query("get_clock", "clock")).rejects.toThrow("Lost communication with MCU 'mcu'");
   }, 20_000);
 
   test("malformed blocks, unknown message ids and reports for unknown oids are logged and survived", async () => {

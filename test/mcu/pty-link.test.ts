@@ -1,0 +1,141 @@
+// Host <-> virtual MCU over real pseudo-terminals (socat): reaching ready,
+// clock sync quality, and a noisy line (a relay between two socat pty pairs
+// that drops and corrupts bytes both ways) that must not lose, duplicate or
+// reorder a single command.
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { VirtualMcu } from "../../firmware-bridge/index.ts";
+import { PtyServer } from "../../firmware-bridge/pty.ts";
+import { Mcu } from "../../src/mcu/mcu.ts";
+import { FaultProxy } from "./fault-proxy.ts";
+import { socatPair } from "./socat-pair.ts";
+import { openSerialTransport } from "../../src/mcu/transport/index.ts";
+
+const FREQ = 72_000_000;
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "stepline-pty-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const quiet = { info: () => {}, warn: () => {} };
+
+async function vmcuOnPty(path: string): Promise<VirtualMcu> {
+  const vmcu = new VirtualMcu({ clockFreq: FREQ, logCommands: true });
+  vmcu.start();
+  const server = new PtyServer(vmcu, { path });
+  await server.start();
+  cleanups.push(async () => {
+    await server.stop();
+    vmcu.stop();
+  });
+  return vmcu;
+}
+
+async function liveMcu(path: string): Promise<Mcu> {
+  const mcu = new Mcu("mcu", { live: { transport: await openSerialTransport(path) }, log: quiet });
+  cleanups.push(() => mcu.close());
+  return mcu;
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Digital outputs the stream toggles: 64 pins, each command's pin/value pair encodes its index. */
+const PINS = Array.from({ length: 64 }, (_, i) => `P${"ABCD"[i >> 4]}${i & 15}`);
+function streamLine(i: number): string {
+  return `set_digital_out pin=${PINS[i % 64]} value=${(i >> 6) & 0xff}`;
+}
+
+/** Send n commands, wait until the MCU has run them all; returns seconds taken. */
+async function stream(mcu: Mcu, n: number): Promise<number> {
+  const t0 = performance.now();
+  // Due at once, but after anything at clock 0 (the periodic clock queries).
+  for (let i = 0; i < n; i++) mcu.sendLine(streamLine(i), { reqClock: 1 });
+  await mcu.query("get_uptime", "uptime"); // queued behind the stream on the same queue
+  return (performance.now() - t0) / 1000;
+}
+
+function executedStream(vmcu: VirtualMcu): string[] {
+  return vmcu.executed
+    .filter((c) => c.name === "set_digital_out")
+    .map((c) => `set_digital_out pin=${PINS.find((p) => p === pinName(c.params.pin as number)) ?? c.params.pin} value=${c.params.value}`);
+}
+
+let pinNames: Map<number, string> | null = null;
+function pinName(n: number): string {
+  return pinNames?.get(n) ?? String(n);
+}
+
+describe("host and virtual MCU over real ptys", () => {
+  test("reach ready, and the host's clock prediction tracks the MCU clock", async () => {
+    const dir = tempDir();
+    const vmcu = await vmcuOnPty(join(dir, "vmcu"));
+    const mcu = await liveMcu(join(dir, "vmcu"));
+    await mcu.identify();
+    await mcu.connect();
+    expect(mcu.moveCount).toBe(1024);
+    // Sample the prediction against the MCU's true clock (same process) while sync runs:
+    // 5 s while it settles, then 10 s of steady state.
+    const errorsUs: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      await Bun.sleep(250);
+      errorsUs.push(((mcu.getClock(mcu.monotonic()) - vmcu.clockTicks()) / FREQ) * 1e6);
+    }
+    const settling = errorsUs.slice(0, 20).map(Math.abs);
+    const steady = errorsUs.slice(20);
+    const absSteady = steady.map(Math.abs);
+    console.log(
+      `clock sync error over pty (host prediction - MCU clock): settling median |err| ${median(settling).toFixed(0)} us;` +
+        ` steady median |err| ${median(absSteady).toFixed(0)} us, signed median ${median(steady).toFixed(0)} us, max |err| ${Math.max(...absSteady).toFixed(0)} us`,
+    );
+    expect(median(absSteady)).toBeLessThan(100);
+  }, 40_000);
+
+  test("1% of bytes dropped or corrupted in both directions: every command runs once, in order", async () => {
+    const dir = tempDir();
+    const vmcu = await vmcuOnPty(join(dir, "vmcu"));
+    const pair = await socatPair(join(dir, "host"), join(dir, "relay"));
+    cleanups.push(() => pair.stop());
+    const proxy = new FaultProxy(await openSerialTransport(join(dir, "relay")), await openSerialTransport(join(dir, "vmcu")), 20261122, { drop: 0, corrupt: 0 });
+    proxy.start();
+    cleanups.push(() => proxy.stop());
+    const mcu = await liveMcu(join(dir, "host"));
+    await mcu.identify();
+    await mcu.connect();
+    pinNames = new Map([...mcu.dict.enumerations.get("pin")!.bySymbol].map(([s, v]) => [v, s]));
+
+    const n = 3000;
+    const clean = await stream(mcu, n);
+    proxy.setRates({ drop: 0.005, corrupt: 0.005 });
+    const before = { ...proxy.toMcu, back: { ...proxy.toHost } };
+    const noisy = await stream(mcu, n);
+    proxy.setRates({ drop: 0, corrupt: 0 });
+
+    const sent = [...Array(n).keys()].map(streamLine);
+    const ran = executedStream(vmcu);
+    expect(ran).toEqual([...sent, ...sent]);
+    const faultsOut = proxy.toMcu.dropped + proxy.toMcu.corrupted - before.dropped - before.corrupted;
+    const faultsBack = proxy.toHost.dropped + proxy.toHost.corrupted - before.back.dropped - before.back.corrupted;
+    const bytesOut = proxy.toMcu.bytes - before.bytes;
+    const stats = mcu.serialStats()!;
+    console.log(
+      `fault test: ${n} commands clean ${(n / clean).toFixed(0)} cmd/s; with faults ${(n / noisy).toFixed(0)} cmd/s` +
+        ` (${faultsOut} of ${bytesOut} bytes to the MCU and ${faultsBack} back damaged);` +
+        ` retransmitted ${stats.bytes_retransmit} bytes, ${stats.bytes_invalid} invalid bytes received, srtt ${stats.srtt.toFixed(4)} s`,
+    );
+    expect(faultsOut / bytesOut).toBeGreaterThanOrEqual(0.009);
+    expect(faultsBack).toBeGreaterThan(0);
+    expect(stats.bytes_retransmit).toBeGreaterThan(0);
+    expect(mcu.isShutdown()).toBe(false);
+  }, 60_000);
+});
