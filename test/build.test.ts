@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { openSerialTransport, type ByteTransport } from "../src/mcu/transport/index.ts";
+import { BlockReader, DataDictionary, encodeBlock } from "../src/protocol/index.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const REFERENCE = "/work/shared/reference/klipper";
@@ -34,6 +36,47 @@ function elfHeader(path: string): { magic: string; class64: boolean; littleEndia
 function runBinary(args: string[]) {
   const r = Bun.spawnSync([join(outDir, "stepline-linux-x64"), ...args], { cwd: workDir, env: { PATH: "/usr/bin:/bin" } });
   return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
+}
+
+/** The first match of `re` in a process's output, or null if it ends first. */
+async function firstMatch(stream: ReadableStream<Uint8Array>, re: RegExp): Promise<RegExpMatchArray | null> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  try {
+    for (;;) {
+      const m = text.match(re);
+      if (m) return m;
+      const r = await reader.read();
+      if (r.done) return null;
+      text += decoder.decode(r.value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/** Klipper's identify exchange: ask for 40-byte pieces of the zlib'd dictionary until one comes back empty. */
+async function fetchDictionary(t: ByteTransport): Promise<DataDictionary> {
+  const boot = DataDictionary.bootstrap();
+  const reader = new BlockReader();
+  const pieces: Uint8Array[] = [];
+  let pending: ((data: Uint8Array) => void) | null = null;
+  t.onData((chunk) => {
+    reader.push(chunk);
+    for (let b = reader.next(); b; b = reader.next()) {
+      for (const m of boot.decodeMessages(b.payload)) if (m.name === "identify_response") pending?.(m.params.data as Uint8Array);
+    }
+  });
+  for (let seq = 0, offset = 0; ; seq++) {
+    const got = new Promise<Uint8Array>((resolve) => (pending = resolve));
+    t.write(encodeBlock(seq, boot.encodeCommand("identify", { offset, count: 40 })));
+    const data = await got;
+    if (data.length === 0) break;
+    pieces.push(data);
+    offset += data.length;
+  }
+  return DataDictionary.fromZlib(Buffer.concat(pieces));
 }
 
 describe.skipIf(skip)("build", () => {
@@ -86,6 +129,37 @@ describe.skipIf(skip)("build", () => {
       const lineA = r.out.split("\n"), lineB = expected.split("\n");
       const i = lineA.findIndex((l, k) => l !== lineB[k]);
       throw new Error(`parsedump differs at line ${i + 1}: got '${lineA[i]}', Klipper has '${lineB[i]}'`);
+    }
+  });
+
+  test.skipIf(!existsSync(join(REFERENCE, "cases", PARSEDUMP_CASE)))(`the executable's batch output equals the source's on ${PARSEDUMP_CASE}`, () => {
+    const caseDir = join(REFERENCE, "cases", PARSEDUMP_CASE);
+    const meta = JSON.parse(readFileSync(join(caseDir, "meta.json"), "utf8")) as { dicts: Record<string, string> };
+    const args = (out: string) => ["batch", join(caseDir, "printer.cfg"), "-i", join(caseDir, "input.gcode"), "-o", out, "-d", join(REFERENCE, "dict", meta.dicts.mcu!)];
+    const fromBinary = runBinary(args("binary.serial"));
+    expect(fromBinary.code).toBe(0);
+    const fromSource = Bun.spawnSync([process.execPath, join(ROOT, "src/main.ts"), ...args("source.serial")], { cwd: workDir });
+    expect(fromSource.exitCode).toBe(0);
+    const a = readFileSync(join(workDir, "binary.serial"));
+    expect(a.length).toBeGreaterThan(100);
+    expect(a.equals(readFileSync(join(workDir, "source.serial")))).toBe(true);
+  });
+
+  test("the executable's virtual MCU serves its embedded data dictionary over a pty", async () => {
+    const link = join(workDir, "vmcu-pty");
+    const proc = Bun.spawn([join(outDir, "stepline-linux-x64"), "vmcu", "--pty", link], { cwd: workDir, env: { PATH: "/usr/bin:/bin" }, stdout: "pipe", stderr: "pipe" });
+    let transport: ByteTransport | null = null;
+    try {
+      const ready = await firstMatch(proc.stdout, /ready on .* \(CLOCK_FREQ=(\d+)\)/);
+      expect(ready).not.toBeNull();
+      transport = await openSerialTransport(link);
+      const dict = await fetchDictionary(transport);
+      expect(dict.clockFreq).toBe(Number(ready![1]));
+      expect(dict.hasCommand("queue_step")).toBe(true);
+    } finally {
+      await transport?.close();
+      proc.kill("SIGTERM");
+      await proc.exited;
     }
   });
 });
