@@ -70,7 +70,7 @@ export class LinuxSerialPort implements BindingPortInterface {
         checkRate(fd, path, settings.baudRate);
       }
       const full: Required<LinuxOpenOptions> = {
-        dataBits: 8, lock: true, stopBits: 1, parity: "none", rtscts: false, xon: false, xoff: false, xany: false, hupcl: true,
+        dataBits: 8, stopBits: 1, parity: "none", rtscts: false, xon: false, xoff: false, xany: false, hupcl: true,
         ...options, ...settings, lock, configureLine, path, baudRate: settings?.baudRate ?? options.baudRate,
       };
       return new LinuxSerialPort(fd, full);
