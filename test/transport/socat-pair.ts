@@ -12,6 +12,7 @@ export interface SocatPair {
 }
 
 export async function startSocatPair(): Promise<SocatPair> {
+  if (!Bun.which("socat")) throw new Error("socat is needed for the pty tests: apt-get install socat (scripts/setup.sh --with-test-tools does it as root)");
   const dir = mkdtempSync(join(tmpdir(), "stepline-pty-"));
   const a = join(dir, "a");
   const b = join(dir, "b");
