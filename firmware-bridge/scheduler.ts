@@ -22,7 +22,7 @@ export function createTimer(func: (t: Timer) => TimerResult): Timer {
 }
 
 const TWO32 = 4294967296;
-const MAX_REPEATS_AT_ONE_TIME = 100000;
+const MAX_REPEATS_AT_ONE_TIME = 2_000_000;
 
 /** Signed 32-bit difference a - b of two wrapping clocks. */
 export function clockDiff(a: number, b: number): number {
@@ -108,7 +108,7 @@ export class Scheduler {
       const t = this.heap[0];
       if (t === undefined || t.abs > until) break;
       this.del(t);
-      this.cur = t.abs;
+      if (t.abs > this.cur) this.cur = t.abs; // a timer re-armed in the past runs late, time does not go back
       const res = onRun(t);
       if (res !== SF_RESCHEDULE || t.slot >= 0) continue;
       const abs = this.toAbs(t.waketime);

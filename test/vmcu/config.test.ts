@@ -77,4 +77,13 @@ describe("configuration phase", () => {
     expect(host.last("config")!.params.is_config).toBe(0);
     expect(host.last("clock")!.params.clock).toBe(0);
   });
+
+  test("a timer that keeps re-arming itself in the past is 'Rescheduled timer in the past'", () => {
+    const { mcu, host } = connect();
+    // report_ticks of 2^32-1 moves the report one tick back each time (a host bug)
+    configure(host, 1, ["config_trsync oid=0"]);
+    host.send(`trsync_start oid=0 report_clock=${72_000_000 / 10} report_ticks=4294967295 expire_reason=4`);
+    mcu.advance(0.2);
+    expect(shutdownReason(host)).toBe("Rescheduled timer in the past");
+  });
 });
