@@ -138,6 +138,10 @@ describe("data through the binding", () => {
       a.write(concat(aToB.map((f) => encodeBlock(f.seq, f.payload))));
       for (const f of bToA) b.write(encodeBlock(f.seq, f.payload));
       const [gotB, gotA] = await Promise.all([atB, atA]);
+      // As Klipper leaves them: 250000 baud, raw 8N1, HUPCL off (closing must not reset the board).
+      const probe = await LinuxBinding.open({ path: pair.a, baudRate: 0, configureLine: false, lock: false });
+      expect(probe.readLineSettings()).toMatchObject({ baudRate: 250000, dataBits: 8, parity: "none", stopBits: 1, hupcl: false });
+      await probe.close();
       expectSameFrames(gotB.frames, aToB);
       expectSameFrames(gotA.frames, bToA);
       for (const s of [gotA.stats, gotB.stats]) expect(s).toMatchObject({ badCrc: 0, badLength: 0, bytesDiscarded: 0 });

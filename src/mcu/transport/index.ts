@@ -16,11 +16,15 @@ export function openSerialPort(path: string, baud: number): SerialPortStream<Lin
   return new SerialPortStream({ binding: LinuxBinding, path, baudRate: baud });
 }
 
-/** Opens a Klipper-style `serial:`/`baud:` target as a ByteTransport; rejects with a clear error. */
+/**
+ * Opens a Klipper-style `serial:`/`baud:` target as a ByteTransport; rejects with a clear error.
+ * HUPCL is cleared as Klipper does, so closing the port does not drop DTR (which resets
+ * Arduino-style boards).
+ */
 export async function openSerialTransport(serial: string, baud?: number): Promise<ByteTransport> {
   const target = resolveSerialTarget(serial, baud);
   const port = new SerialPortStream({
-    binding: LinuxBinding, path: target.device, baudRate: target.baud ?? 0, configureLine: target.baud !== null, autoOpen: false,
+    binding: LinuxBinding, path: target.device, baudRate: target.baud ?? 0, configureLine: target.baud !== null, hupcl: false, autoOpen: false,
   });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
   return serialPortTransport(port);
