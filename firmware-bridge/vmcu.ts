@@ -51,7 +51,7 @@ export class VirtualMcu {
   private readonly manual: boolean;
   private listeners: ((bytes: Uint8Array) => void)[] = [];
   private pending: Uint8Array[] = [];
-  private bootNs = 0; // host time (ns) of the last (re)boot, realtime mode
+  private bootNs = Bun.nanoseconds(); // host time (ns) of the last (re)boot, realtime mode
   private manualTicks = 0; // ticks since the last (re)boot, manual mode
   private epochTicks = 0; // board time (ticks since creation) at the last (re)boot
   private loop: ReturnType<typeof setTimeout> | null = null;
@@ -117,7 +117,10 @@ export class VirtualMcu {
 
   // ---- clock -------------------------------------------------------------------------------
 
-  /** Starts following host time (realtime clock); timers run from a ~1 ms loop. */
+  /**
+   * Runs timers from a ~1 ms loop (realtime clock). The clock itself counts from creation either
+   * way; without start() timers only run when bytes arrive.
+   */
   start(): void {
     if (this.manual) throw new Error("vmcu: start() needs the realtime clock; use advance() with clock: \"manual\"");
     if (this.running) return;
