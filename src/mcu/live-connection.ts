@@ -53,6 +53,7 @@ export class LiveConnection implements McuLink {
     this.serial = new SerialQueue({
       write: (bytes) => this.write(bytes),
       onBlock: (b) => this.handleBlock(b),
+      onStrayBlock: (payload) => this.handleStrayBlock(payload),
     });
   }
 
@@ -219,6 +220,19 @@ export class LiveConnection implements McuLink {
         this.log.warn(`MCU '${this.mcuName}': error in handler for '${m.name}': ${(e as Error).stack ?? e}`);
       }
     }
+  }
+
+  /** Out-of-session blocks are dropped, except a reboot announcement. */
+  private handleStrayBlock(payload: Uint8Array): void {
+    let msgs;
+    try {
+      msgs = this.dict.decodeMessages(payload);
+    } catch {
+      return;
+    }
+    if (!msgs.some((m) => m.name === "starting")) return;
+    const now = this.now();
+    this.dispatcher.dispatch({ name: "starting", params: {}, sentTime: 0, receiveTime: now });
   }
 
   /** Log a warning of the given kind at most WARN_LIMIT times. */

@@ -78,6 +78,8 @@ export class Mcu {
   private shutdownInfo: McuShutdown | null = null;
   private watchdog: ReturnType<typeof setInterval> | null = null;
   private unhandledCounts = new Map<string, number>();
+  /** Firmware load from its periodic `stats` report (seconds). */
+  private load = { mcu_awake: 0, mcu_task_avg: 0, mcu_task_stddev: 0 };
   /** Move queue slots left for step commands after connect(). */
   moveCount = 0;
 
@@ -183,6 +185,7 @@ export class Mcu {
           clock: typeof m.params.clock === "number" ? this.clock32ToClock64(m.params.clock) : null,
         }),
       );
+    this.registerResponse("stats", null, (m) => this.handleStats(m));
     this.registerResponse("starting", null, () =>
       this.reportShutdown({ mcu: this.name, reason: `MCU '${this.name}' spontaneous restart`, eventType: "starting", clock: null }),
     );
@@ -259,6 +262,21 @@ export class Mcu {
       onResponse: (name, cb) => this.registerResponse(name, null, cb),
       setClockEstimate: (e) => conn.serial.setClockEstimate(e.freq, e.sampleTime, e.clock),
       now: monotonic,
+    };
+  }
+
+  /** The firmware reports its task load every ~5 s: count, sum and sum of squares of task times. */
+  private handleStats(m: ResponseMessage): void {
+    const freq = this.dict.clockFreq;
+    const count = Number(m.params.count);
+    const sum = Number(m.params.sum);
+    const sumsq = Number(m.params.sumsq) * Number(this.dict.constants.STATS_SUMSQ_BASE ?? 1);
+    if (!(count > 0)) return;
+    const c = 1 / (count * freq);
+    this.load = {
+      mcu_awake: sum / freq,
+      mcu_task_avg: sum * c,
+      mcu_task_stddev: c * Math.sqrt(Math.max(0, count * sumsq - sum * sum)),
     };
   }
 
@@ -414,13 +432,29 @@ export class Mcu {
     if (!this.live) return null;
     return { ...this.live.inputErrors, invalidBytes: this.live.serial.stats().bytes_invalid };
   }
+  /** Klipper-style stats line: firmware load, serial link counters, clock frequency. */
+  statsLine(): string {
+    const conn = this.live;
+    if (!conn || !this.clockSync) return "";
+    const l = this.load;
+    return (
+      `mcu_awake=${l.mcu_awake.toFixed(3)} mcu_task_avg=${l.mcu_task_avg.toFixed(6)} mcu_task_stddev=${l.mcu_task_stddev.toFixed(6)} ` +
+      `${conn.serial.statsLine()} freq=${Math.trunc(this.clockSync.estimator.estimate.freq)}`
+    );
+  }
+
   /** Klipper-style status snapshot for printer.mcu objects. */
   getStatus(): Record<string, unknown> {
+    const lastStats: Record<string, number> = {};
+    for (const part of this.statsLine().split(" ").filter(Boolean)) {
+      const [k, v] = part.split("=");
+      lastStats[k!] = Number(v);
+    }
     return {
       mcu_version: this.dict.version,
       mcu_build_versions: this.dict.buildVersions,
       mcu_constants: { ...this.dict.constants },
-      last_stats: this.serialStats() ?? {},
+      last_stats: lastStats,
     };
   }
 }

@@ -41,6 +41,12 @@ export interface SerialQueueOptions {
   write(bytes: Uint8Array): void;
   /** A data block (non-empty payload) from the MCU, in order. */
   onBlock(block: ReceivedBlock): void;
+  /**
+   * A well-formed data block whose sequence number does not fit this session
+   * (dropped from the stream). A rebooted MCU announces itself this way: its
+   * `starting` message carries the sequence number it restarted with.
+   */
+  onStrayBlock?(payload: Uint8Array): void;
   /** Host monotonic time in seconds. */
   now?: () => number;
 }
@@ -221,6 +227,7 @@ export class SerialQueue implements McuLink {
       if (rseq > this.sendSeq && this.receiveSeq !== 1) {
         // Acks a block never sent: stale or out-of-order data.
         this.bytesInvalid += len;
+        if (payload.length > 0) this.opts.onStrayBlock?.(payload);
         return;
       }
       this.updateReceiveSeq(eventTime, rseq);

@@ -161,3 +161,50 @@ describe("Mcu live against the virtual MCU", () => {
     expect(mcu.isShutdown()).toBe(false);
   });
 });
+
+describe("Mcu live: restarts, emergency stop, several MCUs", () => {
+  test("an MCU that reboots is reported as a spontaneous restart", async () => {
+    const vmcu = startVmcu();
+    const { mcu } = hostMcu(vmcu, heaterConfig());
+    await mcu.identify();
+    await mcu.connect();
+    const shutdown = nextShutdown(mcu);
+    mcu.sendLine("reset");
+    expect(await shutdown).toMatchObject({ eventType: "starting", reason: "MCU 'mcu' spontaneous restart" });
+  });
+
+  test("emergency_stop on a host fault stops the MCU, which reports the shutdown back", async () => {
+    const vmcu = startVmcu();
+    const { mcu } = hostMcu(vmcu, heaterConfig());
+    await mcu.identify();
+    await mcu.connect();
+    const shutdown = nextShutdown(mcu);
+    mcu.emergencyStop();
+    expect(await shutdown).toMatchObject({ eventType: "shutdown", reason: "Command request" });
+    expect(vmcu.shutdownReason).toBe("Command request");
+  });
+
+  test("a secondary MCU's print time follows the primary's", async () => {
+    const main = startVmcu();
+    const zVmcu = new VirtualMcu({ clockFreq: 16_000_000, logCommands: true });
+    zVmcu.start();
+    cleanups.push(() => zVmcu.stop());
+    const { mcu } = hostMcu(main, () => {});
+    const z = new Mcu("z", { live: { transport: vmcuLink(zVmcu), primary: mcu }, log: capture().log });
+    cleanups.push(() => z.close());
+    await mcu.identify();
+    await z.identify();
+    await Promise.all([mcu.connect(), z.connect()]);
+    const pt = mcu.estimatedPrintTime(mcu.monotonic());
+    z.calibrateClock(pt + 0.1, mcu.monotonic());
+    // At one instant both MCUs' actual clocks must mean the same print time.
+    const mainPt = mcu.clockToPrintTime(main.clockTicks());
+    const zPt = z.clockToPrintTime(zVmcu.clockTicks());
+    expect(Math.abs(mainPt - zPt)).toBeLessThan(0.001);
+    // And a print time maps to the clock each MCU will show then (0.5 s ahead).
+    const target = mainPt + 0.5;
+    const zClock = z.printTimeToClock(target);
+    const zClockExpected = zVmcu.clockTicks() + 0.5 * 16_000_000;
+    expect(Math.abs(zClock - zClockExpected) / 16_000_000).toBeLessThan(0.001);
+  });
+});
