@@ -9,9 +9,11 @@
 //   registerModule("mcu", buildMcu, { stage: "mcu" });                                 // built before extras
 //   registerModule("printer", buildToolhead, { stage: "toolhead" });                   // after extras
 //   registerModule("gcode_move", build, { always: true });                            // built even without a section
+import "./extras/tmc/drivers.ts";
 import "./fans/modules.ts";
 import "./heaters/modules.ts";
 import "./jobs/modules.ts";
 import "./outputs/modules.ts";
 import "./pins.ts";
+import "./status/modules.ts";
 import "../motion/modules.ts";

@@ -1,0 +1,137 @@
+// How a TMC driver reaches its registers: over SPI (optionally daisy-chained) or the TMC UART.
+// In batch mode (debugoutput) reads return zero and writes produce exactly what klippy writes:
+// nothing on the UART, spi_send messages on SPI.
+import { ConfigError } from "../../config/errors.ts";
+import type { ConfigSection } from "../../config/section.ts";
+import { GCodeError } from "../../gcode/errors.ts";
+import type { McuPort } from "../../outputs/mcu-port.ts";
+import type { Printer } from "../../printer.ts";
+import { type McuSpi, spiFromConfig } from "../bus.ts";
+
+export interface TmcBus {
+  readonly mcu: McuPort;
+  getRegister(regName: string): Promise<{ data: number; receiveTime: number }>;
+  setRegister(regName: string, val: number, printTime?: number | null): Promise<void>;
+}
+
+const bytes32 = (v: number) => [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
+
+/** One SPI device carrying a chain of `length` drivers (5-byte frames, last in chain sent first). */
+class SpiChain {
+  readonly positions = new Set<number>();
+  constructor(readonly spi: McuSpi, readonly length: number) {}
+
+  frame(data: number[], pos: number): number[] {
+    return [...new Array((this.length - pos) * 5).fill(0), ...data, ...new Array((pos - 1) * 5).fill(0)];
+  }
+
+  slice(resp: Uint8Array, pos: number): number[] {
+    const start = (this.length - pos) * 5;
+    return Array.from(resp.subarray(start, start + 5));
+  }
+}
+
+const chains = new WeakMap<Printer, Map<string, SpiChain>>();
+
+export class TmcSpi implements TmcBus {
+  private readonly chain: SpiChain;
+  private readonly pos: number;
+
+  constructor(config: ConfigSection, private readonly printer: Printer, private readonly name: string, private readonly addresses: Record<string, number>) {
+    const length = config.getInt("chain_length", null, { minval: 2 });
+    if (length === null) {
+      this.chain = new SpiChain(spiFromConfig(config, printer, 3, { defaultSpeed: 4000000 }), 1);
+      this.pos = 1;
+      return;
+    }
+    // Daisy chain: the drivers share one CS pin and one SPI device
+    const cs = printer.pins.lookupPin(config.get("cs_pin"), { shareType: "tmc_spi_cs", owner: config.getName() });
+    let byPrinter = chains.get(printer);
+    if (!byPrinter) chains.set(printer, (byPrinter = new Map()));
+    const key = `${cs.chipName}:${cs.pin}`;
+    let chain = byPrinter.get(key);
+    if (!chain) {
+      chain = new SpiChain(spiFromConfig(config, printer, 3, { defaultSpeed: 4000000, shareType: "tmc_spi_cs" }), length);
+      byPrinter.set(key, chain);
+    }
+    if (chain.length !== length) throw new ConfigError("TMC SPI chain must have same length");
+    const pos = config.getInt("chain_position", undefined, { minval: 1, maxval: length });
+    if (chain.positions.has(pos)) throw new ConfigError("TMC SPI chain can not have duplicate position");
+    chain.positions.add(pos);
+    this.chain = chain;
+    this.pos = pos;
+  }
+
+  get mcu(): McuPort {
+    return this.chain.spi.mcu;
+  }
+
+  private batch(): boolean {
+    return this.printer.startArgs.debugoutput !== undefined;
+  }
+
+  async getRegister(regName: string): Promise<{ data: number; receiveTime: number }> {
+    const cmd = this.chain.frame([this.addresses[regName]!, 0, 0, 0, 0], this.pos);
+    // The read request goes out first; the reply comes with the next transfer
+    this.chain.spi.send(cmd);
+    if (this.batch()) return { data: 0, receiveTime: 0 };
+    const r = await this.chain.spi.transfer(cmd);
+    const b = this.chain.slice(r.response, this.pos);
+    return { data: ((b[1]! << 24) | (b[2]! << 16) | (b[3]! << 8) | b[4]!) >>> 0, receiveTime: r.receiveTime };
+  }
+
+  async setRegister(regName: string, val: number, printTime: number | null = null): Promise<void> {
+    const minClock = printTime === null ? 0 : this.mcu.printTimeToClock(printTime);
+    const cmd = this.chain.frame([(this.addresses[regName]! | 0x80) & 0xff, ...bytes32(val)], this.pos);
+    if (this.batch()) {
+      this.chain.spi.send(cmd, minClock);
+      return;
+    }
+    for (let retry = 0; retry < 5; retry++) {
+      this.chain.spi.send(cmd, minClock);
+      const r = await this.chain.spi.transfer(this.chain.frame([0, 0, 0, 0, 0], this.pos));
+      const b = this.chain.slice(r.response, this.pos);
+      if ((((b[1]! << 24) | (b[2]! << 16) | (b[3]! << 8) | b[4]!) >>> 0) === val) return;
+    }
+    throw new GCodeError(`Unable to write tmc spi '${this.name}' register ${regName}`);
+  }
+}
+
+/** TMC2660: 20-bit datagrams; reads select the reply through DRVCONF.RDSEL. */
+export class Tmc2660Spi implements TmcBus {
+  private readonly spi: McuSpi;
+
+  constructor(
+    config: ConfigSection,
+    private readonly printer: Printer,
+    private readonly addresses: Record<string, number>,
+    private readonly readable: string[],
+    private readonly fields: { getField(f: string): number; setField(f: string, v: number): number },
+  ) {
+    this.spi = spiFromConfig(config, printer, 0, { defaultSpeed: 4000000 });
+  }
+
+  get mcu(): McuPort {
+    return this.spi.mcu;
+  }
+
+  private msg(reg: number, val: number): number[] {
+    return [(Math.floor(val / 65536) | reg) & 0xff, (val >>> 8) & 0xff, val & 0xff];
+  }
+
+  async getRegister(regName: string): Promise<{ data: number; receiveTime: number }> {
+    if (this.printer.startArgs.debugoutput !== undefined) return { data: 0, receiveTime: 0 };
+    const rdsel = this.readable.indexOf(regName);
+    const old = this.fields.getField("rdsel");
+    const val = this.fields.setField("rdsel", rdsel);
+    const msg = this.msg(this.addresses.DRVCONF!, val);
+    if (rdsel !== old) this.spi.send(msg);
+    const r = await this.spi.transfer(msg);
+    return { data: (r.response[0]! << 16) | (r.response[1]! << 8) | r.response[2]!, receiveTime: r.receiveTime };
+  }
+
+  async setRegister(regName: string, val: number, printTime: number | null = null): Promise<void> {
+    const minClock = printTime === null ? 0 : this.mcu.printTimeToClock(printTime);
+    this.spi.send(this.msg(this.addresses[regName]!, val), minClock);
+  }
+}
