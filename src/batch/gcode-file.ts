@@ -26,6 +26,7 @@ export class BatchGcodeFile {
   private processing = false;
   private reading = true;
   private exiting: Promise<void> | null = null;
+  private closed = false;
   bytesRead = 0;
   /** Number (1-based) and text of the line being run, for error messages. */
   lineNumber = 0;
@@ -53,8 +54,13 @@ export class BatchGcodeFile {
       }
     } finally {
       this.reactor.onTurn = null;
-      closeSync(this.fd);
     }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
   }
 
   /** Read one block into pending lines; false at end of file. */

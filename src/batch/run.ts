@@ -75,23 +75,26 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const mcus = printer.lookupObjects<Mcu>("mcu").map(([, m]) => m);
   try {
     if (error === null) {
-      await printer.start();
-      const [state, category] = printer.getStateMessage();
-      if (category !== "ready") error = state;
-    }
-    if (error === null) {
+      // Background flushing runs from the first loop turn on (as klippy's timer)
       const mq = lookupMotionQueuing(printer);
       const timer = reactor.registerTimer("flush", () => (mq.handleFlushTimer() ? NOW : NEVER), NEVER);
       mq.setFlushTimer({ kick: () => reactor.updateTimer(timer, NOW), cancel: () => reactor.updateTimer(timer, NEVER) });
+      // The input must exist before the printer starts
       input = new BatchGcodeFile(opts.input, {
         processCommands: (lines, needAck) => printer.gcode.processCommands(lines, needAck),
         requestExit: () => exitAtEndOfInput(printer),
       }, reactor);
+      await printer.start();
+      const [state, category] = printer.getStateMessage();
+      if (category !== "ready") error = state;
+    }
+    if (error === null && input) {
       await input.run(() => printer.isShutdown());
       if (printer.isShutdown()) error = printer.getStateMessage()[0];
     }
     printer.sendEvent("klippy:disconnect");
   } finally {
+    input?.close();
     for (const m of mcus) await m.close();
   }
   const th = printer.lookupObject<{ printTime: number }>("toolhead", null);
