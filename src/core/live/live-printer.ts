@@ -1,0 +1,218 @@
+// A live printer (Klipper's klippy main loop): build the Printer from its config with live MCUs
+// on the live event loop, run the connect phase to ready, and keep going across RESTART and
+// FIRMWARE_RESTART (each builds a fresh Printer from the re-read config) until stopped.
+// Shutdowns of any kind (MCU error, lost MCU, host exception, M112) stop every MCU at once and
+// leave the printer in the shutdown state with Klipper's wording until a restart.
+import pkg from "../../../package.json" with { type: "json" };
+import type { VirtualMcu } from "../../../firmware-bridge/index.ts";
+import type { McuLogger } from "../../mcu/mcu.ts";
+import { lookupMotionQueuing } from "../../motion/toolhead-module.ts";
+import { ConfigError } from "../config/errors.ts";
+import { PrinterConfig } from "../config/printer-config.ts";
+import type { ConfigSection } from "../config/section.ts";
+import "../modules.ts";
+import { moduleRegistry, Printer } from "../printer.ts";
+import { LiveReactor } from "../reactor.ts";
+import { StatusHub } from "../status/status-hub.ts";
+import { ensureDataDirs, writeVirtualPrinterCfg } from "../virtual-printer/data-dir.ts";
+import { attachFlushTimer } from "./flush-timer.ts";
+import { identifyLiveMcu, LiveMcu, mcuName, setupLiveMcu } from "./live-mcu.ts";
+import { hostShutdownMessage } from "./shutdown-messages.ts";
+import { McuTransports, type VirtualBoardOptions } from "./transports.ts";
+
+export interface LiveLog extends McuLogger {
+  error(msg: string): void;
+}
+
+export const consoleLiveLog: LiveLog = {
+  info: (m) => console.log(m),
+  warn: (m) => console.warn(m),
+  error: (m) => console.error(m),
+};
+
+export interface LivePrinterOptions {
+  /** printer.cfg to run; without it (and without configText) the built-in virtual printer. */
+  configPath?: string;
+  /** Config text instead of a file (name shown in errors: configName, default "printer.cfg"). */
+  configText?: string;
+  configName?: string;
+  /** The data folder (config/, gcodes/, logs/); default ~/printer_data. */
+  dataDir?: string;
+  /** The virtual MCUs' simulated board (tests: faster thermal models, command log). */
+  board?: VirtualBoardOptions;
+  log?: LiveLog;
+}
+
+/** The running printer: the current Printer instance changes on every restart. */
+export class LivePrinter {
+  private current!: Printer;
+  private currentReactor!: LiveReactor;
+  /** The MCUs identified for the current instance (closed when it stops). */
+  private instanceMcus = new Map<string, LiveMcu>();
+  private readonly transports: McuTransports;
+  private readonly outputListeners: ((line: string) => void)[] = [];
+  private readonly instanceListeners: ((p: Printer) => void)[] = [];
+  private readyWaiters: (() => void)[] = [];
+  private stopped = false;
+  private loop: Promise<void> | null = null;
+  readonly status: StatusHub;
+  readonly log: LiveLog;
+  /** The printer.cfg in use (null when running from text). */
+  readonly configPath: string | null;
+
+  constructor(private readonly opts: LivePrinterOptions, configPath: string | null) {
+    this.log = opts.log ?? consoleLiveLog;
+    this.transports = new McuTransports(opts.board);
+    this.configPath = configPath;
+    this.status = new StatusHub(() => this.current, () => this.currentReactor.monotonic());
+  }
+
+  get printer(): Printer {
+    return this.current;
+  }
+  get reactor(): LiveReactor {
+    return this.currentReactor;
+  }
+  /** Virtual MCUs by MCU name (empty for a printer on real hardware). */
+  get virtualMcus(): ReadonlyMap<string, VirtualMcu> {
+    return this.transports.virtual;
+  }
+
+  /** G-code responses ("ok", "// ...", "!! ...") of every printer instance. */
+  onOutput(cb: (line: string) => void): () => void {
+    this.outputListeners.push(cb);
+    return () => this.outputListeners.splice(this.outputListeners.indexOf(cb), 1);
+  }
+
+  /** Called with each new Printer instance (after a restart), before it connects. */
+  onInstance(cb: (p: Printer) => void): void {
+    this.instanceListeners.push(cb);
+  }
+
+  /** Resolves once the current instance has finished connecting (ready, or an error state). */
+  whenStarted(): Promise<void> {
+    if (this.current && this.current.getStateMessage()[1] !== "startup") return Promise.resolve();
+    return new Promise((r) => this.readyWaiters.push(r));
+  }
+
+  /** First instance, then the restart loop in the background. */
+  async start(): Promise<void> {
+    await this.startInstance();
+    this.loop = this.runLoop();
+  }
+
+  private loadConfig(): PrinterConfig {
+    if (this.opts.configText !== undefined) return PrinterConfig.fromText(this.opts.configText, this.opts.configName ?? "printer.cfg");
+    return PrinterConfig.load(this.configPath!);
+  }
+
+  private async startInstance(): Promise<void> {
+    let config: PrinterConfig;
+    let linkError: Error | null = null;
+    const mcus = new Map<string, LiveMcu>();
+    this.instanceMcus = mcus;
+    try {
+      config = this.loadConfig();
+    } catch (e) {
+      // A config that cannot even be parsed: an empty printer in the error state, so RESTART can retry
+      config = PrinterConfig.fromText("", this.configPath ?? "printer.cfg");
+      linkError = e as Error;
+    }
+    if (!linkError) {
+      try {
+        // Identify first: pins and steppers need the MCU's dictionary while the config is read
+        const transports = await this.transports.openAll(config);
+        const names = [...transports.keys()].sort((a, b) => Number(a !== "mcu") - Number(b !== "mcu"));
+        for (const name of names) mcus.set(name, await identifyLiveMcu(name, transports.get(name)!, mcus.get("mcu"), this.log));
+      } catch (e) {
+        linkError = e as Error;
+      }
+    }
+    const registry = moduleRegistry.copy();
+    registry.unregister("mcu");
+    registry.unregister("mcu ");
+    const buildMcu = (section: ConfigSection, printer: Printer) => {
+      if (linkError) throw new ConfigError(linkError.message);
+      const mcu = mcus.get(mcuName(section.getName()));
+      if (!mcu) throw new ConfigError(`no link to the MCU of section '${section.getName()}'`);
+      return setupLiveMcu(section, printer, mcu);
+    };
+    registry.register("mcu", buildMcu, { stage: "mcu" });
+    registry.register("mcu ", buildMcu, { stage: "mcu" });
+    const printer = new Printer({ config, registry, startArgs: { software_version: `stepline-${pkg.version}`, data_dir: this.opts.dataDir } });
+    if (linkError && !config.sectionNames().length) {
+      // The config could not be read at all: connect fails with that error (RESTART retries)
+      registry.register("stepline_config_error", () => {
+        throw new ConfigError(linkError!.message);
+      }, { stage: "mcu", always: true });
+    }
+    const reactor = new LiveReactor({
+      onTimerError: (name, e) =>
+        printer.invokeShutdown(hostShutdownMessage(`Internal error in '${name}': ${(e as Error)?.message ?? e}`), { error: String((e as Error)?.stack ?? e) }),
+    });
+    printer.addObject("reactor", reactor);
+    printer.gcode.registerOutputHandler((line) => {
+      for (const cb of this.outputListeners) cb(line);
+    });
+    printer.registerEventHandler("klippy:connect", () => {
+      if (printer.lookupObject("toolhead", null)) attachFlushTimer(reactor, lookupMotionQueuing(printer));
+    });
+    printer.registerEventHandler("klippy:shutdown", () => this.log.error(`Transition to shutdown state: ${printer.getStateMessage()[0]}`));
+    this.current = printer;
+    this.currentReactor = reactor;
+    for (const cb of this.instanceListeners) cb(printer);
+    await printer.start();
+    const [msg, category] = printer.getStateMessage();
+    if (category === "ready") this.log.info("Printer is ready");
+    else this.log.error(msg.trimEnd());
+    for (const w of this.readyWaiters.splice(0)) w();
+  }
+
+  private async runLoop(): Promise<void> {
+    for (;;) {
+      const result = await this.current.waitForExit();
+      await this.stopInstance(result);
+      if (this.stopped || (result !== "restart" && result !== "firmware_restart")) return;
+      this.log.info(result === "firmware_restart" ? "Restarting firmware and host software" : "Restarting host software");
+      await this.startInstance();
+    }
+  }
+
+  private async stopInstance(result: string): Promise<void> {
+    const printer = this.current;
+    printer.sendEvent("klippy:disconnect");
+    const mcus = [...this.instanceMcus.values()];
+    if (result === "firmware_restart") for (const m of mcus) m.firmwareRestart();
+    this.currentReactor.close();
+    for (const m of mcus) await m.close().catch(() => {});
+    await this.transports.closeLinks();
+  }
+
+  /** Stop the printer (its MCUs are left as they are, like klippy exiting). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.status.close();
+    this.current.requestExit("exit");
+    await this.loop;
+    await this.transports.closeAll();
+  }
+}
+
+/**
+ * Start a live printer: the config at `configPath`, the given `configText`, or (neither) the
+ * built-in virtual printer, whose printer.cfg is written to <dataDir>/config on first run.
+ * Resolves once the first connect attempt has finished (see printer.getStateMessage()).
+ */
+export async function startLivePrinter(opts: LivePrinterOptions = {}): Promise<LivePrinter> {
+  let configPath = opts.configPath ?? null;
+  if (configPath === null && opts.configText === undefined) {
+    const dirs = ensureDataDirs(opts.dataDir);
+    if (writeVirtualPrinterCfg(dirs)) (opts.log ?? consoleLiveLog).info(`Wrote the virtual printer's config to ${dirs.printerCfg}`);
+    configPath = dirs.printerCfg;
+    opts = { ...opts, dataDir: dirs.root };
+  }
+  const lp = new LivePrinter(opts, configPath);
+  await lp.start();
+  return lp;
+}
