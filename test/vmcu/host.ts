@@ -14,13 +14,11 @@ export class TestHost {
   seq = 0;
   readonly blocks: Received[] = [];
   private readonly reader = new BlockReader();
-  private waiters: (() => void)[] = [];
 
   constructor(private readonly mcu: VirtualMcu) {
     mcu.onOutput((bytes) => {
       this.reader.push(bytes);
       for (let b = this.reader.next(); b; b = this.reader.next()) this.blocks.push({ seq: b.seq, messages: this.dict.decodeMessages(b.payload) });
-      for (const w of this.waiters) w();
     });
   }
 
@@ -60,23 +58,5 @@ export class TestHost {
     }
     this.dict = DataDictionary.fromZlib(Buffer.concat(parts));
     return this.dict;
-  }
-
-  /** Resolves once the predicate holds after some output (realtime tests); rejects after timeoutMs. */
-  waitFor(predicate: () => boolean, what: string, timeoutMs = 10000): Promise<void> {
-    if (predicate()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== check);
-        reject(new Error(`timed out waiting for ${what}`));
-      }, timeoutMs);
-      const check = () => {
-        if (!predicate()) return;
-        clearTimeout(timer);
-        this.waiters = this.waiters.filter((w) => w !== check);
-        resolve();
-      };
-      this.waiters.push(check);
-    });
   }
 }
