@@ -32,6 +32,7 @@ interface OpenFile {
 /** One run of the work loop; `stop` asks it to end before its next line. */
 interface WorkToken {
   stop: boolean;
+  started: boolean;
   done: Promise<void>;
 }
 
@@ -169,13 +170,19 @@ export class VirtualSD {
     const token = this.work;
     if (!token) return;
     token.stop = true;
-    if (!this.cmdFromSd) this.endWork(token, null);
+    if (this.cmdFromSd) return;
+    // Paused before its first line: like Klipper, the job still counts as started, then paused
+    if (!token.started) {
+      token.started = true;
+      this.printStats.noteStart();
+    }
+    this.endWork(token, null);
   }
 
   doResume(): void {
     if (this.work) throw new GCodeError("SD busy");
     let finished!: () => void;
-    const token: WorkToken = { stop: false, done: new Promise<void>((r) => (finished = r)) };
+    const token: WorkToken = { stop: false, started: false, done: new Promise<void>((r) => (finished = r)) };
     this.work = token;
     const reactor = lookupJobReactor(this.printer);
     reactor.registerTimer(
@@ -263,6 +270,8 @@ export class VirtualSD {
   }
 
   private async workLoop(token: WorkToken): Promise<void> {
+    if (token.stop) return;
+    token.started = true;
     const file = this.file;
     if (!file) {
       this.endWork(token, "No file selected to print");

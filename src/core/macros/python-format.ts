@@ -43,7 +43,7 @@ interface Spec {
 function numberOf(v: RuntimeValue, conv: string): number {
   if (v.type === "IntegerValue" || v.type === "FloatValue") return v.value;
   if (v.type === "BooleanValue") return v.value ? 1 : 0;
-  throw new PyError("TypeError", "fdeEgG".includes(conv) ? `must be real number, not ${typeName(v)}` : `%${conv} format: a real number is required, not ${typeName(v)}`);
+  throw new PyError("TypeError", "fFeEgG".includes(conv) ? `must be real number, not ${typeName(v)}` : `%${conv} format: a real number is required, not ${typeName(v)}`);
 }
 
 /** x (>= 0) with `digits` decimals, correctly rounded with exact ties to even (as C's printf
