@@ -1,10 +1,12 @@
 // [homing_override] (Klipper's homing_override): G28 runs the configured
 // g-code instead of homing, optionally first declaring the toolhead position
-// (set_position_x/y/z). A G28 inside that g-code homes normally.
+// (set_position_x/y/z). The g-code is a [gcode_macro] template; a G28
+// inside it homes normally.
 import type { ConfigSection } from "../core/config/section.ts";
 import { ConfigError } from "../core/config/errors.ts";
 import type { GCodeCommand } from "../core/gcode/command.ts";
 import type { GCodeHandler } from "../core/gcode/dispatch.ts";
+import { type GCodeTemplate, lookupGCodeMacro } from "../core/macros/gcode-macro.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
 
 interface OverrideToolhead {
@@ -12,41 +14,22 @@ interface OverrideToolhead {
   setPosition(newpos: readonly number[], homingAxes?: string): void;
 }
 
-/** A g-code template as [gcode_macro] provides it, when that module is present. */
-interface GcodeTemplate {
-  runGcodeFromCommand(context: Record<string, unknown>): Promise<void> | void;
-  createTemplateContext(): Record<string, unknown>;
-}
-
 class HomingOverride {
   private readonly startPos: (number | null)[];
   private readonly axes: string;
-  private readonly run: (context: Record<string, unknown>) => Promise<void> | void;
+  private readonly template: GCodeTemplate;
   private inScript = false;
   private readonly prevG28: GCodeHandler;
 
   constructor(config: ConfigSection, private readonly printer: Printer) {
     this.startPos = [..."xyz"].map((a) => config.getFloat(`set_position_${a}`, null));
     this.axes = config.get("axes", "XYZ").toUpperCase();
-    this.run = this.loadTemplate(config);
+    this.template = lookupGCodeMacro(printer).loadTemplate(config, "gcode");
     printer.loadObject("homing");
     const prev = printer.gcode.register("G28", null);
     if (!prev) throw new ConfigError("homing_override: no G28 command to override");
     this.prevG28 = prev;
     printer.gcode.register("G28", (g) => this.cmdG28(g));
-  }
-
-  /** The gcode option as a runnable script (a [gcode_macro] template when available). */
-  private loadTemplate(config: ConfigSection): (context: Record<string, unknown>) => Promise<void> | void {
-    const macro = this.printer.loadObject<{ loadTemplate?(c: ConfigSection, option: string): GcodeTemplate }>("gcode_macro", null);
-    if (macro?.loadTemplate) {
-      const tpl = macro.loadTemplate(config, "gcode");
-      return (ctx) => tpl.runGcodeFromCommand({ ...tpl.createTemplateContext(), ...ctx });
-    }
-    const script = config.get("gcode");
-    if (/\{[{%#]/.test(script))
-      throw new ConfigError(`Option 'gcode' in section '${config.getName()}' uses templates, which need [gcode_macro] support`);
-    return () => this.printer.gcode.runScriptFromCommand(script);
   }
 
   private async cmdG28(g: GCodeCommand): Promise<void> {
@@ -72,7 +55,11 @@ class HomingOverride {
     toolhead.setPosition(pos, homingAxes);
     this.inScript = true;
     try {
-      await this.run({ params: g.getCommandParameters(), rawparams: g.getRawCommandParameters() });
+      await this.template.runGcodeFromCommand({
+        ...this.template.createTemplateContext(),
+        params: g.getCommandParameters(),
+        rawparams: g.getRawCommandParameters(),
+      });
     } finally {
       this.inScript = false;
     }

@@ -3,10 +3,10 @@
 // tolerance and retries, the probe:z_virtual_endstop pseudo-pin for homing Z
 // with the probe, and the PROBE / QUERY_PROBE / PROBE_ACCURACY commands.
 import type { ConfigSection } from "../core/config/section.ts";
-import { ConfigError } from "../core/config/errors.ts";
 import type { GCodeCommand } from "../core/gcode/command.ts";
 import { GCodeError } from "../core/gcode/errors.ts";
 import { PinError, type PinChip, type PinParams } from "../core/pins.ts";
+import { type GCodeTemplate, lookupGCodeMacro } from "../core/macros/gcode-macro.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
 import { McuEndstop, type EndstopMcu, type HomingStepper } from "./homing-endstop.ts";
 import type { PrinterHoming } from "./homing.ts";
@@ -133,8 +133,8 @@ export class PrinterProbe {
   private readonly params: ProbeParameterHelper;
   readonly endstop: McuEndstop;
   private readonly stowOnEachSample: boolean;
-  private readonly activateGcode: string;
-  private readonly deactivateGcode: string;
+  private readonly activateGcode: GCodeTemplate;
+  private readonly deactivateGcode: GCodeTemplate;
   private readonly zMinPosition: number;
   private multi: "OFF" | "FIRST" | "ON" = "OFF";
   private sessionActive = false;
@@ -149,8 +149,9 @@ export class PrinterProbe {
     this.zOffset = config.getFloat("z_offset");
     this.params = new ProbeParameterHelper(config);
     this.stowOnEachSample = config.getBoolean("deactivate_on_each_sample", true);
-    this.activateGcode = plainScript(config, "activate_gcode");
-    this.deactivateGcode = plainScript(config, "deactivate_gcode");
+    const macros = lookupGCodeMacro(printer);
+    this.activateGcode = macros.loadTemplate(config, "activate_gcode", "");
+    this.deactivateGcode = macros.loadTemplate(config, "deactivate_gcode", "");
     const p = printer.pins.lookupPin(config.get("pin"), { canInvert: true, canPullup: true });
     this.endstop = new McuEndstop(p.chip as unknown as EndstopMcu, { pin: p.pin, pullup: p.pullup, invert: p.invert });
     this.zMinPosition = lookupMinimumZ(printer);
@@ -177,13 +178,14 @@ export class PrinterProbe {
     return this.printer.lookupObject<ProbeToolhead>("toolhead");
   }
 
-  private runScript(script: string): void {
-    if (!script.trim()) return;
+  /** Run activate_gcode / deactivate_gcode; they must not move the toolhead. */
+  private runScript(template: GCodeTemplate, which: string): void {
     const th = this.toolhead();
     const start = th.getPosition().slice(0, 3);
-    void this.printer.gcode.runScriptFromCommand(script);
+    // Probe scripts are plain pin/servo commands that complete synchronously
+    void template.runGcodeFromCommand();
     const now = th.getPosition().slice(0, 3);
-    if (now.some((v, i) => v !== start[i])) throw new GCodeError("Toolhead moved during probe activate_gcode script");
+    if (now.some((v, i) => v !== start[i])) throw new GCodeError(`Toolhead moved during probe ${which} script`);
   }
 
   // ---- sessions ----
@@ -202,7 +204,7 @@ export class PrinterProbe {
     this.sampleResults = [];
     this.triggerResults = [];
     if (!this.stowOnEachSample) {
-      this.runScript(this.deactivateGcode);
+      this.runScript(this.deactivateGcode, "deactivate_gcode");
       this.multi = "OFF";
     }
   }
@@ -224,13 +226,13 @@ export class PrinterProbe {
     const homed = String(this.toolhead().getKinematics().getStatus().homed_axes ?? "");
     if (!homed.includes("z")) throw new GCodeError("Must home before probe");
     if (this.multi === "OFF" || this.multi === "FIRST") {
-      this.runScript(this.activateGcode);
+      this.runScript(this.activateGcode, "activate_gcode");
       if (this.multi === "FIRST") this.multi = "ON";
     }
     try {
       this.descendUntilTrigger(g);
     } finally {
-      if (this.multi === "OFF") this.runScript(this.deactivateGcode);
+      if (this.multi === "OFF") this.runScript(this.deactivateGcode, "deactivate_gcode");
     }
     const results = [this.triggerResults.splice(0)[0]!];
     this.printer.sendEvent("probe:update_results", results);
@@ -296,13 +298,6 @@ export class PrinterProbe {
   getStatus(): Record<string, unknown> {
     return { name: "probe", last_query: false, last_probe_position: this.lastProbePosition, last_z_result: this.lastZResult };
   }
-}
-
-/** activate_gcode / deactivate_gcode as plain g-code (templates need [gcode_macro]). */
-function plainScript(config: ConfigSection, option: string): string {
-  const text = config.get(option, "");
-  if (/\{[{%#]/.test(text)) throw new ConfigError(`Option '${option}' in section '${config.getName()}' uses templates, which need [gcode_macro] support`);
-  return text;
 }
 
 /** The lowest Z a probing move may go to (stepper_z position_min). */
