@@ -133,4 +133,25 @@ describe.skipIf(!available)("real klippy against the virtual MCU", () => {
     expect(vmcu.shutdownReason).toBe("Command request");
     expect(vmcu.output("PC0")).toBe(0);
   });
+
+  test("FIRMWARE_RESTART reboots the MCU with `reset`; klippy reconnects and the board keeps its state", async () => {
+    await api.call("gcode/firmware_restart").catch(() => {});
+    api.close();
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (Date.now() > deadline) throw new Error(`klippy did not come back:\n${logTail()}`);
+      await Bun.sleep(250);
+      try {
+        api = await KlippyApi.connect(uds);
+        const info = await api.call<{ state: string }>("info");
+        if (info.state === "ready") break;
+        api.close();
+      } catch {
+        // klippy is restarting: its API socket comes and goes
+      }
+    }
+    expect(vmcu.shutdownReason).toBeNull();
+    expect(readFileSync(log, "utf8")).toContain("Attempting MCU 'mcu' reset command");
+    expect([vmcu.position("PA0"), vmcu.position("PA3"), vmcu.position("PA6")]).toEqual([4000, 4800, 2000]);
+  }, 70_000);
 });
