@@ -17,7 +17,9 @@ const REQUIRED = [
   "tk_move_cartesian", "tk_move_corexy", "tk_delta", "tk_extruders", "tk_pressure_advance", "tk_gcode_arcs",
   "tk_manual_stepper", "tk_input_shaper",
   "cfg_ender3v2_motion", "cfg_voron2_250_motion", "cfg_ratrig_vminion_motion", "cfg_skr_pico_motion", "cfg_octopus_pro_h723_motion",
-  "sliced_ender3v2_example002", "tk_bed_mesh",
+  "sliced_ender3v2_example002",
+  // beyond the required set
+  "tk_bed_mesh", "tk_exclude_object", "tk_commands", "tk_generic_cartesian_h723", "tk_linuxtest",
 ];
 const SLOW = ["sliced_ender3v2_example002_full"];
 const full = process.env.STEPLINE_FULL === "1";
