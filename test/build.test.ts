@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSerialTransport, type ByteTransport } from "../src/mcu/transport/index.ts";
 import { BlockReader, DataDictionary, encodeBlock } from "../src/protocol/index.ts";
+import { startSocatPair } from "./transport/socat-pair.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const REFERENCE = "/work/shared/reference/klipper";
@@ -162,6 +163,33 @@ describe.skipIf(skip)("build", () => {
       await proc.exited;
     }
   });
+
+  // The serial binding (bun:ffi into libc, Bun's reader on the fd) inside executables for both CPUs.
+  // arm64 runs under qemu-user when installed (apt-get install qemu-user-static libc6-arm64-cross);
+  // qemu 7.2 does not emulate TCGETS2, so there only the data path can be checked.
+  for (const arch of ["x64", "arm64"] as const) {
+    const qemu = arch === "arm64" ? [Bun.which("qemu-aarch64-static") ?? Bun.which("qemu-aarch64"), "-L", "/usr/aarch64-linux-gnu"] : [];
+    const runnable = arch === "x64" ? process.arch === "x64" : qemu[0] !== null && existsSync("/usr/aarch64-linux-gnu/lib/libc.so.6");
+    test.skipIf(!runnable)(`the serial binding works inside an executable for ${arch}${arch === "arm64" ? " (qemu-user)" : ""}`, async () => {
+      const probe = join(outDir, `arch-probe-${arch}`);
+      const target = arch === "x64" ? "bun-linux-x64" : "bun-linux-arm64";
+      const runtime = Bun.spawnSync(["bash", join(ROOT, "scripts/get-bun.sh"), arch]).stdout.toString().trim();
+      const built = Bun.spawnSync([process.execPath, "build", join(ROOT, "test/transport/arch-probe.ts"), "--compile", `--target=${target}`, `--compile-executable-path=${runtime}`, `--outfile=${probe}`]);
+      expect(built.stderr.toString()).toBe("");
+      const pair = await startSocatPair();
+      try {
+        const r = Bun.spawnSync([...(qemu as string[]), probe, pair.a, pair.b], { cwd: workDir, env: { PATH: "/usr/bin:/bin" } });
+        expect(r.stderr.toString()).toBe("");
+        const report = JSON.parse(r.stdout.toString()) as { arch: string; intact: boolean; settings?: { baudRate: number }; settingsError?: string };
+        expect(report.arch).toBe(arch);
+        expect(report.intact).toBe(true);
+        if (arch === "x64" || report.settingsError === undefined) expect(report.settings?.baudRate).toBe(250000);
+        else expect(report.settingsError).toContain("(ENOSYS)");
+      } finally {
+        await pair.stop();
+      }
+    });
+  }
 });
 
 describe("scripts/install-pi.sh", () => {
