@@ -1,5 +1,77 @@
-// Placeholder until the 'run' subcommand lands (see the open issues).
-export async function run(_args: string[]): Promise<number> {
-  console.error("stepline run: not available yet in this build");
-  return 1;
+// `stepline` / `stepline run [--config printer.cfg] [--data DIR]`: run the printer host until
+// SIGINT/SIGTERM. Without --config it runs the built-in virtual printer (its MCU is the in-process
+// virtual MCU from firmware-bridge/); with --config it connects to the MCUs the config names
+// (`[mcu] serial: /dev/serial/by-id/...`, `baud:`, or a pty path).
+import { startLivePrinter, type LivePrinter } from "../core/live/live-printer.ts";
+
+const USAGE = `usage: stepline run [--config printer.cfg] [--data DIR]
+  --config FILE   printer.cfg naming the MCUs ([mcu] serial: /dev/serial/by-id/..., baud: 250000);
+                  without it, the built-in virtual printer
+  --data DIR      data folder (config/, gcodes/, logs/); default ~/printer_data`;
+
+interface RunArgs {
+  config?: string;
+  data?: string;
+}
+
+function parseArgs(args: string[]): RunArgs | string {
+  const out: RunArgs = {};
+  for (let i = 0; i < args.length; i++) {
+    const opt = args[i]!;
+    const [flag, inline] = opt.includes("=") ? [opt.slice(0, opt.indexOf("=")), opt.slice(opt.indexOf("=") + 1)] : [opt, undefined];
+    const value = (): string => {
+      const v = inline ?? args[++i];
+      if (v === undefined || v === "" || (inline === undefined && v.startsWith("--"))) throw new Error(`option ${flag} needs a value`);
+      return v;
+    };
+    try {
+      if (flag === "--config" || flag === "-c") out.config = value();
+      else if (flag === "--data" || flag === "-d") out.data = value();
+      else return `unknown option '${opt}'`;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+  return out;
+}
+
+/** Resolves with the signal that asked us to stop. */
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (sig: string) => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      resolve(sig);
+    };
+    const onInt = () => stop("SIGINT");
+    const onTerm = () => stop("SIGTERM");
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+  });
+}
+
+export async function run(args: string[]): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(USAGE);
+    return 0;
+  }
+  const parsed = parseArgs(args);
+  if (typeof parsed === "string") {
+    console.error(`stepline run: ${parsed}\n${USAGE}`);
+    return 2;
+  }
+  const stopRequested = untilSignal();
+  console.log(parsed.config ? `stepline: starting the printer from ${parsed.config}` : "stepline: starting the built-in virtual printer");
+  let printer: LivePrinter;
+  try {
+    printer = await startLivePrinter({ configPath: parsed.config, dataDir: parsed.data });
+  } catch (e) {
+    console.error(`stepline run: ${(e as Error).message}`);
+    return 1;
+  }
+  const sig = await stopRequested;
+  console.log(`stepline: ${sig} received, shutting down`);
+  await printer.stop();
+  console.log("stepline: stopped");
+  return 0;
 }

@@ -42,6 +42,9 @@ export class ClockEstimator {
   /** Round trip of recent fast samples: drops at once, rises slowly. */
   private rttFloor = Infinity;
   private slowSkips = 0;
+  /** Recent mean square difference between samples and their prediction (ticks^2). */
+  private residualSq = 0;
+  private residualCount = 0;
   estimate: ClockEstimate;
   /** Samples rejected as outliers and resets of the prediction variance. */
   readonly counters = { samples: 0, outliers: 0, slow: 0, resets: 0 };
@@ -115,6 +118,9 @@ export class ClockEstimator {
       this.lastPredictionTime = sentTime;
       this.predictionVariance = (1 - DECAY) * (this.predictionVariance + diff2 * DECAY);
     }
+    // Quality report only: how far recent samples fell from the prediction.
+    this.residualCount++;
+    this.residualSq += (diff2 - this.residualSq) / Math.min(this.residualCount, 8);
     const dt = readTime - this.timeAvg;
     this.timeAvg += DECAY * dt;
     this.timeVariance = (1 - DECAY) * (this.timeVariance + dt * dt * DECAY);
@@ -161,13 +167,14 @@ export class ClockEstimator {
     return (clock - e.clock) / e.freq + e.sampleTime;
   }
 
-  /** Standard deviation of recent predictions, in seconds. */
-  get predictionStddev(): number {
-    return Math.sqrt(this.predictionVariance) / this.mcuFreq;
+  /** Root mean square of recent samples' distance from the prediction, in seconds. */
+  get residualRms(): number {
+    return Math.sqrt(this.residualSq) / this.mcuFreq;
   }
 
-  get bestHalfRtt(): number {
-    return this.minHalfRtt;
+  /** Round trip of recent fast clock queries, in seconds. */
+  get typicalRtt(): number {
+    return this.rttFloor;
   }
 
   debugLine(): string {

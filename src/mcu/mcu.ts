@@ -193,8 +193,8 @@ export class Mcu {
     const est = this.clockSync!.estimator;
     this.log.info(
       `MCU '${this.name}': clock ${dict.clockFreq} Hz, measured ${est.estimate.freq.toFixed(0)} Hz` +
-        ` (${((est.estimate.freq / dict.clockFreq - 1) * 1e6).toFixed(1)} ppm), prediction stddev` +
-        ` ${(est.predictionStddev * 1e6).toFixed(1)} us, best half round trip ${(est.bestHalfRtt * 1e6).toFixed(0)} us`,
+        ` (${((est.estimate.freq / dict.clockFreq - 1) * 1e6).toFixed(1)} ppm); clock sync: samples off the prediction by` +
+        ` ${(est.residualRms * 1e6).toFixed(0)} us rms, round trip ${(est.typicalRtt * 1e6).toFixed(0)} us`,
     );
     this.watchdog = setInterval(() => this.checkTimeout(), WATCHDOG_PERIOD * 1000);
   }
@@ -311,6 +311,7 @@ export class Mcu {
     if (this.shutdownInfo) return;
     this.shutdownInfo = s;
     this.log.warn(`MCU '${this.name}' shutdown: ${s.reason}${s.clock !== null ? ` (clock ${s.clock})` : ""}`);
+    if (this.clockSync) this.log.info(`MCU '${this.name}' ${this.clockSync.estimator.debugLine()}\nMCU '${this.name}' stats: ${this.statsLine()}`);
     for (const cb of this.shutdownListeners) {
       try {
         cb(s);
