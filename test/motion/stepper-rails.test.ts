@@ -67,8 +67,8 @@ describe("steppers and rails from printer.cfg", () => {
     const s = setup(CART_CFG.replace("position_endstop: 0\nposition_max: 200", "position_endstop: 250\nposition_max: 200"), "bad-endstop");
     expect(() => loadKinematics("cartesian", s.env))
       .toThrow("position_endstop in section 'stepper_x' must be between position_min and position_max");
-    expect(() => loadKinematics("polar", s.env))
-      .toThrow("Error loading kinematics 'polar'");
+    expect(() => loadKinematics("scara", s.env))
+      .toThrow("Error loading kinematics 'scara'");
   });
 
   test("the X homing move reproduces Klipper's step times", async () => {
