@@ -9,6 +9,7 @@
 //   registerModule("mcu", buildMcu, { stage: "mcu" });                                 // built before extras
 //   registerModule("printer", buildToolhead, { stage: "toolhead" });                   // after extras
 //   registerModule("gcode_move", build, { always: true });                            // built even without a section
+import "./extras/bltouch.ts";
 import "./extras/tmc/drivers.ts";
 import "./fans/modules.ts";
 import "./heaters/modules.ts";

@@ -5,7 +5,7 @@
 // digital output for chips with extra control lines.
 import type { ConfigSection } from "../config/section.ts";
 import type { McuCommandQueue, McuPort } from "../outputs/mcu-port.ts";
-import { PinError, type PrinterPins } from "../pins.ts";
+import { PinError } from "../pins.ts";
 import type { Printer } from "../printer.ts";
 
 const hex = (data: ArrayLike<number>) => Array.from(data, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -16,10 +16,9 @@ interface QueryCapable {
 }
 
 /** An MCU of a pin description, which must be an MCU (not an expander chip). */
-export function pinMcu(pins: PrinterPins, params: { chip: unknown; chipName: string }): McuPort {
+export function pinMcu(params: { chip: unknown; chipName: string }): McuPort {
   const chip = params.chip as Partial<McuPort>;
   if (typeof chip.createOid !== "function" || typeof chip.addConfigCmd !== "function") throw new PinError(`Pin chip '${params.chipName}' is not an MCU`);
-  void pins;
   return chip as McuPort;
 }
 
@@ -36,14 +35,26 @@ function enumerations(mcu: McuPort): Record<string, Record<string, unknown>> {
 
 /** The firmware's name for a hardware bus (default: the one numbered 0); reserves its pins. */
 function resolveBusName(printer: Printer, mcu: McuPort, param: string, bus: string | null): string {
-  const enums = enumerations(mcu)[param] ?? enumerations(mcu).bus;
+  const enumName = enumerations(mcu)[param] ? param : "bus";
+  const enums = enumerations(mcu)[enumName];
   if (!enums) return bus ?? "0";
   if (bus === null) {
     const first = Object.entries(enums).find(([, v]) => v === 0 || (Array.isArray(v) && v[0] === 0));
     if (!first) throw new PinError(`Must specify ${param} on mcu '${mcu.name}'`);
     bus = first[0];
   }
-  if (!(bus in enums)) throw new PinError(`Unknown ${param} '${bus}'`);
+  // Ranges ("usart0": [1, 2]) stand for usart0, usart1: the dictionary resolves them
+  const dict = mcu.dict as unknown as { enumValue?(e: string, s: string): number };
+  let known = bus in enums;
+  if (!known && typeof dict.enumValue === "function") {
+    try {
+      dict.enumValue(enumName, bus);
+      known = true;
+    } catch {
+      known = false;
+    }
+  }
+  if (!known) throw new PinError(`Unknown ${param} '${bus}'`);
   const reserved = (mcu.dict.json as { config?: Record<string, unknown> }).config?.[`BUS_PINS_${bus}`];
   if (typeof reserved === "string") {
     const resolver = printer.pins.getPinResolver(mcu.name);
@@ -143,7 +154,7 @@ export function spiFromConfig(config: ConfigSection, printer: Printer, mode: num
     pins.resetPinSharing(csParams);
     cs = null;
   }
-  const mcu = pinMcu(pins, csParams);
+  const mcu = pinMcu(csParams);
   const speed = config.getInt("spi_speed", opts.defaultSpeed ?? 100000, { minval: 100000 });
   let swPins: [string, string, string] | null = null;
   let bus: string | null = null;

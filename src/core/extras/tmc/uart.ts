@@ -164,7 +164,7 @@ export class TmcUart implements TmcBus {
     const txDesc = config.get("tx_pin", null);
     const tx = txDesc === null ? rx : pins.lookupPin(txDesc, { shareType: "tmc_uart_tx", owner });
     if (rx.chip !== tx.chip) throw new PinError("TMC uart rx and tx pins must be on the same mcu");
-    const mcu = pinMcu(pins, rx);
+    const mcu = pinMcu(rx);
     const selectDescs = config.getList("select_pins", null);
     this.addr = config.getInt("uart_address", 0, { minval: 0, maxval: maxAddr });
     let byPrinter = lines.get(printer);

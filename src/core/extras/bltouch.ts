@@ -1,0 +1,435 @@
+// [bltouch]: a BLTouch (or clone) Z probe. The probe is commanded with servo-style pulses on
+// control_pin (pin down / pin up / touch mode / reset / self test, one 20 ms signal period each,
+// each followed by the PWM switched off) and reports contact on sensor_pin. Probing sessions,
+// sample averaging, PROBE / QUERY_PROBE and the probe:z_virtual_endstop pin work like [probe]; the
+// "probe" object it registers has the same session interface (startProbeSession, runProbe,
+// pullProbedResults, endProbeSession, getOffsets, getProbeParams).
+import type { ConfigSection } from "../config/section.ts";
+import type { GCodeCommand } from "../gcode/command.ts";
+import { GCodeError } from "../gcode/errors.ts";
+import { setupPwmPin } from "../outputs/pin-setup.ts";
+import type { PwmOutput } from "../outputs/output-types.ts";
+import { PinError, type PinChip, type PinParams } from "../pins.ts";
+import { type Printer, registerModule } from "../printer.ts";
+import { calcProbeZAverage, createProbeResult, type ProbeCommand, type ProbeParams, type ProbeResult } from "../../motion/homing-probe.ts";
+import type { Completion, HomingStepper, McuEndstop } from "../../motion/homing-endstop.ts";
+import { hostTime } from "../heaters/host-timers.ts";
+
+const SIGNAL_PERIOD = 0.020;
+const MIN_CMD_TIME = 5 * SIGNAL_PERIOD;
+const TEST_TIME = 5 * 60;
+const RETRY_RESET_TIME = 1.0;
+const ENDSTOP_REST_TIME = 0.001;
+const ENDSTOP_SAMPLE_TIME = 0.000015;
+const ENDSTOP_SAMPLE_COUNT = 4;
+
+/** Pulse widths (seconds) of the BLTouch control commands. */
+export const BLTOUCH_COMMANDS: Record<string, number> = {
+  pin_down: 0.000650, touch_mode: 0.001165, pin_up: 0.001475, self_test: 0.001780, reset: 0.002190,
+  set_5V_output_mode: 0.001988, set_OD_output_mode: 0.002091, output_mode_store: 0.001884,
+};
+
+interface Toolhead {
+  getLastMoveTime(): number;
+  dwell(delay: number): void;
+  getPosition(): number[];
+  manualMove(coord: readonly (number | null)[], speed: number): void;
+  getKinematics(): { getStatus(): Record<string, unknown>; getSteppers(): (HomingStepper & { isActiveAxis(a: string): boolean })[] };
+}
+interface Homing {
+  checkProbeFirstHome(g: ProbeCommand): boolean;
+  probingMove(endstop: McuEndstop, pos: readonly number[], speed: number, checkMovement?: boolean): number[];
+}
+
+export class PrinterBLTouch {
+  readonly xOffset: number;
+  readonly yOffset: number;
+  readonly zOffset: number;
+  private readonly speed: number;
+  private readonly liftSpeed: number;
+  private readonly samples: number;
+  private readonly sampleRetractDist: number;
+  private readonly samplesResult: string;
+  private readonly samplesTolerance: number;
+  private readonly samplesRetries: number;
+  private readonly stowOnEachSample: boolean;
+  private readonly touchMode: boolean;
+  private readonly outputMode: "5V" | "OD" | null;
+  private readonly pinUpNotTriggered: boolean;
+  private readonly pinUpTouchTriggered: boolean;
+  private readonly pinMoveTime: number;
+  private readonly pwm: PwmOutput;
+  readonly endstop: McuEndstop;
+  /** The endstop as probing moves see it: sensor sampling rests at most 1 ms. */
+  private readonly probingEndstop: McuEndstop;
+  private readonly zMinPosition: number;
+  private nextCmdTime = 0;
+  private actionEndTime = 0;
+  private nextTestTime = 0;
+  private multi: "OFF" | "FIRST" | "ON" = "OFF";
+  private sessionActive = false;
+  private results: ProbeResult[] = [];
+  private lastQuery = false;
+  private lastZResult = 0;
+  private lastProbePosition = [0, 0, 0];
+
+  constructor(config: ConfigSection, private readonly printer: Printer) {
+    this.xOffset = config.getFloat("x_offset", 0);
+    this.yOffset = config.getFloat("y_offset", 0);
+    this.zOffset = config.getFloat("z_offset");
+    this.speed = config.getFloat("speed", 5, { above: 0 });
+    this.liftSpeed = config.getFloat("lift_speed", this.speed, { above: 0 });
+    this.samples = config.getInt("samples", 1, { minval: 1 });
+    this.sampleRetractDist = config.getFloat("sample_retract_dist", 2, { above: 0 });
+    this.samplesResult = config.getChoice("samples_result", ["median", "average"], "average");
+    this.samplesTolerance = config.getFloat("samples_tolerance", 0.1, { minval: 0 });
+    this.samplesRetries = config.getInt("samples_tolerance_retries", 0, { minval: 0 });
+    this.stowOnEachSample = config.getBoolean("stow_on_each_sample", true);
+    this.touchMode = config.getBoolean("probe_with_touch_mode", false);
+    this.pwm = setupPwmPin(printer.pins, config.get("control_pin"), config.getName());
+    this.pwm.setupMaxDuration(0);
+    this.pwm.setupCycleTime(SIGNAL_PERIOD);
+    this.endstop = printer.pins.setupPin("endstop", config.get("sensor_pin"), config.getName()) as McuEndstop;
+    this.probingEndstop = new ShortRestEndstop(this.endstop) as unknown as McuEndstop;
+    this.outputMode = config.getChoice("set_output_mode", { "5V": "5V", OD: "OD" } as Record<string, "5V" | "OD">, null);
+    this.pinUpNotTriggered = config.getBoolean("pin_up_reports_not_triggered", true);
+    this.pinUpTouchTriggered = config.getBoolean("pin_up_touch_mode_reports_triggered", true);
+    this.pinMoveTime = config.getFloat("pin_move_time", 0.680, { above: 0 });
+    this.zMinPosition = minimumZ(printer);
+    printer.registerEventHandler("klippy:mcu_identify", () => {
+      for (const s of this.toolhead().getKinematics().getSteppers()) if (s.isActiveAxis("z")) this.endstop.addStepper(s);
+    });
+    printer.registerEventHandler("klippy:connect", () => this.handleConnect());
+    printer.registerEventHandler("gcode:command_error", () => {
+      if (this.sessionActive) this.endProbeSession();
+    });
+    printer.pins.registerChip("probe", new BLTouchVirtualEndstop(this.zOffset, (pt) => this.endstop.queryEndstop(pt)));
+    this.registerCommands();
+  }
+
+  private toolhead(): Toolhead {
+    return this.printer.lookupObject<Toolhead>("toolhead");
+  }
+
+  // ---- signal timing ----
+
+  private syncMcuPrintTime(): void {
+    const est = this.pwm.mcu.estimatedPrintTime(hostTime(this.printer));
+    this.nextCmdTime = Math.max(this.nextCmdTime, est + MIN_CMD_TIME);
+  }
+
+  private syncPrintTime(): void {
+    const th = this.toolhead();
+    const printTime = th.getLastMoveTime();
+    if (this.nextCmdTime > printTime) th.dwell(this.nextCmdTime - printTime);
+    else this.nextCmdTime = printTime;
+  }
+
+  /** One command pulse train, then the signal off; the pulse length is counted in MCU ticks. */
+  private sendCmd(cmd: string, duration = MIN_CMD_TIME): void {
+    const mcu = this.pwm.mcu;
+    let clock = mcu.printTimeToClock(this.nextCmdTime);
+    const pulse = Math.trunc((duration - MIN_CMD_TIME) / SIGNAL_PERIOD) * SIGNAL_PERIOD;
+    clock += mcu.secondsToClock(Math.max(MIN_CMD_TIME, pulse));
+    const endTime = mcu.clockToPrintTime(clock);
+    this.pwm.setPwm(this.nextCmdTime, BLTOUCH_COMMANDS[cmd]! / SIGNAL_PERIOD);
+    this.pwm.setPwm(endTime, 0);
+    this.actionEndTime = this.nextCmdTime + duration;
+    this.nextCmdTime = Math.max(this.actionEndTime, endTime + MIN_CMD_TIME);
+  }
+
+  /** Check the sensor reports `triggered` right after the last action. */
+  private verifyState(triggered: boolean): boolean {
+    this.endstop.homeStart(this.actionEndTime, ENDSTOP_SAMPLE_TIME, ENDSTOP_SAMPLE_COUNT, ENDSTOP_REST_TIME, triggered);
+    try {
+      return this.endstop.homeWait(this.actionEndTime + 0.1) > 0;
+    } catch {
+      return false;
+    }
+  }
+
+  private handleConnect(): void {
+    this.syncMcuPrintTime();
+    this.nextCmdTime += 0.2;
+    this.setOutputMode(this.outputMode);
+    try {
+      this.raiseProbe();
+      this.verifyRaiseProbe();
+    } catch {
+      // reported again when the probe is used
+    }
+  }
+
+  private raiseProbe(): void {
+    this.syncMcuPrintTime();
+    if (!this.pinUpNotTriggered) this.sendCmd("reset");
+    this.sendCmd("pin_up", this.pinMoveTime);
+  }
+
+  private verifyRaiseProbe(): void {
+    if (!this.pinUpNotTriggered) return; // no way to check
+    for (let retry = 0; retry < 3; retry++) {
+      if (this.verifyState(false)) return;
+      if (retry >= 2) throw new GCodeError("BLTouch failed to raise probe");
+      this.printer.gcode.respondInfo("Failed to verify BLTouch probe is raised; retrying.");
+      this.syncMcuPrintTime();
+      this.sendCmd("reset", RETRY_RESET_TIME);
+      this.sendCmd("pin_up", this.pinMoveTime);
+    }
+  }
+
+  private lowerProbe(): void {
+    this.testSensor();
+    this.syncPrintTime();
+    this.sendCmd("pin_down", this.pinMoveTime);
+    if (this.touchMode) this.sendCmd("touch_mode");
+  }
+
+  /** Every few minutes: raise the pin in touch mode and check the sensor reports it. */
+  private testSensor(): void {
+    if (!this.pinUpTouchTriggered) return;
+    const printTime = this.toolhead().getLastMoveTime();
+    if (printTime < this.nextTestTime) {
+      this.nextTestTime = printTime + TEST_TIME;
+      return;
+    }
+    this.syncPrintTime();
+    for (let retry = 0; retry < 3; retry++) {
+      this.sendCmd("pin_up", this.pinMoveTime);
+      this.sendCmd("touch_mode");
+      const ok = this.verifyState(true);
+      this.syncPrintTime();
+      if (ok) {
+        this.nextTestTime = printTime + TEST_TIME;
+        return;
+      }
+      if (retry >= 2) throw new GCodeError("BLTouch failed to verify sensor state");
+      this.printer.gcode.respondInfo("BLTouch failed to verify sensor state; retrying.");
+      this.sendCmd("reset", RETRY_RESET_TIME);
+    }
+  }
+
+  private setOutputMode(mode: "5V" | "OD" | null): void {
+    if (mode === null) return;
+    this.syncMcuPrintTime();
+    this.sendCmd(mode === "5V" ? "set_5V_output_mode" : "set_OD_output_mode");
+  }
+
+  private storeOutputMode(mode: "5V" | "OD"): void {
+    const set = mode === "5V" ? "set_5V_output_mode" : "set_OD_output_mode";
+    this.syncPrintTime();
+    this.sendCmd("pin_down");
+    this.sendCmd(set);
+    this.sendCmd("output_mode_store");
+    this.sendCmd(set);
+    this.sendCmd("pin_up");
+  }
+
+  // ---- probe interface ----
+
+  getOffsets(): [number, number, number] {
+    return [this.xOffset, this.yOffset, this.zOffset];
+  }
+
+  getProbeParams(g: ProbeCommand | null = null): ProbeParams {
+    if (!g) return {
+      probeSpeed: this.speed, liftSpeed: this.liftSpeed, samples: this.samples, sampleRetractDist: this.sampleRetractDist,
+      samplesTolerance: this.samplesTolerance, samplesToleranceRetries: this.samplesRetries, samplesResult: this.samplesResult,
+    };
+    return {
+      probeSpeed: g.getFloat("PROBE_SPEED", this.speed, { above: 0 }),
+      liftSpeed: g.getFloat("LIFT_SPEED", this.liftSpeed, { above: 0 }),
+      samples: g.getInt("SAMPLES", this.samples, { minval: 1 }),
+      sampleRetractDist: g.getFloat("SAMPLE_RETRACT_DIST", this.sampleRetractDist, { above: 0 }),
+      samplesTolerance: g.getFloat("SAMPLES_TOLERANCE", this.samplesTolerance, { minval: 0 }),
+      samplesToleranceRetries: g.getInt("SAMPLES_TOLERANCE_RETRIES", this.samplesRetries, { minval: 0 }),
+      samplesResult: g.get("SAMPLES_RESULT", this.samplesResult)!,
+    };
+  }
+
+  startProbeSession(_g: ProbeCommand | null): this {
+    if (this.sessionActive) throw new GCodeError("Internal probe error - start/end probe session mismatch");
+    this.sessionActive = true;
+    this.results = [];
+    if (!this.stowOnEachSample) this.multi = "FIRST";
+    return this;
+  }
+
+  endProbeSession(): void {
+    if (!this.sessionActive) throw new GCodeError("Internal probe error - start/end probe session mismatch");
+    this.sessionActive = false;
+    this.results = [];
+    if (!this.stowOnEachSample) {
+      this.syncPrintTime();
+      this.raiseProbe();
+      this.verifyRaiseProbe();
+      this.syncPrintTime();
+      this.multi = "OFF";
+    }
+  }
+
+  /** One touch: lower the pin, descend until the sensor triggers, raise the pin again. */
+  private probeOnce(g: ProbeCommand): ProbeResult {
+    const homed = String(this.toolhead().getKinematics().getStatus().homed_axes ?? "");
+    if (!homed.includes("z")) throw new GCodeError("Must home before probe");
+    if (this.multi === "OFF" || this.multi === "FIRST") {
+      this.lowerProbe();
+      if (this.multi === "FIRST") this.multi = "ON";
+    }
+    this.syncPrintTime();
+    let ppos: number[];
+    try {
+      const th = this.toolhead();
+      const pos = th.getPosition();
+      pos[2] = this.zMinPosition;
+      const homing = this.printer.lookupObject<Homing>("homing");
+      ppos = homing.probingMove(this.probingEndstop, pos, this.getProbeParams(g).probeSpeed, true);
+    } finally {
+      if (this.multi === "OFF") {
+        this.raiseProbe();
+        this.verifyRaiseProbe();
+      }
+      this.syncPrintTime();
+    }
+    const results = [createProbeResult(ppos, this.getOffsets())];
+    this.printer.sendEvent("probe:update_results", results);
+    const epos = results[0]!;
+    if (g.getCommand() !== "G28")
+      g.respondInfo(`probe: at ${epos.bedX.toFixed(3)},${epos.bedY.toFixed(3)} bed will contact at z=${epos.bedZ.toFixed(6)}`);
+    return epos;
+  }
+
+  runProbe(g: ProbeCommand): void {
+    if (!this.sessionActive) throw new GCodeError("Internal probe error - start/end probe session mismatch");
+    const params = this.getProbeParams(g);
+    const th = this.toolhead();
+    const probexy = th.getPosition().slice(0, 2);
+    let retries = 0;
+    let positions: ProbeResult[] = [];
+    while (positions.length < params.samples) {
+      positions.push(this.probeOnce(g));
+      const zs = positions.map((p) => p.bedZ);
+      if (Math.max(...zs) - Math.min(...zs) > params.samplesTolerance) {
+        if (retries >= params.samplesToleranceRetries) throw g.error("Probe samples exceed samples_tolerance");
+        g.respondInfo("Probe samples exceed tolerance. Retrying...");
+        retries++;
+        positions = [];
+      }
+      if (positions.length < params.samples) th.manualMove([...probexy, th.getPosition()[2]! + params.sampleRetractDist], params.liftSpeed);
+    }
+    this.results.push(calcProbeZAverage(positions, params.samplesResult));
+  }
+
+  pullProbedResults(): ProbeResult[] {
+    return this.results.splice(0);
+  }
+
+  // ---- commands and status ----
+
+  private registerCommands(): void {
+    const gcode = this.printer.gcode;
+    gcode.register("BLTOUCH_DEBUG", (g: GCodeCommand) => {
+      const cmd = g.get("COMMAND", null);
+      if (cmd === null || !(cmd in BLTOUCH_COMMANDS)) {
+        g.respondInfo(`BLTouch commands: ${Object.keys(BLTOUCH_COMMANDS).sort().join(", ")}`);
+        return;
+      }
+      g.respondInfo(`Sending BLTOUCH_DEBUG COMMAND=${cmd}`);
+      this.syncPrintTime();
+      this.sendCmd(cmd, this.pinMoveTime);
+      this.syncPrintTime();
+    }, { desc: "Send a command to the bltouch for debugging" });
+    gcode.register("BLTOUCH_STORE", (g: GCodeCommand) => {
+      const mode = g.get("MODE", null);
+      if (mode !== "5V" && mode !== "OD") {
+        g.respondInfo("BLTouch output modes: 5V, OD");
+        return;
+      }
+      g.respondInfo(`Storing BLTouch output mode: ${mode}`);
+      this.syncPrintTime();
+      this.storeOutputMode(mode);
+      this.syncPrintTime();
+    }, { desc: "Store an output mode in the BLTouch EEPROM" });
+    gcode.register("QUERY_PROBE", (g: GCodeCommand) => {
+      this.lastQuery = Boolean(this.endstop.queryEndstop(this.toolhead().getLastMoveTime()));
+      g.respondInfo(`probe: ${this.lastQuery ? "TRIGGERED" : "open"}`);
+    }, { desc: "Return the status of the z-probe" });
+    gcode.register("PROBE", (g: GCodeCommand) => {
+      const pg = g as unknown as ProbeCommand;
+      this.startProbeSession(pg);
+      let pos: ProbeResult;
+      try {
+        this.runProbe(pg);
+        pos = this.pullProbedResults()[0]!;
+      } finally {
+        if (this.sessionActive) this.endProbeSession();
+      }
+      g.respondInfo(`Result: at ${pos.bedX.toFixed(3)},${pos.bedY.toFixed(3)} estimate contact at z=${pos.bedZ.toFixed(6)}`);
+      this.lastProbePosition = [pos.bedX, pos.bedY, pos.bedZ];
+      this.lastZResult = pos.bedZ + this.zOffset;
+    }, { desc: "Probe Z-height at current XY position" });
+  }
+
+  getStatus(): Record<string, unknown> {
+    return { name: "bltouch", last_query: this.lastQuery, last_probe_position: this.lastProbePosition, last_z_result: this.lastZResult };
+  }
+}
+
+/** Delegates to the sensor endstop, capping the rest time between samples. */
+class ShortRestEndstop {
+  constructor(private readonly es: McuEndstop) {}
+  getMcu() {
+    return this.es.getMcu();
+  }
+  addStepper(s: HomingStepper): void {
+    this.es.addStepper(s);
+  }
+  getSteppers(): HomingStepper[] {
+    return this.es.getSteppers();
+  }
+  homeStart(printTime: number, sampleTime: number, sampleCount: number, restTime: number, triggered = true): Completion {
+    return this.es.homeStart(printTime, sampleTime, sampleCount, Math.min(restTime, ENDSTOP_REST_TIME), triggered);
+  }
+  homeWait(homeEndTime: number): number {
+    return this.es.homeWait(homeEndTime);
+  }
+  queryEndstop(printTime: number): number {
+    return this.es.queryEndstop(printTime);
+  }
+}
+
+/** probe:z_virtual_endstop while a BLTouch is the probe. */
+class BLTouchVirtualEndstop implements PinChip {
+  constructor(private readonly positionEndstop: number, private readonly query: (pt: number) => number) {}
+  addStepper(_s: HomingStepper): void {}
+  getSteppers(): HomingStepper[] {
+    return [];
+  }
+  homeStart(): Completion {
+    throw new GCodeError("Internal error. Can't home via HomingViaProbeHelper.");
+  }
+  queryEndstop(printTime: number): number {
+    return this.query(printTime);
+  }
+  getPositionEndstop(): number {
+    return this.positionEndstop;
+  }
+  setupPin(pinType: string, params: PinParams): unknown {
+    if (pinType !== "endstop" || params.pin !== "z_virtual_endstop") throw new PinError("Probe virtual endstop only useful as endstop pin");
+    if (params.invert || params.pullup) throw new PinError("Can not pullup/invert probe virtual endstop");
+    return this;
+  }
+}
+
+/** The lowest Z a probing move may go to (stepper_z position_min). */
+function minimumZ(printer: Printer): number {
+  const cfg = printer.config;
+  if (cfg.hasSection("stepper_z")) return cfg.getSection("stepper_z").getFloat("position_min", 0, { noteValid: false });
+  return cfg.getSection("printer").getFloat("minimum_z_position", 0, { noteValid: false });
+}
+
+registerModule("bltouch", (config, printer) => {
+  const blt = new PrinterBLTouch(config, printer);
+  printer.addObject("probe", blt);
+  return blt;
+});
