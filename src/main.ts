@@ -8,7 +8,7 @@ const commands: Record<string, Command> = {
   run: { summary: "run the appliance (default: the built-in virtual printer)", load: () => import("./cli/run.ts") },
   batch: { summary: "batch printer.cfg -i input.gcode -o out.serial -d DICT [-d NAME=DICT]: write the MCU byte stream offline", load: () => import("./cli/batch.ts") },
   parsedump: { summary: "parsedump DICT FILE: decode an MCU byte stream like Klipper's parsedump", load: () => import("./cli/parsedump.ts") },
-  vmcu: { summary: "vmcu --pty PATH [--dict DICT]: run the virtual Klipper MCU on a pseudo-terminal", load: () => import("./cli/vmcu.ts") },
+  vmcu: { summary: "vmcu --pty PATH [--clock-freq HZ] [--hardware FILE] [--dict-out FILE]: run the virtual Klipper MCU on a pseudo-terminal", load: () => import("./cli/vmcu.ts") },
   "check-config": { summary: "check-config printer.cfg: load and validate a config", load: () => import("./cli/check-config.ts") },
 };
 
