@@ -38,6 +38,9 @@ export interface StepperMcu {
   /** Throws when the MCU has no such constant. */
   getConstant(name: string): number | string;
   isBatch(): boolean;
+  /** Live MCUs: command/response query and host time to print time (src/mcu Mcu has both). */
+  query?(line: string, response: string, opts?: { oid?: number | null }): Promise<{ params: Record<string, unknown>; receiveTime: number }>;
+  estimatedPrintTime?(hostTime: number): number;
 }
 
 /** A resolved step or dir pin. */
@@ -289,14 +292,24 @@ export class McuStepper {
     await this.queryMcuPosition();
   }
 
-  /** Live MCUs: take the MCU's step count as the current position. */
+  /** Live MCUs: take the MCU's step count (stepper_get_position) as the current position. */
   async queryMcuPosition(): Promise<void> {
-    if (this.mcu.isBatch() || !this.queryPosition) return;
-    const res = await this.queryPosition(this);
+    if (this.mcu.isBatch()) return;
+    const res = this.queryPosition ? await this.queryPosition(this) : await this.queryFromMcu();
+    if (!res) return;
     const lastPos = this.invertDir ? -res.pos : res.pos;
     this.sc.setLastPosition(this.mcu.printTimeToClock(res.printTime), lastPos);
     this.setMcuPosition(lastPos);
     this.sendEvent?.("stepper:sync_mcu_position", this);
+  }
+
+  private async queryFromMcu(): Promise<{ pos: number; printTime: number } | null> {
+    const mcu = this.mcu;
+    if (!mcu.query || !mcu.estimatedPrintTime) return null;
+    const msg = await mcu.query(`stepper_get_position oid=${this.oid}`, "stepper_position", { oid: this.oid });
+    const pos = Number(msg.params.pos);
+    if (!Number.isInteger(pos)) throw new StepperError(`stepper '${this.name}': bad stepper_position reply`);
+    return { pos, printTime: mcu.estimatedPrintTime(msg.receiveTime) };
   }
 
   getTrapq(): TrapQ | null { return this.trapq; }
