@@ -11,7 +11,7 @@ import { hostTime } from "../heaters/host-timers.ts";
 import { type Printer, registerModule } from "../printer.ts";
 import { LiteralError, parsePyLiteral, type PyLiteral } from "./python-literal.ts";
 import { PyError } from "./python-format.ts";
-import { coordValue, type RuntimeValue, rvDict, toRuntime } from "./python-values.ts";
+import { coordValue, type RuntimeValue, rvDict, rvFloat, toRuntime } from "./python-values.ts";
 import { Template, TemplateError } from "./template.ts";
 
 interface StatusObject {
@@ -19,7 +19,7 @@ interface StatusObject {
 }
 const hasStatus = (o: unknown): o is StatusObject => typeof (o as StatusObject | null)?.getStatus === "function";
 
-/** Status fields that are Klipper Coord tuples (read as .x/.y/.z/.e as well as [0]..[3]). */
+/** Status fields that are Klipper Coord tuples of floats (read as .x/.y/.z/.e or [0]..[3]). */
 const COORD_FIELDS: Record<string, readonly string[]> = {
   toolhead: ["position", "axis_minimum", "axis_maximum"],
   gcode_move: ["position", "gcode_position", "homing_origin"],
@@ -53,7 +53,7 @@ class StatusLookup extends Map<string, RuntimeValue> {
       const fields = status.value as Map<string, RuntimeValue>;
       for (const f of coords) {
         const v = fields.get(f);
-        if (v?.type === "ArrayValue") fields.set(f, coordValue(v.value));
+        if (v?.type === "ArrayValue") fields.set(f, coordValue((v.value as RuntimeValue[]).map((x) => (x.type === "IntegerValue" ? rvFloat(x.value) : x))));
       }
     }
     super.set(name, status);
@@ -166,8 +166,8 @@ export class PrinterGCodeMacro {
       },
       action_call_remote_method: (method: unknown, kwargs?: unknown) => {
         const params = (kwargs ?? {}) as Record<string, unknown>;
-        const remote = printer.lookupObject<RemoteMethods>("webhooks", null);
-        if (remote) remote.callRemoteMethod(String(method), params);
+        const remote = printer.lookupObject<Partial<RemoteMethods>>("webhooks", null);
+        if (remote?.callRemoteMethod) remote.callRemoteMethod(String(method), params);
         else console.error(`action_call_remote_method('${String(method)}', ${JSON.stringify(params)}): no API server to forward it to`);
         return "";
       },

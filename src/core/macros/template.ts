@@ -79,6 +79,8 @@ class PyInterpreter extends Interpreter {
   private evaluatePy(node: Node, scope: Scope): RuntimeValue | null {
     if (!node) return null;
     switch (node.type) {
+      case "PyValue":
+        return node.value;
       case "PyOutput":
         return rvStr(pyStr(this.evaluate(node.expression, scope) as unknown as RuntimeValue));
       case "BinaryExpression":
@@ -90,6 +92,13 @@ class PyInterpreter extends Interpreter {
         const operand = this.evaluate(node.operand, scope) as unknown as RuntimeValue;
         const [args, kwargs] = node.filter.type === "CallExpression" ? this.args(node.filter.args, scope) : [[], new Map()];
         return filter(operand, args, kwargs);
+      }
+      case "MemberExpression": {
+        // Jinja2: reading an attribute of something undefined is an error, not more undefined
+        const object = this.evaluate(node.object, scope) as unknown as RuntimeValue;
+        if (object.type !== "UndefinedValue") return super.evaluate({ ...node, object: { type: "PyValue", value: object } }, scope) as unknown as RuntimeValue;
+        const what = node.object.type === "Identifier" ? `'${node.object.value}' is undefined` : node.object.type === "MemberExpression" && !node.object.computed ? `'dict object' has no attribute '${node.object.property.value}'` : "value is undefined";
+        throw new PyError("jinja2.exceptions.UndefinedError", what);
       }
       case "CallExpression": {
         const callee = node.callee;
