@@ -1,7 +1,8 @@
 // Micro-benchmark of the step pipeline: solver + compression (+ encoding) for a long series
 // of cartesian moves on three steppers, 16 MHz clock, flushed in 0.25 s batches like batch
 // mode. Prints steps/s and commands/s.
-// Usage: bun scripts/bench-steps.ts [moves=20000] [--shaper] [--corexy]
+// Usage: bun scripts/bench-steps.ts [moves=20000] [--shaper] [--corexy] [--dict klipper.dict]
+// (--dict: encode commands with a real data dictionary instead of a minimal stand-in)
 import { TrapQ } from "../src/motion/trapq.ts";
 import { StepperSyncManager } from "../src/motion/steppersync.ts";
 import { CartesianStepperKinematics } from "../src/motion/kin/cartesian.ts";
@@ -9,10 +10,14 @@ import { CoreXYStepperKinematics } from "../src/motion/kin/corexy.ts";
 import { InputShaperKinematics } from "../src/motion/kin/shaper.ts";
 import { initShaper } from "../src/motion/shaper-defs.ts";
 import type { StepperKinematics } from "../src/motion/itersolve.ts";
+import { DataDictionary } from "../src/protocol/index.ts";
+import { readFileSync } from "node:fs";
 
 const args = process.argv.slice(2);
 const nMoves = Number(args.find((a) => /^\d+$/.test(a)) ?? 20000);
 const useShaper = args.includes("--shaper"), useCoreXY = args.includes("--corexy");
+const dictPath = args.includes("--dict") ? args[args.indexOf("--dict") + 1] : undefined;
+const dict = dictPath ? DataDictionary.fromJson(readFileSync(dictPath, "utf8")) : null;
 const FREQ = 16e6;
 
 // Deterministic "print-like" moves: short XY segments at 100-300 mm/s, occasional Z hops.
@@ -22,13 +27,14 @@ const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 429496
 const tq = new TrapQ();
 const mgr = new StepperSyncManager();
 let messages = 0, bytes = 0, steps = 0;
-const ss = mgr.allocStepperSync((name, p) => {
-  // a compact stand-in for the dictionary encoder: msgid + VLQ-sized params
+const standIn = (name: string, p: Record<string, number>) => {
+  // a compact stand-in for the dictionary encoder (no encoding cost measured)
   const out = new Uint8Array(8);
   out[0] = name.length;
   out[1] = p.oid! & 0x7f;
   return out;
-}, (data, _min, _req, msg) => {
+};
+const ss = mgr.allocStepperSync(dict ? (n, p) => dict.encodeCommand(n, p) : standIn, (data, _min, _req, msg) => {
   messages++; bytes += data.length;
   if (msg.name === "queue_step") steps += msg.params.count!;
 });
@@ -77,6 +83,6 @@ for (let i = 0; i < nMoves; i++) {
 }
 mgr.genSteps(t + 1, t + 1, t);
 const ms = performance.now() - start;
-console.log(`moves=${nMoves} printTime=${t.toFixed(1)}s steppers=3${useShaper ? " (mzv shaper on x/y)" : ""}${useCoreXY ? " corexy" : ""}`);
+console.log(`moves=${nMoves} printTime=${t.toFixed(1)}s steppers=3${useShaper ? " (mzv shaper on x/y)" : ""}${useCoreXY ? " corexy" : ""}${dict ? " (real encoding)" : ""}`);
 console.log(`steps=${steps} commands=${messages} wall=${ms.toFixed(0)} ms`);
 console.log(`=> ${(steps / (ms / 1000) / 1e6).toFixed(2)} M steps/s, ${(messages / (ms / 1000) / 1e3).toFixed(0)} k commands/s, ${(t / (ms / 1000)).toFixed(0)}x real time`);
