@@ -10,6 +10,10 @@
 //   registerModule("printer", buildToolhead, { stage: "toolhead" });                   // after extras
 //   registerModule("gcode_move", build, { always: true });                            // built even without a section
 import "./extras/bltouch.ts";
+import "./extras/buttons.ts";
+import "./extras/filament-sensors.ts";
+import "./extras/gcode-button.ts";
+import "./extras/static-digital-output.ts";
 import "./extras/tmc/drivers.ts";
 import "./fans/modules.ts";
 import "./heaters/modules.ts";
