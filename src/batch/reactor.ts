@@ -81,4 +81,9 @@ export class BatchReactor implements ToolheadReactor {
   yieldNow(): void {
     this.turn();
   }
+
+  /** Batch output never waits for host time (estimated print time stays 0). */
+  pause(_until: number): Promise<void> {
+    throw new Error("internal error: a batch run never waits for host time");
+  }
 }

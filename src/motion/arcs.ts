@@ -5,6 +5,7 @@ import type { ConfigSection } from "../core/config/section.ts";
 import type { GCodeCommand } from "../core/gcode/command.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
 import type { GCodeMove } from "./gcode-move.ts";
+import { runMaybeAsync } from "./maybe-async.ts";
 
 export type ArcPlane = "XY" | "XZ" | "YZ";
 
@@ -106,7 +107,7 @@ class ArcSupport {
     gcode.register("G19", () => (this.plane = "YZ"));
   }
 
-  private cmdArc(g: GCodeCommand, gcodeMove: GCodeMove, clockwise: boolean): void {
+  private cmdArc(g: GCodeCommand, gcodeMove: GCodeMove, clockwise: boolean): void | Promise<void> {
     if (!gcodeMove.absoluteCoord) throw g.error("G2/G3 does not support relative move mode");
     const cur = gcodeMove.getGcodePosition();
     const target: [number, number, number] = [g.getFloat("X", cur[0]!), g.getFloat("Y", cur[1]!), g.getFloat("Z", cur[2]!)];
@@ -121,12 +122,17 @@ class ArcSupport {
       e: g.getFloat("E", null), absoluteExtrude: gcodeMove.absoluteExtrude, resolution: this.resolution,
     });
     const f = g.getFloat("F", null);
-    for (const seg of segments) {
-      const params: Record<string, string> = { X: String(seg.X), Y: String(seg.Y), Z: String(seg.Z) };
-      if (seg.E !== undefined) params.E = String(seg.E);
-      if (f !== null) params.F = String(f);
-      gcodeMove.cmdG1(this.printer.gcode.createCommand("G1", "G1", params));
-    }
+    const gcode = this.printer.gcode;
+    return runMaybeAsync(
+      (function* () {
+        for (const seg of segments) {
+          const params: Record<string, string> = { X: String(seg.X), Y: String(seg.Y), Z: String(seg.Z) };
+          if (seg.E !== undefined) params.E = String(seg.E);
+          if (f !== null) params.F = String(f);
+          yield gcodeMove.cmdG1(gcode.createCommand("G1", "G1", params));
+        }
+      })(),
+    );
   }
 }
 

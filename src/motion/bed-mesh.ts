@@ -11,6 +11,7 @@ import { GCodeError } from "../core/gcode/errors.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
 import type { GCodeMove, MoveTarget } from "./gcode-move.ts";
 import type { ProbeResult } from "./homing-probe.ts";
+import { runMaybeAsync } from "./maybe-async.ts";
 import { ProbePointsHelper } from "./probe-points.ts";
 
 const FADE_DISABLE = 0x7fffffff;
@@ -419,7 +420,7 @@ function parseGcmdCoord(g: GCodeCommand, name: string): Point {
 
 interface MeshToolhead {
   getPosition(): number[];
-  move(newpos: readonly number[], speed: number): void;
+  move(newpos: readonly number[], speed: number): void | Promise<void>;
 }
 
 export class BedMesh implements MoveTarget {
@@ -574,17 +575,21 @@ export class BedMesh implements MoveTarget {
     return this.lastPosition.slice();
   }
 
-  move(newpos: readonly number[], speed: number): void {
+  move(newpos: readonly number[], speed: number): void | Promise<void> {
+    return runMaybeAsync(this.moveSteps(newpos, speed));
+  }
+
+  private *moveSteps(newpos: readonly number[], speed: number): Generator<unknown, void, unknown> {
     const factor = this.getZFactor(newpos[2]!);
     const th = this.toolhead();
     if (!this.zMesh || !factor) {
-      th.move([newpos[0]!, newpos[1]!, newpos[2]! + this.fadeTarget, ...newpos.slice(3)], speed);
+      yield th.move([newpos[0]!, newpos[1]!, newpos[2]! + this.fadeTarget, ...newpos.slice(3)], speed);
     } else {
       this.splitter.buildMove(this.lastPosition, newpos, factor);
       while (!this.splitter.traverseComplete) {
         const split = this.splitter.split();
         if (!split) throw new GCodeError("Mesh Leveling: Error splitting move ");
-        th.move(split, speed);
+        yield th.move(split, speed);
       }
     }
     this.lastPosition = newpos.slice();

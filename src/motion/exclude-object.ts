@@ -78,7 +78,7 @@ export class ExcludeObject implements MoveTarget {
     return this.lastPosition.slice();
   }
 
-  private normalMove(newpos: readonly number[], speed: number): void {
+  private normalMove(newpos: readonly number[], speed: number): void | Promise<void> {
     const off = this.offsets(newpos.length);
     if (this.initialExtrusionMoves > 0 && this.lastPosition[3] !== newpos[3]) this.initialExtrusionMoves--;
     this.lastPosition = newpos.slice();
@@ -97,7 +97,7 @@ export class ExcludeObject implements MoveTarget {
       off[3] = off[3]! + this.extruderAdj;
       this.extruderAdj = 0;
     }
-    this.nextTransform!.move(newpos.map((p, i) => p - off[i]!), speed);
+    return this.nextTransform!.move(newpos.map((p, i) => p - off[i]!), speed);
   }
 
   private ignoreMove(newpos: readonly number[]): void {
@@ -113,19 +113,19 @@ export class ExcludeObject implements MoveTarget {
     return this.currentObject !== null && this.excludedObjects.includes(this.currentObject) && this.initialExtrusionMoves === 0;
   }
 
-  move(newpos: readonly number[], speed: number): void {
+  move(newpos: readonly number[], speed: number): void | Promise<void> {
     if (this.testInExcludedRegion()) {
       this.inExcludedRegion = true;
       this.ignoreMove(newpos);
-    } else if (this.inExcludedRegion) {
+      return;
+    }
+    if (this.inExcludedRegion) {
       this.inExcludedRegion = false;
       // Compensate retraction differences between the excluded and the printed object
       this.extruderAdj = this.maxPositionExcluded - this.lastPositionExcluded[3]! -
         (this.maxPositionExtruded - this.lastPositionExtruded[3]!);
-      this.normalMove(newpos, speed);
-    } else {
-      this.normalMove(newpos, speed);
     }
+    return this.normalMove(newpos, speed);
   }
 
   private addObjectDefinition(def: ObjectDefinition): void {

@@ -23,7 +23,8 @@ export interface MoveCommand {
 
 /** Something that accepts moves in toolhead coordinates (toolhead or a transform). */
 export interface MoveTarget {
-  move(newpos: readonly number[], speed: number): void;
+  /** Live mode may return a Promise (wait before the next command). */
+  move(newpos: readonly number[], speed: number): void | Promise<void>;
   getPosition(): number[];
 }
 
@@ -157,7 +158,7 @@ export class GCodeMove {
   }
 
   // ---- movement ----
-  cmdG1(gcmd: MoveCommand): void {
+  cmdG1(gcmd: MoveCommand): void | Promise<void> {
     const params = gcmd.getCommandParameters();
     for (const [axis, pos] of Object.entries(this.axisMap)) {
       const raw = params[axis];
@@ -179,7 +180,7 @@ export class GCodeMove {
       if (gcodeSpeed <= 0) throw gcmd.error(`Invalid speed in '${gcmd.getCommandline()}'`);
       this.speed = gcodeSpeed * this.speedFactor;
     }
-    this.target.move(this.lastPosition, this.speed);
+    return this.target.move(this.lastPosition, this.speed);
   }
 
   cmdG20(gcmd: MoveCommand): void {
@@ -217,7 +218,7 @@ export class GCodeMove {
     this.extrudeFactor = newFactor;
   }
 
-  cmdSetGcodeOffset(gcmd: MoveCommand): void {
+  cmdSetGcodeOffset(gcmd: MoveCommand): void | Promise<void> {
     const moveDelta = [0, 0, 0, 0];
     ["X", "Y", "Z", "E"].forEach((axis, pos) => {
       let offset = gcmd.getFloat(axis, null);
@@ -234,7 +235,7 @@ export class GCodeMove {
     if (gcmd.getInt("MOVE", 0)) {
       const speed = gcmd.getFloat("MOVE_SPEED", this.speed, { above: 0 })!;
       moveDelta.forEach((d, pos) => (this.lastPosition[pos] = this.lastPosition[pos]! + d));
-      this.target.move(this.lastPosition, speed);
+      return this.target.move(this.lastPosition, speed);
     }
   }
 
@@ -252,7 +253,7 @@ export class GCodeMove {
     });
   }
 
-  cmdRestoreGcodeState(gcmd: MoveCommand): void {
+  cmdRestoreGcodeState(gcmd: MoveCommand): void | Promise<void> {
     const name = gcmd.get("NAME", "default")!;
     const state = this.savedStates.get(name);
     if (!state) throw gcmd.error(`Unknown g-code state: ${name}`);
@@ -269,7 +270,7 @@ export class GCodeMove {
     if (gcmd.getInt("MOVE", 0)) {
       const speed = gcmd.getFloat("MOVE_SPEED", this.speed, { above: 0 })!;
       for (let i = 0; i < 3; i++) this.lastPosition[i] = state.lastPosition[i]!;
-      this.target.move(this.lastPosition, speed);
+      return this.target.move(this.lastPosition, speed);
     }
   }
 
@@ -301,7 +302,7 @@ export class GCodeMove {
   }
 
   /** Command table: name, handler, whether it works before the printer is ready, help. */
-  commands(): [string, (gcmd: MoveCommand) => void, boolean, string?][] {
+  commands(): [string, (gcmd: MoveCommand) => void | Promise<void>, boolean, string?][] {
     return [
       ["G1", (g) => this.cmdG1(g), false],
       ["G0", (g) => this.cmdG1(g), false],

@@ -13,6 +13,8 @@ import { StepperSyncManager, type CommandEncoder, type CommandSink, type Stepper
 import { TrapQ, NEVER_TIME } from "./trapq.ts";
 import type { DripCompletion, MotionQueuing } from "./toolhead.ts";
 
+const BGFLUSH_LOW_TIME = 0.2;
+const BGFLUSH_HIGH_TIME = 0.4;
 const BGFLUSH_SG_LOW_TIME = 0.45;
 const BGFLUSH_SG_HIGH_TIME = 0.7;
 const BGFLUSH_EXTRA_TIME = 0.25;
@@ -24,6 +26,15 @@ const STEPCOMPRESS_FLUSH_TIME = 0.05;
 /** Window of the step+dir+step filter in step compression. */
 export const SDS_CHECK_TIME = 0.001;
 const DRIP_SEGMENT_TIME = 0.05;
+/** Live homing keeps step generation this far ahead of the MCU. */
+const DRIP_TIME = 0.1;
+
+/** Host time, the main MCU's estimated print time, and waiting (live mode). */
+export interface MotionClock {
+  monotonic(): number;
+  estimatedPrintTime(hostTime: number): number;
+  pause(until: number): Promise<void>;
+}
 
 /** The MCU side of a step synchroniser (an Mcu): how its commands are encoded and sent. */
 export interface MovequeueMcu {
@@ -60,11 +71,22 @@ export class PrinterMotionQueuing implements MotionQueuing {
   needStepGenTime = 0;
   private readonly dripStartTimes: number[] = [];
   private timer: FlushTimer | null = null;
+  private clock: MotionClock | null = null;
 
   /** `canPause` false = batch output (no real time passes). */
-  constructor(private readonly canPause: boolean) {}
+  constructor(private canPause: boolean) {}
 
-  /** Attach the event-loop timer that runs handleFlushTimer(). */
+  /** After a shutdown nothing waits for the MCU any more. */
+  handleShutdown(): void {
+    this.canPause = false;
+  }
+
+  /** Live mode: where host time and the MCU's estimated print time come from. */
+  setClock(clock: MotionClock): void {
+    this.clock = clock;
+  }
+
+  /** Attach the event-loop timer that runs the background flush. */
   setFlushTimer(timer: FlushTimer): void {
     this.timer = timer;
   }
@@ -182,6 +204,43 @@ export class PrinterMotionQueuing implements MotionQueuing {
     return false;
   }
 
+  /**
+   * Live background flush (Klipper's _flush_handler): generate steps about
+   * 0.45-0.7 s ahead of the MCU while moving, otherwise flush 0.4 s ahead.
+   * Returns the host time to run again, or Infinity to wait for a kick.
+   */
+  handleLiveFlushTimer(eventtime: number, estPrintTime: number): number {
+    // Movement history older than this is no longer needed (position reports)
+    this.clearHistoryTime = Math.max(0, estPrintTime - MOVE_HISTORY_EXPIRE);
+    let aggrSgTime = this.needStepGenTime - 2 * this.kinFlushDelay;
+    if (this.lastStepGenTime < aggrSgTime) {
+      // Actively stepping: flush in fixed batches from the last step generation time
+      let wantSgTime = estPrintTime + BGFLUSH_SG_HIGH_TIME;
+      const batchTime = BGFLUSH_SG_HIGH_TIME - BGFLUSH_SG_LOW_TIME;
+      let nextBatchTime = this.lastStepGenTime + batchTime;
+      if (nextBatchTime > estPrintTime) {
+        if (nextBatchTime > wantSgTime + 0.005) nextBatchTime = this.lastStepGenTime;
+        wantSgTime = nextBatchTime;
+      }
+      wantSgTime = Math.min(wantSgTime, aggrSgTime);
+      if (wantSgTime > this.lastStepGenTime) this.advanceFlushTime(0, wantSgTime);
+    } else {
+      // Not stepping (or only remnants): relaxed flushing
+      const wantFlushTime = Math.min(estPrintTime + BGFLUSH_HIGH_TIME, this.needFlushTime + BGFLUSH_EXTRA_TIME);
+      if (wantFlushTime > this.lastFlushTime) this.advanceFlushTime(wantFlushTime);
+    }
+    aggrSgTime = this.needStepGenTime - 2 * this.kinFlushDelay;
+    let waketime: number;
+    if (this.lastStepGenTime < aggrSgTime) {
+      waketime = this.lastStepGenTime - BGFLUSH_SG_LOW_TIME;
+    } else {
+      this.doKickFlushTimer = true;
+      if (this.lastFlushTime >= this.needFlushTime + BGFLUSH_EXTRA_TIME) return Infinity;
+      waketime = this.lastFlushTime - BGFLUSH_LOW_TIME;
+    }
+    return eventtime + waketime - estPrintTime;
+  }
+
   noteMcuMovequeueActivity(mqTime: number, isStepGen = true): void {
     if (isStepGen) {
       mqTime += this.kinFlushDelay;
@@ -195,23 +254,77 @@ export class PrinterMotionQueuing implements MotionQueuing {
   }
 
   // ---- drip moves (homing / probing) ----
-  dripUpdateTime(startTime: number, endTime: number, completion: DripCompletion): void {
+  /** Step out a homing move in 50 ms segments until it ends or `completion` signals. */
+  dripUpdateTime(startTime: number, endTime: number, completion: DripCompletion): void | Promise<void> {
+    if (this.canPause) return this.dripUpdateTimeLive(startTime, endTime, completion);
     this.dripStartTimes.push(startTime);
-    // No background flushing while dripping
-    this.timer?.cancel();
-    this.doKickFlushTimer = false;
-    this.advanceFlushTime(startTime - SDS_CHECK_TIME, startTime);
+    this.dripBegin(startTime);
     let flushTime = startTime;
     while (flushTime < endTime) {
       if (completion.test()) break;
       // Batch output never waits for the MCU to catch up
-      flushTime = Math.min(flushTime + DRIP_SEGMENT_TIME, endTime);
-      this.noteMcuMovequeueActivity(flushTime);
-      this.advanceFlushTime(flushTime - SDS_CHECK_TIME, flushTime);
+      flushTime = this.dripSegment(flushTime, endTime);
     }
+    this.dripEnd(startTime, flushTime);
+  }
+
+  private async dripUpdateTimeLive(startTime: number, endTime: number, completion: DripCompletion): Promise<void> {
+    const clock = this.requireClock();
+    this.dripStartTimes.push(startTime);
+    await this.awaitFlushTime(startTime);
+    this.dripBegin(startTime);
+    let flushTime = startTime;
+    try {
+      while (flushTime < endTime) {
+        if (completion.test()) break;
+        const curtime = clock.monotonic();
+        const waitTime = flushTime - clock.estimatedPrintTime(curtime) - DRIP_TIME;
+        if (waitTime > 0) {
+          // Do not get further ahead of the MCU than needed (the endstop may trigger)
+          await clock.pause(curtime + Math.min(waitTime, DRIP_SEGMENT_TIME));
+          continue;
+        }
+        flushTime = this.dripSegment(flushTime, endTime);
+      }
+    } finally {
+      this.dripEnd(startTime, flushTime);
+    }
+  }
+
+  private dripBegin(startTime: number): void {
+    // No background flushing while dripping
+    this.timer?.cancel();
+    this.doKickFlushTimer = false;
+    this.advanceFlushTime(startTime - SDS_CHECK_TIME, startTime);
+  }
+
+  private dripSegment(flushTime: number, endTime: number): number {
+    const next = Math.min(flushTime + DRIP_SEGMENT_TIME, endTime);
+    this.noteMcuMovequeueActivity(next);
+    this.advanceFlushTime(next - SDS_CHECK_TIME, next);
+    return next;
+  }
+
+  private dripEnd(startTime: number, flushTime: number): void {
     this.timer?.kick();
     this.advanceFlushTime(flushTime + this.kinFlushDelay);
     this.dripStartTimes.splice(this.dripStartTimes.indexOf(startTime), 1);
+  }
+
+  /** Live: wait until the MCU is close enough to `wantFlushTime` (BGFLUSH_HIGH_TIME). */
+  private async awaitFlushTime(wantFlushTime: number): Promise<void> {
+    const clock = this.requireClock();
+    while (this.lastFlushTime < wantFlushTime && this.canPause) {
+      const systime = clock.monotonic();
+      const wait = wantFlushTime - BGFLUSH_HIGH_TIME - clock.estimatedPrintTime(systime);
+      if (wait <= 0) return;
+      await clock.pause(systime + Math.min(1, wait));
+    }
+  }
+
+  private requireClock(): MotionClock {
+    if (!this.clock) throw new MotionQueuingError("motion queuing: no clock attached for live mode");
+    return this.clock;
   }
 
   /** Earliest start of a drip move in progress, or null. */

@@ -138,7 +138,14 @@ function registerToolheadCommands(printer: Printer, th: ToolHead): void {
 }
 
 registerModule("motion_queuing", (_config, printer) => {
-  const mq = new PrinterMotionQueuing(!primaryMcu(printer).isBatch());
+  const mcu = primaryMcu(printer);
+  const mq = new PrinterMotionQueuing(!mcu.isBatch());
+  mq.setClock({
+    monotonic: () => lookupMotionReactor(printer).monotonic(),
+    estimatedPrintTime: (t) => mcu.estimatedPrintTime(t),
+    pause: (until) => lookupMotionReactor(printer).pause(until),
+  });
+  printer.registerEventHandler("klippy:shutdown", () => mq.handleShutdown());
   printer.addObject("motion_queuing", mq);
   return mq;
 });

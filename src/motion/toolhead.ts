@@ -8,6 +8,7 @@
 // and the next move is scheduled no earlier than what step generation allows
 // (calcPrintTime).
 import { LookAheadQueue, Move, MoveError, type ExtraAxis, type MoveLimits } from "./lookahead.ts";
+import { then } from "./maybe-async.ts";
 import type { TrapQ } from "./trapq.ts";
 
 /** Time the first moves of a fresh buffer are scheduled ahead of "now". */
@@ -27,7 +28,7 @@ export interface MotionQueuing {
   noteMcuMovequeueActivity(mqTime: number, isStepGen?: boolean): void;
   flushAllSteps(): void;
   /** Step out a homing/probing move in small segments until done. */
-  dripUpdateTime(startTime: number, endTime: number, completion: DripCompletion): void;
+  dripUpdateTime(startTime: number, endTime: number, completion: DripCompletion): void | Promise<void>;
   wipeTrapq(trapq: TrapQ): void;
 }
 
@@ -48,8 +49,10 @@ export interface ToolheadKinematics {
 export interface ToolheadReactor {
   /** Host monotonic time (seconds). */
   monotonic(): number;
-  /** Let timers and input run now (Klipper's reactor.pause(NOW)). */
+  /** Let timers and input run now (Klipper's reactor.pause(NOW)); batch mode only. */
   yieldNow(): void;
+  /** Resolve at host time `until` (live mode waits). */
+  pause(until: number): Promise<void>;
   /** Schedule (or reschedule) a one-shot callback at host time `when`. */
   setTimer(name: string, when: number, cb: () => void): void;
   cancelTimer(name: string): void;
@@ -236,14 +239,17 @@ export class ToolHead implements MoveLimits {
     this.reactor.setTimer("toolhead:priming", wtime, () => this.primingHandler());
   }
 
-  private checkPause(): void {
+  /**
+   * Keep the buffer of planned motion about BUFFER_TIME_HIGH ahead of the MCU:
+   * live mode waits (the returned Promise) while it is further ahead; batch
+   * output never waits and stops checking until the next idle period.
+   */
+  private checkPause(): void | Promise<void> {
     const eventtime = this.reactor.monotonic();
     if (this.specialQueuingState) this.checkPrimingState(eventtime);
+    if (this.canPause) return this.checkPauseLive(eventtime);
     const estPrintTime = this.clock.estimatedPrintTime(eventtime);
-    const pauseTime = this.printTime - estPrintTime - BUFFER_TIME_HIGH;
-    if (pauseTime > 0) {
-      // Live mode waits in the event loop until the buffer drains; batch
-      // output never waits (and stops checking until the next idle period).
+    if (this.printTime - estPrintTime - BUFFER_TIME_HIGH > 0) {
       this.needCheckPause = Infinity;
       return;
     }
@@ -251,6 +257,26 @@ export class ToolHead implements MoveLimits {
       this.needCheckPause = this.printTime;
       // May be falling behind: let other tasks (flushing) run
       this.reactor.yieldNow();
+    }
+  }
+
+  private async checkPauseLive(eventtime: number): Promise<void> {
+    let didPause = false;
+    for (;;) {
+      const pauseTime = this.printTime - this.clock.estimatedPrintTime(eventtime) - BUFFER_TIME_HIGH;
+      if (pauseTime <= 0) break;
+      if (!this.canPause) {
+        this.needCheckPause = Infinity;
+        return;
+      }
+      await this.reactor.pause(eventtime + Math.max(0.005, Math.min(1, pauseTime)));
+      eventtime = this.reactor.monotonic();
+      didPause = true;
+    }
+    if (!this.specialQueuingState) {
+      this.needCheckPause = this.printTime;
+      // May be falling behind: yield to avoid starving other tasks
+      if (!didPause) await this.reactor.pause(this.reactor.monotonic());
     }
   }
 
@@ -273,7 +299,8 @@ export class ToolHead implements MoveLimits {
     this.lookahead.getLast()?.limitNextJunctionSpeed(speed);
   }
 
-  move(newpos: readonly number[], speed: number): void {
+  /** Queue a move; live mode may return a Promise to wait on (buffer full). */
+  move(newpos: readonly number[], speed: number): void | Promise<void> {
     const move = new Move(this, this.commandedPos, newpos, speed);
     if (!move.moveD) return;
     if (move.isKinematicMove) this.kin.checkMove(move);
@@ -283,29 +310,38 @@ export class ToolHead implements MoveLimits {
     this.commandedPos = move.endPos.slice();
     const wantFlush = this.lookahead.addMove(move);
     if (wantFlush) this.processLookahead(true);
-    if (this.printTime > this.needCheckPause) this.checkPause();
+    if (this.printTime > this.needCheckPause) return this.checkPause();
   }
 
-  manualMove(coord: readonly (number | null | undefined)[], speed: number): void {
+  manualMove(coord: readonly (number | null | undefined)[], speed: number): void | Promise<void> {
     const curpos = this.commandedPos.slice();
     for (let i = 0; i < coord.length; i++) {
       const c = coord[i];
       if (c !== null && c !== undefined) curpos[i] = c;
     }
-    this.move(curpos, speed);
-    this.events.sendEvent("toolhead:manual_move");
+    return then(this.move(curpos, speed), () => void this.events.sendEvent("toolhead:manual_move"));
   }
 
-  dwell(delay: number): void {
+  dwell(delay: number): void | Promise<void> {
     this.flushLookahead();
     const nextPrintTime = this.getLastMoveTime() + Math.max(0, delay);
     this.advanceMoveTime(nextPrintTime);
-    this.checkPause();
+    return this.checkPause();
   }
 
   /** M400: plan everything; live mode also waits until the moves are done. */
-  waitMoves(): void {
+  waitMoves(): void | Promise<void> {
     this.flushLookahead();
+    if (this.canPause) return this.waitMovesLive();
+  }
+
+  private async waitMovesLive(): Promise<void> {
+    let eventtime = this.reactor.monotonic();
+    while (!this.specialQueuingState || this.printTime >= this.clock.estimatedPrintTime(eventtime)) {
+      if (!this.canPause) break;
+      await this.reactor.pause(eventtime + 0.1);
+      eventtime = this.reactor.monotonic();
+    }
   }
 
   // ---- extra axes ----
@@ -356,16 +392,16 @@ export class ToolHead implements MoveLimits {
   }
 
   /** A homing/probing move, stepped out until `completion` signals (or the end). */
-  dripMove(newpos: readonly number[], speed: number, completion: DripCompletion): void {
+  dripMove(newpos: readonly number[], speed: number, completion: DripCompletion): void | Promise<void> {
     const pos = [newpos[0]!, newpos[1]!, newpos[2]!, ...this.commandedPos.slice(3)];
     const move = new Move(this, this.commandedPos, pos, speed);
     if (move.moveD) this.kin.checkMove(move);
     // Make sure stepper movement doesn't start before the nominal start time
-    this.dwell(this.mq.getKinFlushDelay());
-    this.processLookahead();
-    const [startTime, endTime] = this.dripLoadTrapq(move);
-    this.mq.dripUpdateTime(startTime, endTime, completion);
-    this.mq.wipeTrapq(this.trapq);
+    return then(this.dwell(this.mq.getKinFlushDelay()), () => {
+      this.processLookahead();
+      const [startTime, endTime] = this.dripLoadTrapq(move);
+      return then(this.mq.dripUpdateTime(startTime, endTime, completion), () => this.mq.wipeTrapq(this.trapq));
+    });
   }
 
   // ---- misc ----
