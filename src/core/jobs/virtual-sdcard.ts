@@ -74,6 +74,10 @@ export class VirtualSD {
       if (this.work) this.work.stop = true;
     });
     printer.registerEventHandler("gcode:debuginput_exit", () => this.work === null);
+    printer.registerEventHandler("klippy:disconnect", () => {
+      if (this.work) this.work.stop = true;
+      void this.closeFile();
+    });
   }
 
   // ---- files ----
@@ -304,7 +308,8 @@ export class VirtualSD {
             atEnd = true;
             continue;
           }
-          await this.closeFile();
+          // Finish without yielding, so no command sees a closed file in a running print
+          void this.closeFile();
           gcode.respondRaw("Done printing file");
           break;
         }
