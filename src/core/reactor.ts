@@ -158,8 +158,14 @@ export class LiveReactor implements ToolheadReactor {
   /** Resolve at host time `until` (at once, after other ready tasks, if it has passed). */
   pause(until: number): Promise<void> {
     return new Promise((resolve) => {
-      const delay = Math.max(0, until - this.monotonic());
-      setTimeout(resolve, delay * 1000);
+      // setTimeout works in whole milliseconds and may fire a little early: wait on if so
+      const wait = () => {
+        const left = until - this.monotonic();
+        if (left <= 0) resolve();
+        else setTimeout(wait, Math.max(1, left * 1000));
+      };
+      const left = until - this.monotonic();
+      setTimeout(wait, Math.max(0, left * 1000));
     });
   }
 

@@ -95,6 +95,8 @@ export class PrintStats {
 
   private noteFinish(state: PrintState, message = ""): void {
     if (this.printStartTime === null) return;
+    // Count extrusion up to the end (Klipper only counts it when the status is polled)
+    if (this.lastPauseTime === null) this.updateFilamentUsage();
     this.state = state;
     this.errorMessage = message;
     this.totalDuration = hostTime(this.printer) - this.printStartTime;
