@@ -17,6 +17,12 @@ import type { McuLink } from "./link.ts";
 
 const MIN_RTO = 0.025;
 const MAX_RTO = 5.0;
+/**
+ * Timeout backoff stops here (unless the measured RTT needs more). A serial
+ * line has no congestion to back off from; long waits only turn a burst of
+ * line noise into "Lost communication".
+ */
+const MAX_BACKOFF_RTO = 1.0;
 /** Blocks in flight without an ack, at most. */
 const MAX_PENDING_BLOCKS = 12;
 /** Commands go out once their reqClock is this close (seconds). */
@@ -321,8 +327,11 @@ export class SerialQueue implements McuLink {
       if (this.receiveSeq < this.retransmitSeq) this.ignoreNakSeq = this.retransmitSeq;
     } else {
       this.retransmitTimeout++;
-      this.rto = Math.min(this.rto * 2, MAX_RTO);
-      this.ignoreNakSeq = this.sendSeq;
+      this.rto = Math.min(this.rto * 2, Math.max(MAX_BACKOFF_RTO, this.baseRto));
+      // Unlike klippy (which ignores naks up to send_seq here), a nak for a
+      // block the MCU still lacks means this retransmit was damaged too: on a
+      // noisy line waiting out another doubled timeout is what stalls the link.
+      this.ignoreNakSeq = this.receiveSeq;
     }
     this.retransmitSeq = this.sendSeq;
     this.rttSampleSeq = 0;

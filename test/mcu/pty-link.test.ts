@@ -84,22 +84,32 @@ describe("host and virtual MCU over real ptys", () => {
     await mcu.identify();
     await mcu.connect();
     expect(mcu.moveCount).toBe(1024);
-    // Sample the prediction against the MCU's true clock (same process) while sync runs:
-    // 5 s while it settles, then 10 s of steady state.
-    const errorsUs: number[] = [];
+    // Two measures while sync runs (5 s settling, then 10 s steady):
+    // - probe: a get_clock query of the test's own (not fed to the estimator); the clock the
+    //   MCU reports against the host's prediction for the middle of that round trip;
+    // - truth: the prediction against the MCU's actual clock at the same instant (the vmcu is
+    //   in this process). It also contains the path asymmetry no host can observe.
+    const probeUs: number[] = [];
+    const truthUs: number[] = [];
     for (let i = 0; i < 60; i++) {
       await Bun.sleep(250);
-      errorsUs.push(((mcu.getClock(mcu.monotonic()) - vmcu.clockTicks()) / FREQ) * 1e6);
+      truthUs.push(((mcu.getClock(mcu.monotonic()) - vmcu.clockTicks()) / FREQ) * 1e6);
+      const r = await mcu.query("get_clock", "clock");
+      if (!r.sentTime) continue; // retransmitted: timing unknown
+      const predicted = mcu.getClock((r.sentTime + r.receiveTime) / 2) % 2 ** 32;
+      probeUs.push((((Number(r.params.clock) - predicted + 2 ** 31) % 2 ** 32) - 2 ** 31) / FREQ * 1e6);
     }
-    const settling = errorsUs.slice(0, 20).map(Math.abs);
-    const steady = errorsUs.slice(20);
-    const absSteady = steady.map(Math.abs);
+    const steadyProbe = probeUs.slice(-36).map(Math.abs);
+    const steadyTruth = truthUs.slice(20);
     console.log(
-      `clock sync error over pty (host prediction - MCU clock): settling median |err| ${median(settling).toFixed(0)} us;` +
-        ` steady median |err| ${median(absSteady).toFixed(0)} us, signed median ${median(steady).toFixed(0)} us, max |err| ${Math.max(...absSteady).toFixed(0)} us`,
+      `clock sync over pty, steady state: |MCU-reported clock - host prediction| median ${median(steadyProbe).toFixed(0)} us,` +
+        ` max ${Math.max(...steadyProbe).toFixed(0)} us; host prediction - actual MCU clock at the same instant:` +
+        ` median ${median(steadyTruth).toFixed(0)} us, median |err| ${median(steadyTruth.map(Math.abs)).toFixed(0)} us` +
+        ` (settling: ${median(truthUs.slice(0, 20).map(Math.abs)).toFixed(0)} us)`,
     );
-    expect(median(absSteady)).toBeLessThan(100);
-  }, 40_000);
+    expect(median(steadyProbe)).toBeLessThan(100);
+    expect(median(steadyTruth.map(Math.abs))).toBeLessThan(200);
+  }, 45_000);
 
   test("1% of bytes dropped or corrupted in both directions: every command runs once, in order", async () => {
     const dir = tempDir();

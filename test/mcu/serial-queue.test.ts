@@ -100,16 +100,24 @@ describe("SerialQueue", () => {
     expectExactlyOnceInOrder(peer, 1, 300);
   });
 
-  test("retransmit timeout backs off while the peer is silent", async () => {
+  test("retransmit timeout backs off while the peer is silent, but not beyond 1 s", async () => {
     const { host, peer } = setup();
     peer.answering = false;
     host.send(new CommandQueue(), { data: Uint8Array.of(0, 0, 0, 0xaa), minClock: 0, reqClock: 0 });
+    const rtos: number[] = [];
     await new Promise<void>((r) => {
-      const poll = () => (host.stats().rto >= 0.2 ? r() : setTimeout(poll, 5));
+      const poll = () => {
+        const s = host.stats();
+        if (rtos.at(-1) !== s.rto) rtos.push(s.rto);
+        if (s.retransmit_timeout >= 8) r();
+        else setTimeout(poll, 5);
+      };
       poll();
     });
-    expect(host.stats().bytes_retransmit).toBeGreaterThanOrEqual(3 * 10);
-  });
+    expect(rtos.slice(0, 7)).toEqual([0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1]);
+    expect(Math.max(...rtos)).toBe(1);
+    expect(host.stats().bytes_retransmit).toBeGreaterThanOrEqual(8 * 10);
+  }, 15_000);
 
   test("holds a command until the estimated MCU clock reaches its minClock", async () => {
     const { host, peer } = setup();
