@@ -11,6 +11,7 @@
 //   registerModule("gcode_move", build, { always: true });                            // built even without a section
 import "./extras/bltouch.ts";
 import "./extras/buttons.ts";
+import "./extras/display/display.ts";
 import "./extras/filament-sensors.ts";
 import "./extras/gcode-button.ts";
 import "./extras/static-digital-output.ts";

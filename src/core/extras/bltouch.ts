@@ -13,6 +13,7 @@ import { PinError, type PinChip, type PinParams } from "../pins.ts";
 import { type Printer, registerModule } from "../printer.ts";
 import { calcProbeZAverage, createProbeResult, type ProbeCommand, type ProbeParams, type ProbeResult } from "../../motion/homing-probe.ts";
 import type { Completion, HomingStepper, McuEndstop } from "../../motion/homing-endstop.ts";
+import { type MaybePromise, runMaybeAsync } from "../../motion/maybe-async.ts";
 import { hostTime } from "../heaters/host-timers.ts";
 
 const SIGNAL_PERIOD = 0.020;
@@ -31,14 +32,14 @@ export const BLTOUCH_COMMANDS: Record<string, number> = {
 
 interface Toolhead {
   getLastMoveTime(): number;
-  dwell(delay: number): void;
+  dwell(delay: number): MaybePromise<void>;
   getPosition(): number[];
-  manualMove(coord: readonly (number | null)[], speed: number): void;
+  manualMove(coord: readonly (number | null)[], speed: number): MaybePromise<void>;
   getKinematics(): { getStatus(): Record<string, unknown>; getSteppers(): (HomingStepper & { isActiveAxis(a: string): boolean })[] };
 }
 interface Homing {
   checkProbeFirstHome(g: ProbeCommand): boolean;
-  probingMove(endstop: McuEndstop, pos: readonly number[], speed: number, checkMovement?: boolean): number[];
+  probingMove(endstop: McuEndstop, pos: readonly number[], speed: number, checkMovement?: boolean): MaybePromise<number[]>;
 }
 
 export class PrinterBLTouch {
@@ -118,10 +119,12 @@ export class PrinterBLTouch {
     this.nextCmdTime = Math.max(this.nextCmdTime, est + MIN_CMD_TIME);
   }
 
-  private syncPrintTime(): void {
+  // Steps that wait (dwell, endstop checks, moves) are generators run with runMaybeAsync: in
+  // batch output nothing waits and they finish synchronously.
+  private *syncPrintTime(): Generator<unknown, void, unknown> {
     const th = this.toolhead();
     const printTime = th.getLastMoveTime();
-    if (this.nextCmdTime > printTime) th.dwell(this.nextCmdTime - printTime);
+    if (this.nextCmdTime > printTime) yield th.dwell(this.nextCmdTime - printTime);
     else this.nextCmdTime = printTime;
   }
 
@@ -139,25 +142,28 @@ export class PrinterBLTouch {
   }
 
   /** Check the sensor reports `triggered` right after the last action. */
-  private verifyState(triggered: boolean): boolean {
+  private *verifyState(triggered: boolean): Generator<unknown, boolean, unknown> {
     this.endstop.homeStart(this.actionEndTime, ENDSTOP_SAMPLE_TIME, ENDSTOP_SAMPLE_COUNT, ENDSTOP_REST_TIME, triggered);
     try {
-      return this.endstop.homeWait(this.actionEndTime + 0.1) > 0;
+      return ((yield this.endstop.homeWait(this.actionEndTime + 0.1)) as number) > 0;
     } catch {
       return false;
     }
   }
 
-  private handleConnect(): void {
+  private handleConnect(): MaybePromise<void> {
     this.syncMcuPrintTime();
     this.nextCmdTime += 0.2;
     this.setOutputMode(this.outputMode);
-    try {
-      this.raiseProbe();
-      this.verifyRaiseProbe();
-    } catch {
-      // reported again when the probe is used
-    }
+    const self = this;
+    return runMaybeAsync((function* () {
+      try {
+        self.raiseProbe();
+        yield* self.verifyRaiseProbe();
+      } catch {
+        // reported again when the probe is used
+      }
+    })());
   }
 
   private raiseProbe(): void {
@@ -166,10 +172,10 @@ export class PrinterBLTouch {
     this.sendCmd("pin_up", this.pinMoveTime);
   }
 
-  private verifyRaiseProbe(): void {
+  private *verifyRaiseProbe(): Generator<unknown, void, unknown> {
     if (!this.pinUpNotTriggered) return; // no way to check
     for (let retry = 0; retry < 3; retry++) {
-      if (this.verifyState(false)) return;
+      if (yield* this.verifyState(false)) return;
       if (retry >= 2) throw new GCodeError("BLTouch failed to raise probe");
       this.printer.gcode.respondInfo("Failed to verify BLTouch probe is raised; retrying.");
       this.syncMcuPrintTime();
@@ -178,27 +184,27 @@ export class PrinterBLTouch {
     }
   }
 
-  private lowerProbe(): void {
-    this.testSensor();
-    this.syncPrintTime();
+  private *lowerProbe(): Generator<unknown, void, unknown> {
+    yield* this.testSensor();
+    yield* this.syncPrintTime();
     this.sendCmd("pin_down", this.pinMoveTime);
     if (this.touchMode) this.sendCmd("touch_mode");
   }
 
   /** Every few minutes: raise the pin in touch mode and check the sensor reports it. */
-  private testSensor(): void {
+  private *testSensor(): Generator<unknown, void, unknown> {
     if (!this.pinUpTouchTriggered) return;
     const printTime = this.toolhead().getLastMoveTime();
     if (printTime < this.nextTestTime) {
       this.nextTestTime = printTime + TEST_TIME;
       return;
     }
-    this.syncPrintTime();
+    yield* this.syncPrintTime();
     for (let retry = 0; retry < 3; retry++) {
       this.sendCmd("pin_up", this.pinMoveTime);
       this.sendCmd("touch_mode");
-      const ok = this.verifyState(true);
-      this.syncPrintTime();
+      const ok = yield* this.verifyState(true);
+      yield* this.syncPrintTime();
       if (ok) {
         this.nextTestTime = printTime + TEST_TIME;
         return;
@@ -215,9 +221,9 @@ export class PrinterBLTouch {
     this.sendCmd(mode === "5V" ? "set_5V_output_mode" : "set_OD_output_mode");
   }
 
-  private storeOutputMode(mode: "5V" | "OD"): void {
+  private *storeOutputMode(mode: "5V" | "OD"): Generator<unknown, void, unknown> {
     const set = mode === "5V" ? "set_5V_output_mode" : "set_OD_output_mode";
-    this.syncPrintTime();
+    yield* this.syncPrintTime();
     this.sendCmd("pin_down");
     this.sendCmd(set);
     this.sendCmd("output_mode_store");
@@ -255,41 +261,43 @@ export class PrinterBLTouch {
     return this;
   }
 
-  endProbeSession(): void {
+  endProbeSession(): MaybePromise<void> {
     if (!this.sessionActive) throw new GCodeError("Internal probe error - start/end probe session mismatch");
     this.sessionActive = false;
     this.results = [];
-    if (!this.stowOnEachSample) {
-      this.syncPrintTime();
-      this.raiseProbe();
-      this.verifyRaiseProbe();
-      this.syncPrintTime();
-      this.multi = "OFF";
-    }
+    if (this.stowOnEachSample) return;
+    const self = this;
+    return runMaybeAsync((function* () {
+      yield* self.syncPrintTime();
+      self.raiseProbe();
+      yield* self.verifyRaiseProbe();
+      yield* self.syncPrintTime();
+      self.multi = "OFF";
+    })());
   }
 
   /** One touch: lower the pin, descend until the sensor triggers, raise the pin again. */
-  private probeOnce(g: ProbeCommand): ProbeResult {
+  private *probeOnce(g: ProbeCommand): Generator<unknown, ProbeResult, unknown> {
     const homed = String(this.toolhead().getKinematics().getStatus().homed_axes ?? "");
     if (!homed.includes("z")) throw new GCodeError("Must home before probe");
     if (this.multi === "OFF" || this.multi === "FIRST") {
-      this.lowerProbe();
+      yield* this.lowerProbe();
       if (this.multi === "FIRST") this.multi = "ON";
     }
-    this.syncPrintTime();
+    yield* this.syncPrintTime();
     let ppos: number[];
     try {
       const th = this.toolhead();
       const pos = th.getPosition();
       pos[2] = this.zMinPosition;
       const homing = this.printer.lookupObject<Homing>("homing");
-      ppos = homing.probingMove(this.probingEndstop, pos, this.getProbeParams(g).probeSpeed, true);
+      ppos = (yield homing.probingMove(this.probingEndstop, pos, this.getProbeParams(g).probeSpeed, true)) as number[];
     } finally {
       if (this.multi === "OFF") {
         this.raiseProbe();
-        this.verifyRaiseProbe();
+        yield* this.verifyRaiseProbe();
       }
-      this.syncPrintTime();
+      yield* this.syncPrintTime();
     }
     const results = [createProbeResult(ppos, this.getOffsets())];
     this.printer.sendEvent("probe:update_results", results);
@@ -299,15 +307,19 @@ export class PrinterBLTouch {
     return epos;
   }
 
-  runProbe(g: ProbeCommand): void {
+  runProbe(g: ProbeCommand): MaybePromise<void> {
     if (!this.sessionActive) throw new GCodeError("Internal probe error - start/end probe session mismatch");
+    return runMaybeAsync(this.sampleSteps(g));
+  }
+
+  private *sampleSteps(g: ProbeCommand): Generator<unknown, void, unknown> {
     const params = this.getProbeParams(g);
     const th = this.toolhead();
     const probexy = th.getPosition().slice(0, 2);
     let retries = 0;
     let positions: ProbeResult[] = [];
     while (positions.length < params.samples) {
-      positions.push(this.probeOnce(g));
+      positions.push(yield* this.probeOnce(g));
       const zs = positions.map((p) => p.bedZ);
       if (Math.max(...zs) - Math.min(...zs) > params.samplesTolerance) {
         if (retries >= params.samplesToleranceRetries) throw g.error("Probe samples exceed samples_tolerance");
@@ -315,7 +327,7 @@ export class PrinterBLTouch {
         retries++;
         positions = [];
       }
-      if (positions.length < params.samples) th.manualMove([...probexy, th.getPosition()[2]! + params.sampleRetractDist], params.liftSpeed);
+      if (positions.length < params.samples) yield th.manualMove([...probexy, th.getPosition()[2]! + params.sampleRetractDist], params.liftSpeed);
     }
     this.results.push(calcProbeZAverage(positions, params.samplesResult));
   }
@@ -335,9 +347,12 @@ export class PrinterBLTouch {
         return;
       }
       g.respondInfo(`Sending BLTOUCH_DEBUG COMMAND=${cmd}`);
-      this.syncPrintTime();
-      this.sendCmd(cmd, this.pinMoveTime);
-      this.syncPrintTime();
+      const self = this;
+      return runMaybeAsync((function* () {
+        yield* self.syncPrintTime();
+        self.sendCmd(cmd, self.pinMoveTime);
+        yield* self.syncPrintTime();
+      })());
     }, { desc: "Send a command to the bltouch for debugging" });
     gcode.register("BLTOUCH_STORE", (g: GCodeCommand) => {
       const mode = g.get("MODE", null);
@@ -346,27 +361,36 @@ export class PrinterBLTouch {
         return;
       }
       g.respondInfo(`Storing BLTouch output mode: ${mode}`);
-      this.syncPrintTime();
-      this.storeOutputMode(mode);
-      this.syncPrintTime();
+      const self = this;
+      return runMaybeAsync((function* () {
+        yield* self.syncPrintTime();
+        yield* self.storeOutputMode(mode);
+        yield* self.syncPrintTime();
+      })());
     }, { desc: "Store an output mode in the BLTouch EEPROM" });
     gcode.register("QUERY_PROBE", (g: GCodeCommand) => {
-      this.lastQuery = Boolean(this.endstop.queryEndstop(this.toolhead().getLastMoveTime()));
-      g.respondInfo(`probe: ${this.lastQuery ? "TRIGGERED" : "open"}`);
+      const self = this;
+      return runMaybeAsync((function* () {
+        self.lastQuery = Boolean(yield self.endstop.queryEndstop(self.toolhead().getLastMoveTime()));
+        g.respondInfo(`probe: ${self.lastQuery ? "TRIGGERED" : "open"}`);
+      })());
     }, { desc: "Return the status of the z-probe" });
     gcode.register("PROBE", (g: GCodeCommand) => {
       const pg = g as unknown as ProbeCommand;
-      this.startProbeSession(pg);
-      let pos: ProbeResult;
-      try {
-        this.runProbe(pg);
-        pos = this.pullProbedResults()[0]!;
-      } finally {
-        if (this.sessionActive) this.endProbeSession();
-      }
-      g.respondInfo(`Result: at ${pos.bedX.toFixed(3)},${pos.bedY.toFixed(3)} estimate contact at z=${pos.bedZ.toFixed(6)}`);
-      this.lastProbePosition = [pos.bedX, pos.bedY, pos.bedZ];
-      this.lastZResult = pos.bedZ + this.zOffset;
+      const self = this;
+      return runMaybeAsync((function* () {
+        self.startProbeSession(pg);
+        let pos: ProbeResult;
+        try {
+          yield self.runProbe(pg);
+          pos = self.pullProbedResults()[0]!;
+        } finally {
+          if (self.sessionActive) yield self.endProbeSession();
+        }
+        g.respondInfo(`Result: at ${pos.bedX.toFixed(3)},${pos.bedY.toFixed(3)} estimate contact at z=${pos.bedZ.toFixed(6)}`);
+        self.lastProbePosition = [pos.bedX, pos.bedY, pos.bedZ];
+        self.lastZResult = pos.bedZ + self.zOffset;
+      })());
     }, { desc: "Probe Z-height at current XY position" });
   }
 
@@ -390,17 +414,17 @@ class ShortRestEndstop {
   homeStart(printTime: number, sampleTime: number, sampleCount: number, restTime: number, triggered = true): Completion {
     return this.es.homeStart(printTime, sampleTime, sampleCount, Math.min(restTime, ENDSTOP_REST_TIME), triggered);
   }
-  homeWait(homeEndTime: number): number {
+  homeWait(homeEndTime: number): MaybePromise<number> {
     return this.es.homeWait(homeEndTime);
   }
-  queryEndstop(printTime: number): number {
+  queryEndstop(printTime: number): MaybePromise<number> {
     return this.es.queryEndstop(printTime);
   }
 }
 
 /** probe:z_virtual_endstop while a BLTouch is the probe. */
 class BLTouchVirtualEndstop implements PinChip {
-  constructor(private readonly positionEndstop: number, private readonly query: (pt: number) => number) {}
+  constructor(private readonly positionEndstop: number, private readonly query: (pt: number) => MaybePromise<number>) {}
   addStepper(_s: HomingStepper): void {}
   getSteppers(): HomingStepper[] {
     return [];
@@ -408,7 +432,7 @@ class BLTouchVirtualEndstop implements PinChip {
   homeStart(): Completion {
     throw new GCodeError("Internal error. Can't home via HomingViaProbeHelper.");
   }
-  queryEndstop(printTime: number): number {
+  queryEndstop(printTime: number): MaybePromise<number> {
     return this.query(printTime);
   }
   getPositionEndstop(): number {
