@@ -128,6 +128,7 @@ describe("action_* functions", () => {
 [gcode_macro SAY]
 gcode:
   {action_respond_info("temp is %.1f" % (params.T|float))}
+  {action_respond_info(params.T|float)}
 [gcode_macro FAIL]
 gcode:
   {% if params.OK is not defined %}
@@ -142,7 +143,7 @@ gcode:
 gcode:
   {action_emergency_stop("testing stop")}
 `);
-    expect(await run(rig, "SAY T=205")).toEqual(["// temp is 205.0"]);
+    expect(await run(rig, "SAY T=205")).toEqual(["// temp is 205.0", "// 205.0"]);
     await expect(run(rig, "FAIL")).rejects.toThrow("Error evaluating 'gcode_macro FAIL:gcode': gcode.CommandError: need OK=1");
     expect(rig.out.at(-1)).toBe("!! Error evaluating 'gcode_macro FAIL:gcode': gcode.CommandError: need OK=1");
     expect(await run(rig, "FAIL OK=1")).toEqual(["echo: fine"]);

@@ -11,7 +11,7 @@ import { hostTime } from "../heaters/host-timers.ts";
 import { type Printer, registerModule } from "../printer.ts";
 import { LiteralError, parsePyLiteral, type PyLiteral } from "./python-literal.ts";
 import { PyError } from "./python-format.ts";
-import { coordValue, type RuntimeValue, rvDict, rvFloat, toRuntime } from "./python-values.ts";
+import { coordValue, fromRuntime, pyStr, type RuntimeValue, rvDict, rvFloat, rvFunction, rvStr, toRuntime } from "./python-values.ts";
 import { Template, TemplateError } from "./template.ts";
 
 interface StatusObject {
@@ -148,32 +148,35 @@ export class PrinterGCodeMacro {
     }
   }
 
-  /** Context every template gets: `printer` and the action_* functions. */
+  /** Context every template gets: `printer` and the action_* functions (their arguments are
+   * printed as Python's str() would). */
   createContext(eventtime?: number): Record<string, unknown> {
     const printer = this.printer;
+    const text = (v: RuntimeValue | undefined, def = "") => (v === undefined ? def : pyStr(v));
+    const noOutput = rvStr("");
     return {
       printer: rvDict(new StatusLookup(printer, eventtime ?? hostTime(printer))),
-      action_emergency_stop: (msg = "action_emergency_stop") => {
-        printer.invokeShutdown(`Shutdown due to ${msg}`);
-        return "";
-      },
-      action_respond_info: (msg: unknown) => {
-        printer.gcode.respondInfo(String(msg));
-        return "";
-      },
-      action_raise_error: (msg: unknown) => {
-        throw new PyError("gcode.CommandError", String(msg));
-      },
-      action_call_remote_method: (method: unknown, kwargs?: unknown) => {
-        const params = (kwargs ?? {}) as Record<string, unknown>;
+      action_emergency_stop: rvFunction(([msg]) => {
+        printer.invokeShutdown(`Shutdown due to ${text(msg, "action_emergency_stop")}`);
+        return noOutput;
+      }),
+      action_respond_info: rvFunction(([msg]) => {
+        printer.gcode.respondInfo(text(msg));
+        return noOutput;
+      }),
+      action_raise_error: rvFunction(([msg]) => {
+        throw new PyError("gcode.CommandError", text(msg));
+      }),
+      action_call_remote_method: rvFunction(([method, ...rest]) => {
+        const kwargs = rest.find((a) => a.type === "KeywordArgumentsValue");
+        const params = (kwargs ? fromRuntime(kwargs) : {}) as Record<string, unknown>;
         const remote = printer.lookupObject<Partial<RemoteMethods>>("webhooks", null);
-        if (remote?.callRemoteMethod) remote.callRemoteMethod(String(method), params);
-        else console.error(`action_call_remote_method('${String(method)}', ${JSON.stringify(params)}): no API server to forward it to`);
-        return "";
-      },
+        if (remote?.callRemoteMethod) remote.callRemoteMethod(text(method), params);
+        else console.error(`action_call_remote_method('${text(method)}', ${JSON.stringify(params)}): no API server to forward it to`);
+        return noOutput;
+      }),
     };
   }
-
 }
 
 /** The gcode_macro service of `printer` (created on first use). */
