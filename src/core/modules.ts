@@ -9,11 +9,13 @@
 //   registerModule("mcu", buildMcu, { stage: "mcu" });                                 // built before extras
 //   registerModule("printer", buildToolhead, { stage: "toolhead" });                   // after extras
 //   registerModule("gcode_move", build, { always: true });                            // built even without a section
+import "./extras/bed-screws.ts";
 import "./extras/bltouch.ts";
 import "./extras/buttons.ts";
 import "./extras/display/display.ts";
 import "./extras/filament-sensors.ts";
 import "./extras/gcode-button.ts";
+import "./extras/screws-tilt-adjust.ts";
 import "./extras/static-digital-output.ts";
 import "./extras/tmc/drivers.ts";
 import "./fans/modules.ts";
