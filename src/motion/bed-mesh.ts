@@ -623,12 +623,12 @@ export class BedMesh implements MoveTarget {
     this.probeMgr.generatePoints(this.meshConfig, this.meshMin, this.meshMax, this.radius, this.origin, g.get("METHOD", "automatic"));
   }
 
-  private cmdCalibrate(g: GCodeCommand): void {
+  private cmdCalibrate(g: GCodeCommand): void | Promise<void> {
     this.profileName = g.get("PROFILE", "default");
     if (!this.profileName.trim()) throw g.error("Value for parameter 'PROFILE' must be specified");
     this.setMesh(null);
     this.updateConfig(g);
-    this.probeMgr.probeHelper.startProbe(g);
+    return this.probeMgr.probeHelper.startProbe(g);
   }
 
   private probeFinalize(results: ProbeResult[]): void {

@@ -10,6 +10,7 @@ import { type GCodeTemplate, lookupGCodeMacro } from "../core/macros/gcode-macro
 import { type Printer, registerModule } from "../core/printer.ts";
 import { McuEndstop, type EndstopMcu, type HomingStepper } from "./homing-endstop.ts";
 import type { PrinterHoming } from "./homing.ts";
+import { type MaybePromise, runMaybeAsync, then } from "./maybe-async.ts";
 
 /** Where a probe touched: bed coordinates (with probe offsets) and toolhead coordinates. */
 export interface ProbeResult {
@@ -107,12 +108,12 @@ class ProbeParameterHelper {
 
 /** The probe:z_virtual_endstop pin: lets a Z rail home with the probe. */
 class ZVirtualEndstop implements PinChip {
-  constructor(private readonly positionEndstop: number, private readonly query: (pt: number) => number) {}
+  constructor(private readonly positionEndstop: number, private readonly query: (pt: number) => MaybePromise<number>) {}
   addStepper(_s: HomingStepper): void {}
   getSteppers(): HomingStepper[] {
     return [];
   }
-  queryEndstop(printTime: number): number {
+  queryEndstop(printTime: number): MaybePromise<number> {
     return this.query(printTime);
   }
   getPositionEndstop(): number {
@@ -141,6 +142,7 @@ export class PrinterProbe {
   private sampleResults: ProbeResult[] = [];
   private triggerResults: ProbeResult[] = [];
   lastZResult = 0;
+  private lastQuery = false;
   lastProbePosition = [0, 0, 0];
 
   constructor(config: ConfigSection, private readonly printer: Printer) {
@@ -210,19 +212,19 @@ export class PrinterProbe {
   }
 
   /** One probing move down to the Z minimum. */
-  private descendUntilTrigger(g: ProbeCommand): void {
+  private *descendUntilTrigger(g: ProbeCommand): Generator<unknown, void, unknown> {
     const th = this.toolhead();
     const pos = th.getPosition();
     pos[2] = this.zMinPosition;
     const speed = this.params.getProbeParams(g).probeSpeed;
     const homing = this.printer.lookupObject<PrinterHoming>("homing");
     const checkMovement = !homing.checkProbeFirstHome(g);
-    const ppos = homing.probingMove(this.endstop, pos, speed, checkMovement);
+    const ppos = (yield homing.probingMove(this.endstop, pos, speed, checkMovement)) as number[];
     this.triggerResults.push(createProbeResult(ppos, this.getOffsets()));
   }
 
   /** One sample: lower the probe, probe, raise it. */
-  private probeOnce(g: ProbeCommand): ProbeResult {
+  private *probeOnce(g: ProbeCommand): Generator<unknown, ProbeResult, unknown> {
     const homed = String(this.toolhead().getKinematics().getStatus().homed_axes ?? "");
     if (!homed.includes("z")) throw new GCodeError("Must home before probe");
     if (this.multi === "OFF" || this.multi === "FIRST") {
@@ -230,7 +232,7 @@ export class PrinterProbe {
       if (this.multi === "FIRST") this.multi = "ON";
     }
     try {
-      this.descendUntilTrigger(g);
+      yield* this.descendUntilTrigger(g);
     } finally {
       if (this.multi === "OFF") this.runScript(this.deactivateGcode, "deactivate_gcode");
     }
@@ -243,15 +245,19 @@ export class PrinterProbe {
   }
 
   /** Probe (several samples within tolerance) at the current XY position. */
-  runProbe(g: ProbeCommand): void {
+  runProbe(g: ProbeCommand): MaybePromise<void> {
     if (!this.sessionActive) throw new GCodeError("Internal probe error - start/end probe session mismatch");
+    return runMaybeAsync(this.runProbeSteps(g));
+  }
+
+  private *runProbeSteps(g: ProbeCommand): Generator<unknown, void, unknown> {
     const params = this.params.getProbeParams(g);
     const th = this.toolhead();
     const probexy = th.getPosition().slice(0, 2);
     let retries = 0;
     let positions: ProbeResult[] = [];
     while (positions.length < params.samples) {
-      positions.push(this.probeOnce(g));
+      positions.push(yield* this.probeOnce(g));
       const zs = positions.map((p) => p.bedZ);
       if (Math.max(...zs) - Math.min(...zs) > params.samplesTolerance) {
         if (retries >= params.samplesToleranceRetries) throw g.error("Probe samples exceed samples_tolerance");
@@ -261,7 +267,7 @@ export class PrinterProbe {
       }
       if (positions.length < params.samples) {
         const curZ = th.getPosition()[2]!;
-        th.manualMove([...probexy, curZ + params.sampleRetractDist], params.liftSpeed);
+        yield th.manualMove([...probexy, curZ + params.sampleRetractDist], params.liftSpeed);
       }
     }
     this.sampleResults.push(calcProbeZAverage(positions, params.samplesResult));
@@ -272,31 +278,38 @@ export class PrinterProbe {
   }
 
   /** Probe once at the current position (PROBE). */
-  runSingleProbe(g: ProbeCommand): ProbeResult {
-    this.startProbeSession(g);
-    this.runProbe(g);
-    const pos = this.pullProbedResults()[0]!;
-    this.endProbeSession();
-    return pos;
+  runSingleProbe(g: ProbeCommand): MaybePromise<ProbeResult> {
+    const self = this;
+    return runMaybeAsync(
+      (function* () {
+        self.startProbeSession(g);
+        yield self.runProbe(g);
+        const pos = self.pullProbedResults()[0]!;
+        self.endProbeSession();
+        return pos;
+      })(),
+    );
   }
 
   private registerCommands(): void {
     const gcode = this.printer.gcode;
     gcode.register("QUERY_PROBE", (g: GCodeCommand) => {
       const th = this.printer.lookupObject<{ getLastMoveTime(): number }>("toolhead");
-      const res = this.endstop.queryEndstop(th.getLastMoveTime());
-      g.respondInfo(`probe: ${res ? "TRIGGERED" : "open"}`);
+      return then(this.endstop.queryEndstop(th.getLastMoveTime()), (res) => {
+        this.lastQuery = !!res;
+        g.respondInfo(`probe: ${res ? "TRIGGERED" : "open"}`);
+      });
     }, { desc: "Return the status of the z-probe" });
-    gcode.register("PROBE", (g: GCodeCommand) => {
-      const pos = this.runSingleProbe(g as unknown as ProbeCommand);
-      g.respondInfo(`Result: at ${pos.bedX.toFixed(3)},${pos.bedY.toFixed(3)} estimate contact at z=${pos.bedZ.toFixed(6)}`);
-      this.lastProbePosition = [pos.bedX, pos.bedY, pos.bedZ];
-      this.lastZResult = pos.bedZ + this.zOffset;
-    }, { desc: "Probe Z-height at current XY position" });
+    gcode.register("PROBE", (g: GCodeCommand) =>
+      then(this.runSingleProbe(g as unknown as ProbeCommand), (pos) => {
+        g.respondInfo(`Result: at ${pos.bedX.toFixed(3)},${pos.bedY.toFixed(3)} estimate contact at z=${pos.bedZ.toFixed(6)}`);
+        this.lastProbePosition = [pos.bedX, pos.bedY, pos.bedZ];
+        this.lastZResult = pos.bedZ + this.zOffset;
+      }), { desc: "Probe Z-height at current XY position" });
   }
 
   getStatus(): Record<string, unknown> {
-    return { name: "probe", last_query: false, last_probe_position: this.lastProbePosition, last_z_result: this.lastZResult };
+    return { name: "probe", last_query: this.lastQuery, last_probe_position: this.lastProbePosition, last_z_result: this.lastZResult };
   }
 }
 

@@ -9,7 +9,7 @@ import { type Printer, registerModule } from "../core/printer.ts";
 interface SafeZToolhead {
   getPosition(): number[];
   setPosition(newpos: readonly number[], homingAxes?: string): void;
-  manualMove(coord: readonly (number | null)[], speed: number): void;
+  manualMove(coord: readonly (number | null)[], speed: number): void | Promise<void>;
   getKinematics(): { getStatus(): Record<string, unknown>; clearHomingState(axes: string): void };
 }
 
@@ -53,10 +53,10 @@ class SafeZHoming {
         // Z position unknown: declare it 0 and lift anyway
         pos[2] = 0;
         th.setPosition(pos, "z");
-        th.manualMove([null, null, this.zHop], this.zHopSpeed);
+        await th.manualMove([null, null, this.zHop], this.zHopSpeed);
         th.getKinematics().clearHomingState("z");
       } else if (pos[2]! < this.zHop) {
-        th.manualMove([null, null, this.zHop], this.zHopSpeed);
+        await th.manualMove([null, null, this.zHop], this.zHopSpeed);
       }
     }
     let [needX, needY, needZ] = [..."XYZ"].map((a) => g.get(a, null) !== null) as [boolean, boolean, boolean];
@@ -69,13 +69,13 @@ class SafeZHoming {
     const homed = this.homed(th);
     if (!homed.includes("x") || !homed.includes("y")) throw g.error("Must home X and Y axes first");
     const prevpos = th.getPosition();
-    th.manualMove([this.homeX, this.homeY], this.speed);
+    await th.manualMove([this.homeX, this.homeY], this.speed);
     await this.prevG28(this.printer.gcode.createCommand("G28", "G28", { Z: "0" }));
     if (this.zHop) {
       const pos = th.getPosition();
-      if (pos[2]! < this.zHop) th.manualMove([null, null, this.zHop], this.zHopSpeed);
+      if (pos[2]! < this.zHop) await th.manualMove([null, null, this.zHop], this.zHopSpeed);
     }
-    if (this.moveToPrevious) th.manualMove(prevpos.slice(0, 2), this.speed);
+    if (this.moveToPrevious) await th.manualMove(prevpos.slice(0, 2), this.speed);
   }
 }
 

@@ -5,6 +5,7 @@
 import { GCodeError } from "../core/gcode/errors.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
 import { Completion, MultiCompletion, type McuEndstop } from "./homing-endstop.ts";
+import { type MaybePromise, runMaybeAsync } from "./maybe-async.ts";
 
 const HOMING_START_DELAY = 0.001;
 const ENDSTOP_SAMPLE_TIME = 0.000015;
@@ -34,11 +35,11 @@ export interface HomingToolhead {
   flushStepGeneration(): void;
   getKinematics(): HomingKinematics;
   getLastMoveTime(): number;
-  dwell(delay: number): void;
-  dripMove(newpos: readonly number[], speed: number, completion: { test(): boolean }): void;
+  dwell(delay: number): MaybePromise<void>;
+  dripMove(newpos: readonly number[], speed: number, completion: { test(): boolean }): MaybePromise<void>;
   getPosition(): number[];
   setPosition(newpos: readonly number[], homingAxes?: string): void;
-  move(newpos: readonly number[], speed: number): void;
+  move(newpos: readonly number[], speed: number): MaybePromise<void>;
 }
 
 export interface HomingInfo {
@@ -74,7 +75,7 @@ export type HomingProbeCommand = import("./homing-probe.ts").ProbeCommand;
 /** The probe as homing uses it. */
 export interface HomingProbe {
   startProbeSession(g: HomingProbeCommand | null): unknown;
-  runProbe(g: HomingProbeCommand): void;
+  runProbe(g: HomingProbeCommand): MaybePromise<void>;
   pullProbedResults(): { bedZ: number }[];
   endProbeSession(): void;
 }
@@ -132,7 +133,13 @@ export class HomingMove {
     return [...[0, 1, 2].map((i) => cpos[i] ?? thpos[i]!), ...thpos.slice(3)];
   }
 
-  homingMove(movepos: readonly number[], speed: number, probePos = false, triggered = true, checkTriggered = true): number[] {
+  /** One homing/probing move; the toolhead position at the trigger (a Promise in live mode). */
+  homingMove(movepos: readonly number[], speed: number, probePos = false, triggered = true, checkTriggered = true): MaybePromise<number[]> {
+    return runMaybeAsync(this.homingMoveSteps(movepos, speed, probePos, triggered, checkTriggered));
+  }
+
+  private *homingMoveSteps(movepos: readonly number[], speed: number, probePos: boolean, triggered: boolean,
+    checkTriggered: boolean): Generator<unknown, number[], unknown> {
     this.host.sendEvent("homing:homing_move_begin", this);
     const th = this.toolhead;
     th.flushStepGeneration();
@@ -150,10 +157,10 @@ export class HomingMove {
       triggers.push(es.homeStart(printTime, ENDSTOP_SAMPLE_TIME, ENDSTOP_SAMPLE_COUNT, restTime, triggered));
     }
     const allTriggered = triggers.length === 1 ? triggers[0]! : new MultiCompletion(triggers);
-    th.dwell(HOMING_START_DELAY);
+    yield th.dwell(HOMING_START_DELAY);
     let error: string | null = null;
     try {
-      th.dripMove(movepos, speed, allTriggered);
+      yield th.dripMove(movepos, speed, allTriggered);
     } catch (e) {
       if (!this.host.isCommandError(e)) throw e;
       error = `Error during homing move: ${(e as Error).message}`;
@@ -164,7 +171,7 @@ export class HomingMove {
     for (const [es, name] of this.endstops) {
       let triggerTime: number;
       try {
-        triggerTime = es.homeWait(moveEndPrintTime);
+        triggerTime = (yield es.homeWait(moveEndPrintTime)) as number;
       } catch (e) {
         if (error === null) error = `Error during homing ${name}: ${(e as Error).message}`;
         continue;
@@ -255,14 +262,14 @@ export class Homing {
     this.toolhead.setPosition(this.fillCoord(forcepos), homingAxes);
   }
 
-  private retractMove(info: HomingInfo, forcepos: readonly (number | null)[], movepos: readonly (number | null)[]): number[] {
+  private *retractMove(info: HomingInfo, forcepos: readonly (number | null)[], movepos: readonly (number | null)[]): Generator<unknown, number[], unknown> {
     const startpos = this.fillCoord(forcepos);
     const homepos = this.fillCoord(movepos);
     const axesD = homepos.map((hp, i) => hp - startpos[i]!);
     const moveD = Math.sqrt(axesD[0]! ** 2 + axesD[1]! ** 2 + axesD[2]! ** 2);
     const retractR = Math.min(1, info.retractDist / moveD);
     const retractpos = homepos.map((hp, i) => hp - axesD[i]! * retractR);
-    this.toolhead.move(retractpos, info.retractSpeed);
+    yield this.toolhead.move(retractpos, info.retractSpeed);
     // Pretend to be far away again for the second approach
     const newStart = retractpos.map((rp, i) => rp - axesD[i]! * retractR);
     this.toolhead.setPosition(newStart);
@@ -270,15 +277,12 @@ export class Homing {
   }
 
   /** Home a group of rails that move together (e.g. one axis, or all delta towers). */
-  homeRails(rails: HomingRail[], forcepos: (number | null)[], movepos: (number | null)[]): void {
+  homeRails(rails: HomingRail[], forcepos: (number | null)[], movepos: (number | null)[]): MaybePromise<void> {
     const endstops = rails.flatMap((r) => r.getEndstops());
     const isProbe = endstops.map(([es]) => typeof (es as { getPositionEndstop?: unknown }).getPositionEndstop === "function");
-    if (endstops.length === 1 && isProbe[0]) {
-      this.homeZViaProbe(rails, forcepos, movepos);
-      return;
-    }
+    if (endstops.length === 1 && isProbe[0]) return runMaybeAsync(this.homeZViaProbe(rails, forcepos, movepos));
     if (isProbe.some(Boolean)) throw this.host.commandError("Can't home to mix of probe:z_virtual_endstop rails");
-    this.homeToEndstops(rails, forcepos, movepos);
+    return runMaybeAsync(this.homeToEndstops(rails, forcepos, movepos));
   }
 
   /** G28 parameters the probe sees while homing Z with it. */
@@ -286,43 +290,40 @@ export class Homing {
     return this.host.createCommand("G28", "", { HOME_ATTEMPT_NUM: String(attempt), SAMPLES: "1", PROBE_SPEED: String(speed) });
   }
 
-  private homeZViaProbe(rails: HomingRail[], forcepos: (number | null)[], movepos: (number | null)[]): void {
+  private *homeZViaProbe(rails: HomingRail[], forcepos: (number | null)[], movepos: (number | null)[]): Generator<unknown, void, unknown> {
     if (movepos[0] !== null || movepos[1] !== null) throw this.host.commandError("Can only home Z with probe:z_virtual_endstop");
     const info = rails[0]!.getHomingInfo();
     const probe = this.host.lookupProbe();
     probe.startProbeSession(this.probeCommand(1, info.speed));
-    try {
-      this.setStartPosition(forcepos);
-      this.probeOnce(probe, 1, info.speed);
-      if (info.retractDist) {
-        this.retractMove(info, forcepos, movepos);
-        this.probeOnce(probe, 2, info.secondHomingSpeed);
-      }
-    } finally {
-      probe.endProbeSession();
+    this.setStartPosition(forcepos);
+    yield* this.probeOnce(probe, 1, info.speed);
+    if (info.retractDist) {
+      yield* this.retractMove(info, forcepos, movepos);
+      yield* this.probeOnce(probe, 2, info.secondHomingSpeed);
     }
+    yield probe.endProbeSession();
   }
 
-  private probeOnce(probe: HomingProbe, attempt: number, speed: number): void {
-    probe.runProbe(this.probeCommand(attempt, speed));
+  private *probeOnce(probe: HomingProbe, attempt: number, speed: number): Generator<unknown, void, unknown> {
+    yield probe.runProbe(this.probeCommand(attempt, speed));
     const ppos = probe.pullProbedResults()[0]!;
     const curpos = this.toolhead.getPosition();
     curpos[2] = curpos[2]! - ppos.bedZ;
     this.toolhead.setPosition(curpos);
   }
 
-  private homeToEndstops(rails: HomingRail[], forcepos: (number | null)[], movepos: (number | null)[]): void {
+  private *homeToEndstops(rails: HomingRail[], forcepos: (number | null)[], movepos: (number | null)[]): Generator<unknown, void, unknown> {
     this.host.sendEvent("homing:home_rails_begin", this, rails);
     const endstops = rails.flatMap((r) => r.getEndstops());
     let homepos = this.fillCoord(movepos);
     this.setStartPosition(forcepos);
     const info = rails[0]!.getHomingInfo();
     let hmove = new HomingMove(this.host, endstops, this.toolhead);
-    hmove.homingMove(homepos, info.speed);
+    yield hmove.homingMove(homepos, info.speed);
     if (info.retractDist) {
-      homepos = this.retractMove(info, forcepos, movepos);
+      homepos = yield* this.retractMove(info, forcepos, movepos);
       hmove = new HomingMove(this.host, endstops, this.toolhead);
-      hmove.homingMove(homepos, info.secondHomingSpeed);
+      yield hmove.homingMove(homepos, info.secondHomingSpeed);
       const stuck = hmove.checkNoMovement();
       if (stuck !== null) throw this.host.commandError(`Endstop ${stuck} still triggered after retract`);
     }
@@ -360,7 +361,7 @@ export function manualHome(
   probePos: boolean,
   triggered: boolean,
   checkTriggered: boolean,
-): number[] {
+): MaybePromise<number[]> {
   const hmove = new HomingMove(host, endstops, toolhead);
   return hmove.homingMove(pos, speed, probePos, triggered, checkTriggered);
 }
@@ -378,7 +379,8 @@ export function printerHomingHost(printer: Printer): HomingHost {
 }
 
 interface HomingKinematicsWithHome extends HomingKinematics {
-  home(state: Homing): void;
+  /** Homes the requested axes through Homing.homeRails (which may return a Promise: await it). */
+  home(state: Homing): MaybePromise<void>;
 }
 
 /** The "homing" printer object: G28 and homing for other modules (manual_stepper, probes). */
@@ -388,21 +390,25 @@ export class PrinterHoming {
     this.host = printerHomingHost(printer);
     printer.gcode.register("G28", (g) => {
       const axes = [..."XYZ"].map((a, i) => (g.get(a, null) !== null ? i : -1)).filter((i) => i >= 0);
-      this.home(axes.length ? axes : [0, 1, 2]);
+      return this.home(axes.length ? axes : [0, 1, 2]);
     });
   }
 
   /** Home the given axes (0=X, 1=Y, 2=Z) through the toolhead kinematics. */
-  home(axes: number[]): void {
+  home(axes: number[]): MaybePromise<void> {
+    return runMaybeAsync(this.homeSteps(axes));
+  }
+
+  private *homeSteps(axes: number[]): Generator<unknown, void, unknown> {
     const toolhead = this.printer.lookupObject<HomingToolhead>("toolhead");
     const state = new Homing(this.host, toolhead);
     state.setAxes(axes);
     try {
-      (toolhead.getKinematics() as HomingKinematicsWithHome).home(state);
+      yield (toolhead.getKinematics() as HomingKinematicsWithHome).home(state);
     } catch (e) {
       if (!(e instanceof GCodeError)) throw e;
       if (this.printer.isShutdown()) throw new GCodeError("Homing failed due to printer shutdown");
-      this.printer.lookupObject<{ motorOff(): void }>("stepper_enable", null)?.motorOff();
+      yield this.printer.lookupObject<{ motorOff(): MaybePromise<void> }>("stepper_enable", null)?.motorOff();
       throw e;
     }
   }
@@ -413,12 +419,16 @@ export class PrinterHoming {
   }
 
   /** Move until the probe triggers; the toolhead position at the trigger. */
-  probingMove(endstop: McuEndstop, pos: readonly number[], speed: number, checkMovement = true): number[] {
+  probingMove(endstop: McuEndstop, pos: readonly number[], speed: number, checkMovement = true): MaybePromise<number[]> {
+    return runMaybeAsync(this.probingMoveSteps(endstop, pos, speed, checkMovement));
+  }
+
+  private *probingMoveSteps(endstop: McuEndstop, pos: readonly number[], speed: number, checkMovement: boolean): Generator<unknown, number[], unknown> {
     const toolhead = this.printer.lookupObject<HomingToolhead>("toolhead");
     const hmove = new HomingMove(this.host, [[endstop, "probe"]], toolhead);
     let epos: number[];
     try {
-      epos = hmove.homingMove(pos, speed, true);
+      epos = (yield hmove.homingMove(pos, speed, true)) as number[];
     } catch (e) {
       if (e instanceof GCodeError && this.printer.isShutdown()) throw new GCodeError("Probing failed due to printer shutdown");
       throw e;
@@ -428,13 +438,19 @@ export class PrinterHoming {
   }
 
   manualHome(toolhead: HomingToolhead, endstops: NamedEndstop[], pos: readonly number[], speed: number,
-    probePos: boolean, triggered: boolean, checkTriggered: boolean): number[] {
-    try {
-      return manualHome(this.host, toolhead, endstops, pos, speed, probePos, triggered, checkTriggered);
-    } catch (e) {
-      if (e instanceof GCodeError && this.printer.isShutdown()) throw new GCodeError("Homing failed due to printer shutdown");
-      throw e;
-    }
+    probePos: boolean, triggered: boolean, checkTriggered: boolean): MaybePromise<number[]> {
+    const printer = this.printer;
+    const host = this.host;
+    return runMaybeAsync(
+      (function* () {
+        try {
+          return (yield manualHome(host, toolhead, endstops, pos, speed, probePos, triggered, checkTriggered)) as number[];
+        } catch (e) {
+          if (e instanceof GCodeError && printer.isShutdown()) throw new GCodeError("Homing failed due to printer shutdown");
+          throw e;
+        }
+      })(),
+    );
   }
 }
 

@@ -8,6 +8,7 @@ import { type Printer, registerModule } from "../core/printer.ts";
 import { calcMoveTime } from "./force-move.ts";
 import type { PrinterHoming } from "./homing.ts";
 import { CartesianStepperKinematics } from "./kin/cartesian.ts";
+import { type MaybePromise, then } from "./maybe-async.ts";
 import { lookupRail } from "./rail.ts";
 import { printerStepper, type McuStepper } from "./stepper.ts";
 import { lookupMotionQueuing, motionServices, type PrinterToolhead } from "./toolhead-module.ts";
@@ -33,13 +34,13 @@ export interface ManualRail {
 
 export interface ManualStepperToolhead {
   getLastMoveTime(): number;
-  dwell(delay: number): void;
+  dwell(delay: number): MaybePromise<void>;
   flushStepGeneration(): void;
 }
 
 export interface ManualStepperQueuing {
   noteMcuMovequeueActivity(mqTime: number, isStepGen?: boolean): void;
-  dripUpdateTime(startTime: number, endTime: number, completion: { test(): boolean }): void;
+  dripUpdateTime(startTime: number, endTime: number, completion: { test(): boolean }): MaybePromise<void>;
   wipeTrapq(tq: TrapQ): void;
 }
 
@@ -78,11 +79,11 @@ export class ManualStepper {
   }
 
   /** Bring next_cmd_time and the toolhead's print time together. */
-  syncPrintTime(): void {
+  syncPrintTime(): MaybePromise<void> {
     const th = this.toolhead();
     const printTime = th.getLastMoveTime();
-    if (this.nextCmdTime > printTime) th.dwell(this.nextCmdTime - printTime);
-    else this.nextCmdTime = printTime;
+    if (this.nextCmdTime > printTime) return th.dwell(this.nextCmdTime - printTime);
+    this.nextCmdTime = printTime;
   }
 
   inRange(pos: number): boolean {
@@ -103,11 +104,12 @@ export class ManualStepper {
     return movetime + accelT + cruiseT + accelT;
   }
 
-  doMove(movepos: number, speed: number, accel: number, sync = true): void {
-    this.syncPrintTime();
-    this.nextCmdTime = this.submitMove(this.nextCmdTime, movepos, speed, accel);
-    this.mq.noteMcuMovequeueActivity(this.nextCmdTime);
-    if (sync) this.syncPrintTime();
+  doMove(movepos: number, speed: number, accel: number, sync = true): MaybePromise<void> {
+    return then(this.syncPrintTime(), () => {
+      this.nextCmdTime = this.submitMove(this.nextCmdTime, movepos, speed, accel);
+      this.mq.noteMcuMovequeueActivity(this.nextCmdTime);
+      if (sync) return this.syncPrintTime();
+    });
   }
 
   // ---- extra g-code axis ----
@@ -151,18 +153,18 @@ export class ManualStepper {
     this.syncPrintTime();
     return this.nextCmdTime;
   }
-  dwell(delay: number): void {
+  dwell(delay: number): MaybePromise<void> {
     this.nextCmdTime += Math.max(0, delay);
   }
   move(): void {
     throw new Error("manual_stepper: homing retract moves are not supported");
   }
-  dripMove(newpos: readonly number[], speed: number, completion: { test(): boolean }): void {
-    this.syncPrintTime();
-    const startTime = this.nextCmdTime;
-    const endTime = this.submitMove(startTime, newpos[0]!, speed, this.homingAccel);
-    this.mq.dripUpdateTime(startTime, endTime, completion);
-    this.mq.wipeTrapq(this.trapq);
+  dripMove(newpos: readonly number[], speed: number, completion: { test(): boolean }): MaybePromise<void> {
+    return then(this.syncPrintTime(), () => {
+      const startTime = this.nextCmdTime;
+      const endTime = this.submitMove(startTime, newpos[0]!, speed, this.homingAccel);
+      return then(this.mq.dripUpdateTime(startTime, endTime, completion), () => this.mq.wipeTrapq(this.trapq));
+    });
   }
   getKinematics(): this {
     return this;
@@ -212,7 +214,7 @@ function buildManualStepper(config: ConfigSection, printer: Printer): ManualStep
   return ms;
 }
 
-function cmdManualStepper(printer: Printer, ms: ManualStepper, g: GCodeCommand, canHome: boolean): void {
+function cmdManualStepper(printer: Printer, ms: ManualStepper, g: GCodeCommand, canHome: boolean): MaybePromise<void> {
   if (g.get("GCODE_AXIS", null) !== null) return commandWithGcodeAxis(printer, ms, g);
   if (ms.axisGcodeId !== null) throw g.error("Must unregister from gcode axis first");
   const enable = g.getInt("ENABLE", null);
@@ -238,14 +240,14 @@ function cmdManualStepper(printer: Printer, ms: ManualStepper, g: GCodeCommand, 
     if (!canHome) throw g.error("No endstop for this manual stepper");
     ms.homingAccel = accel;
     const homing = printer.lookupObject<PrinterHoming>("homing");
-    homing.manualHome(ms, ms.rail.getEndstops()!, [movepos, 0, 0, 0], speed, homingMove === "probe", !isInverted, !isTry);
-    ms.syncPrintTime();
+    return then(homing.manualHome(ms, ms.rail.getEndstops()!, [movepos, 0, 0, 0], speed, homingMove === "probe", !isInverted, !isTry),
+      () => ms.syncPrintTime());
   } else if (g.getFloat("MOVE", null) !== null) {
     const movepos = g.getFloat("MOVE");
     if (!ms.inRange(movepos)) throw g.error("Move out of range");
-    ms.doMove(movepos, speed, accel, !!g.getInt("SYNC", 1));
+    return ms.doMove(movepos, speed, accel, !!g.getInt("SYNC", 1));
   } else if (g.getInt("SYNC", 0)) {
-    ms.syncPrintTime();
+    return ms.syncPrintTime();
   }
 }
 

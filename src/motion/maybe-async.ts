@@ -35,7 +35,7 @@ async function finishAsync<T>(gen: Generator<unknown, T, unknown>, first: Promis
   }
 }
 
-/** Call `next` after `r` (at once when `r` is not a Promise). */
-export function then<T>(r: MaybePromise<unknown>, next: () => MaybePromise<T>): MaybePromise<T> {
-  return r instanceof Promise ? r.then(next) : next();
+/** Call `next` with the value of `r` (at once when `r` is not a Promise). */
+export function then<R, T>(r: MaybePromise<R>, next: (value: R) => MaybePromise<T>): MaybePromise<T> {
+  return r instanceof Promise ? r.then(next) : next(r);
 }

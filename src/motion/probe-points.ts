@@ -7,13 +7,14 @@ import type { GCodeCommand } from "../core/gcode/command.ts";
 import { GCodeError } from "../core/gcode/errors.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
 import { createProbeResult, type PrinterProbe, type ProbeCommand, type ProbeResult } from "./homing-probe.ts";
+import { type MaybePromise, runMaybeAsync } from "./maybe-async.ts";
 
 const Z_BOB_MINIMUM = 0.5;
 const BISECT_MAX = 0.2;
 
 interface PointsToolhead {
   getPosition(): number[];
-  manualMove(coord: readonly (number | null)[], speed: number): void;
+  manualMove(coord: readonly (number | null)[], speed: number): MaybePromise<void>;
   getLastMoveTime(): number;
   flushStepGeneration(): void;
   getKinematics(): {
@@ -56,7 +57,7 @@ export class ManualProbeHelper {
   private readonly startPosition: number[];
 
   constructor(private readonly printer: Printer, g: { getFloat(n: string, d: number): number; respondInfo(m: string): void },
-    private readonly finalizeCallback: (res: ProbeResult | null) => void) {
+    private readonly finalizeCallback: (res: ProbeResult | null) => MaybePromise<void>) {
     this.toolhead = printer.lookupObject<PointsToolhead>("toolhead");
     this.speed = g.getFloat("SPEED", 5);
     verifyNoManualProbe(printer);
@@ -115,15 +116,14 @@ export class ManualProbeHelper {
     this.printer.gcode.respondInfo(`Z position: ${fmt(prevVal)} --> ${z.toFixed(3)} <-- ${fmt(nextVal)}`);
   }
 
-  private cmdAccept(g: GCodeCommand): void {
+  private cmdAccept(g: GCodeCommand): MaybePromise<void> {
     const pos = this.toolhead.getPosition();
     const start = this.startPosition;
     if (pos[0] !== start[0] || pos[1] !== start[1] || pos[2]! >= start[2]!) {
       g.respondInfo("Manual probe failed! Use TESTZ commands to position the\nnozzle prior to running ACCEPT.");
-      this.finalize(false);
-      return;
+      return this.finalize(false);
     }
-    this.finalize(true);
+    return this.finalize(true);
   }
 
   private cmdTestz(g: GCodeCommand): void {
@@ -149,11 +149,11 @@ export class ManualProbeHelper {
     this.reportZStatus(nextZ !== z, z);
   }
 
-  private finalize(success: boolean): void {
+  private finalize(success: boolean): MaybePromise<void> {
     this.manualProbe()?.resetStatus();
     for (const c of ["ACCEPT", "NEXT", "ABORT", "TESTZ"]) this.printer.gcode.register(c, null);
     const result = success ? createProbeResult(this.getKinematicsPos().map((v) => v ?? 0)) : null;
-    this.finalizeCallback(result);
+    return this.finalizeCallback(result);
   }
 }
 
@@ -194,23 +194,24 @@ export class ProbePointsHelper {
   private toolhead(): PointsToolhead {
     return this.printer.lookupObject<PointsToolhead>("toolhead");
   }
-  private raiseTool(isFirst = false): void {
-    this.toolhead().manualMove([null, null, this.horizontalMoveZ], isFirst ? this.speed : this.liftSpeed);
+  private raiseTool(isFirst = false): MaybePromise<void> {
+    return this.toolhead().manualMove([null, null, this.horizontalMoveZ], isFirst ? this.speed : this.liftSpeed);
   }
   private invokeCallback(results: ProbeResult[]): boolean {
     this.toolhead().getLastMoveTime();
     return this.finalizeCallback(results) !== "retry";
   }
-  private moveNext(n: number): void {
+  private moveNext(n: number): MaybePromise<void> {
     const next = this.probePoints[n]!.slice();
     if (this.useOffsets) {
       next[0] = next[0]! - this.probeOffsets[0];
       next[1] = next[1]! - this.probeOffsets[1];
     }
-    this.toolhead().manualMove(next, this.speed);
+    return this.toolhead().manualMove(next, this.speed);
   }
 
-  startProbe(g: GCodeCommand): void {
+  /** Probe every point (automatically, or start the manual TESTZ/ACCEPT sequence). */
+  startProbe(g: GCodeCommand): MaybePromise<void> {
     verifyNoManualProbe(this.printer);
     const probe = this.printer.lookupObject<PrinterProbe>("probe", null);
     const method = g.get("METHOD", "automatic").toLowerCase();
@@ -219,9 +220,12 @@ export class ProbePointsHelper {
       this.liftSpeed = this.speed;
       this.probeOffsets = [0, 0, 0];
       this.manualResults = [];
-      this.manualProbeStart();
-      return;
+      return this.manualProbeStart();
     }
+    return runMaybeAsync(this.probeSteps(g, probe));
+  }
+
+  private *probeSteps(g: GCodeCommand, probe: PrinterProbe): Generator<unknown, void, unknown> {
     const pc = g as unknown as ProbeCommand;
     this.liftSpeed = probe.getProbeParams(pc).liftSpeed;
     this.probeOffsets = probe.getOffsets();
@@ -229,30 +233,34 @@ export class ProbePointsHelper {
     probe.startProbeSession(pc);
     let n = 0;
     for (;;) {
-      this.raiseTool(n === 0);
+      yield this.raiseTool(n === 0);
       if (n >= this.probePoints.length) {
         if (this.invokeCallback(probe.pullProbedResults())) break;
         n = 0;
       }
-      this.moveNext(n);
-      probe.runProbe(pc);
+      yield this.moveNext(n);
+      yield probe.runProbe(pc);
       n++;
     }
     probe.endProbeSession();
   }
 
-  private manualProbeStart(): void {
-    this.raiseTool(this.manualResults.length === 0);
+  private manualProbeStart(): MaybePromise<void> {
+    return runMaybeAsync(this.manualProbeSteps());
+  }
+
+  private *manualProbeSteps(): Generator<unknown, void, unknown> {
+    yield this.raiseTool(this.manualResults.length === 0);
     if (this.manualResults.length >= this.probePoints.length) {
       if (this.invokeCallback(this.manualResults)) return;
       this.manualResults = [];
     }
-    this.moveNext(this.manualResults.length);
+    yield this.moveNext(this.manualResults.length);
     const g = this.printer.gcode.createCommand("", "", {});
     new ManualProbeHelper(this.printer, g, (res) => {
       if (!res) return;
       this.manualResults.push(res);
-      this.manualProbeStart();
+      return this.manualProbeStart();
     });
   }
 }
