@@ -131,13 +131,10 @@ export class LiveConnection implements McuLink {
    */
   query(line: string, response: string, opts: QueryOptions = {}): Promise<ResponseMessage> {
     const encoded = this.encode(line);
-    const oid = opts.oid ?? null;
-    const previous = this.dispatcher.get(response, oid);
     let got: ResponseMessage | null = null;
-    this.dispatcher.register(response, oid, (msg) => {
-      got = msg;
+    const stopWaiting = this.dispatcher.addWaiter(response, opts.oid ?? null, (msg) => {
+      got ??= msg;
     });
-    const restore = () => this.dispatcher.register(response, oid, previous);
     return new Promise<ResponseMessage>((resolve, reject) => {
       let retries = QUERY_RETRIES;
       let delay = QUERY_RETRY_DELAY;
@@ -154,7 +151,7 @@ export class LiveConnection implements McuLink {
         done = true;
         if (timeout) clearTimeout(timeout);
         this.pendingQueries.delete(finish);
-        restore();
+        stopWaiting();
         if (result instanceof Error) reject(result);
         else resolve(result);
       };

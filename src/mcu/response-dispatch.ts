@@ -13,6 +13,8 @@ export type ResponseHandler = (msg: ResponseMessage) => void;
 
 export class ResponseDispatcher {
   private readonly handlers = new Map<string, ResponseHandler>();
+  /** Queries waiting for one response each (several may wait for the same kind). */
+  private readonly waiters = new Map<string, Set<ResponseHandler>>();
 
   constructor(private readonly onUnhandled: (msg: ResponseMessage) => void) {}
 
@@ -23,15 +25,26 @@ export class ResponseDispatcher {
     else this.handlers.delete(key);
   }
 
-  get(name: string, oid: number | null): ResponseHandler | null {
-    return this.handlers.get(keyOf(name, oid)) ?? null;
+  /** Also deliver name/oid responses to cb (besides any handler) until the returned function is called. */
+  addWaiter(name: string, oid: number | null, cb: ResponseHandler): () => void {
+    const key = keyOf(name, oid);
+    let set = this.waiters.get(key);
+    if (!set) this.waiters.set(key, (set = new Set()));
+    set.add(cb);
+    return () => {
+      set!.delete(cb);
+      if (set!.size === 0 && this.waiters.get(key) === set) this.waiters.delete(key);
+    };
   }
 
   dispatch(msg: ResponseMessage): void {
     const oid = typeof msg.params.oid === "number" ? msg.params.oid : null;
-    const h = this.handlers.get(keyOf(msg.name, oid));
+    const key = keyOf(msg.name, oid);
+    const waiting = this.waiters.get(key);
+    if (waiting) for (const w of [...waiting]) w(msg);
+    const h = this.handlers.get(key);
     if (h) h(msg);
-    else this.onUnhandled(msg);
+    else if (!waiting) this.onUnhandled(msg);
   }
 }
 
