@@ -139,6 +139,8 @@ export class LiveReactor implements ToolheadReactor {
     state.cb = () => {
       state.rearm = NEVER;
       cb();
+      // Done and not re-armed: forget the name (callers may use a fresh name per wait)
+      if (state.rearm === NEVER) this.unregisterTimer(state);
       return state.rearm;
     };
     if (state.running) state.rearm = when;
@@ -179,6 +181,11 @@ export class LiveReactor implements ToolheadReactor {
     for (const t of this.timers) this.disarm(t);
     this.timers.clear();
     this.named.clear();
+  }
+
+  /** Number of registered timers, idle or not. */
+  get timerCount(): number {
+    return this.timers.size;
   }
 
   /** Number of timers that will run again (for shutdown checks and tests). */

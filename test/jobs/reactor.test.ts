@@ -81,6 +81,10 @@ describe("timers", () => {
     await r.pause(r.monotonic() + 0.02);
     expect(n).toBe(3);
     expect(ran).toEqual(["second"]);
+    // Fired one-shot timers are forgotten (a fresh name per wait does not pile up)
+    for (let i = 0; i < 50; i++) r.setTimer(`wait:${i}`, NOW, () => {});
+    await r.pause(r.monotonic() + 0.01);
+    expect(r.timerCount).toBe(0);
   });
 
   test("an async callback decides its next wake time when it finishes; updates meanwhile are ignored", async () => {

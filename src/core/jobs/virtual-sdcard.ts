@@ -285,7 +285,6 @@ export class VirtualSD {
     const gcode = this.printer.gcode;
     const decoder = new TextDecoder();
     const buf = new Uint8Array(READ_SIZE);
-    const encoder = new TextEncoder();
     let readPos = this.filePosition;
     let partial = "";
     let lines: string[] = [];
@@ -321,7 +320,7 @@ export class VirtualSD {
         continue;
       }
       const line = lines.pop()!;
-      const lineEnd = this.filePosition + encoder.encode(line).length + (atEnd ? 0 : 1);
+      const lineEnd = this.filePosition + Buffer.byteLength(line) + (atEnd ? 0 : 1);
       const outcome = await gcode.mutex.run(async () => {
         if (token.stop) return "stopped" as const;
         this.cmdFromSd = true;
