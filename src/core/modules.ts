@@ -12,9 +12,11 @@
 import "./extras/bed-screws.ts";
 import "./extras/bltouch.ts";
 import "./extras/buttons.ts";
+import "./extras/digipots.ts";
 import "./extras/display/display.ts";
 import "./extras/filament-sensors.ts";
 import "./extras/gcode-button.ts";
+import "./extras/leds.ts";
 import "./extras/screws-tilt-adjust.ts";
 import "./extras/static-digital-output.ts";
 import "./extras/tmc/drivers.ts";
