@@ -155,9 +155,6 @@ export class CommandScheduler {
     return taken;
   }
 
-  get pendingBytes(): number {
-    return this.readyBytes + this.upcomingBytes;
-  }
 }
 
 /** Concatenate the data of commands into one block payload. */

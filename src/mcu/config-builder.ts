@@ -27,10 +27,6 @@ export class ConfigBuilder {
 
   constructor(private readonly mcuName: string) {}
 
-  get isFinalized(): boolean {
-    return this.final !== null;
-  }
-
   createOid(): number {
     this.checkOpen("createOid");
     return this.oidCount++;

@@ -149,9 +149,6 @@ export class Mcu {
   requestMoveQueueSlot(): void {
     this.reservedMoveSlots++;
   }
-  isConfigFinalized(): boolean {
-    return this.config.isFinalized;
-  }
   /** CRC of the finalized config (after connect). */
   get configCrc(): number | null {
     return this.finalConfig?.crc ?? null;

@@ -192,10 +192,6 @@ export class SerialQueue implements McuLink {
     for (const c of waiting) c.onAck?.(null);
   }
 
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
   stats(): SerialStats {
     return {
       bytes_write: this.bytesWrite,
