@@ -184,6 +184,20 @@ describe("Mcu live: restarts, emergency stop, several MCUs", () => {
     expect(vmcu.shutdownReason).toBe("Command request");
   });
 
+  test("connecting to an MCU that is already shut down fails with a clear error", async () => {
+    const vmcu = startVmcu();
+    const first = hostMcu(vmcu, heaterConfig());
+    await first.mcu.identify();
+    await first.mcu.connect();
+    const down = nextShutdown(first.mcu);
+    first.mcu.emergencyStop();
+    await down;
+    await first.mcu.close();
+    const again = hostMcu(vmcu, heaterConfig());
+    await again.mcu.identify();
+    await expect(again.mcu.connect()).rejects.toThrow("Can not update MCU 'mcu' config as it is shutdown");
+  });
+
   test("a secondary MCU's print time follows the primary's", async () => {
     const main = startVmcu();
     const zVmcu = new VirtualMcu({ clockFreq: 16_000_000, logCommands: true });
