@@ -34,6 +34,7 @@ const CASES: [string, string][] = [
   ['{ "{x:05.1f}".format(x=pos) } { "{:d}".format(5) } { "{:,}".format(1234567) } { "{!r}".format("a") }', "012.2 5 1,234,567 'a'"],
   ["{ 2.5|round } { 3.5|round } { 2.675|round(2) } { pos|round(1) } { 7|round } { -2.5|round(0, 'floor') } { pos|round(1, 'ceil') }", "2.0 4.0 2.67 12.2 7 -3.0 12.3"],
   ["{ 7 // 2 } { 7 / 2 } { 2 ** 3 } { 7 % 3 } { -7 // 2 } { 10 / 5 } { 1 + 1.0 }", "3 3.5 8 1 -4 2.0 2.0"],
+  ["{ -7 % 3 } { 7 % -3 } { 7.5 % 2 } { -1 % 360 }", "2 -2 1.5 359"],
   ['{ true } { false } { none } { [1, "a", 2.0] } { {"a": 1} } { (1, 2) } { 1.0 } { 0.1 + 0.2 }', "True False None [1, 'a', 2.0] {'a': 1} (1, 2) 1.0 0.30000000000000004"],
   ["{ 'ABC'.lower() } { 'abc'.upper() } { ' a '.strip() } { 'a,b,c'.split(',') } { 'a b  c'.split() } { 'a,b,c'.split(',', 1) }", "abc ABC a ['a', 'b', 'c'] ['a', 'b', 'c'] ['a', 'b,c']"],
   ["{ 'abc'.replace('b', 'x') } { 'abc'.startswith('a') } { 'x;y'.rsplit(';', 1)[0] } { '-'.join(['a', 'b']) } { '5'.zfill(3) }", "axc True x a-b 005"],
@@ -58,14 +59,81 @@ const CASES: [string, string][] = [
   ["{# comment #}after { {'a': {'b': 1}}['a']['b'] }", "after 1"],
 ];
 
+/** A `printer` like real macros read (values as Klipper's status gives them). */
+const PRINTER_CTX = {
+  params: { X: "10", E: "2.5" },
+  printer: {
+    "gcode_macro _CLIENT_VARIABLE": { use_custom_pos: false, custom_park_x: 10.5, speed_move: 0, retract: -1.5 },
+    configfile: { settings: { pause_resume: { recover_velocity: 50.5 }, stepper_x: { position_max: 235.5 } } },
+    extruder: { can_extrude: true, temperature: 25.5, target: 0.5 },
+    toolhead: { homed_axes: "xy", extruder: "extruder", axis_maximum: [235.5, 235.5, 250.5, 0.5], position: [10.5, 20.5, 5.5, 0.5] },
+    save_variables: { variables: { offset: 0.25 } },
+    pause_resume: { is_paused: false },
+    print_stats: { state: "printing", filename: "a.gcode" },
+  },
+};
+
+/** Idioms from widely used macro collections (park/pause/resume/client variables). */
+const REAL_WORLD: [string, string][] = [
+  ["{% set client = printer['gcode_macro _CLIENT_VARIABLE']|default({}) %}{ client.use_custom_pos|default(false)|lower == 'true' }", "False"],
+  ["{% set client = printer['gcode_macro NOPE']|default({}) %}{ client.speed_move|default(5) }", "5"],
+  ["{ printer.configfile.settings.pause_resume.recover_velocity }", "50.5"],
+  ["{ printer.extruder.can_extrude|lower }", "true"],
+  ["{% set retract = printer['gcode_macro _CLIENT_VARIABLE'].retract|default(1.0)|abs %}{ retract }", "1.5"],
+  ["{% set max_z = printer.toolhead.axis_maximum[2]|float %}{% set act_z = printer.toolhead.position[2]|float %}{ [max_z - act_z, 2.0]|min }", "2.0"],
+  ["{% if \"xyz\" not in printer.toolhead.homed_axes %}{ \"not homed\" }{% endif %}", "not homed"],
+  ["{ printer[printer.toolhead.extruder].temperature < 180 }", "True"],
+  ["{ printer.save_variables.variables.get('offset', 0) }", "0.25"],
+  ["{ params.X|default(printer.toolhead.position[0])|float }", "10.0"],
+  ["{% set speed = params.F|default(3000)|int %}G1 F{speed}", "G1 F3000"],
+  ["{ \"%.3f\" % printer.save_variables.variables.offset }", "0.250"],
+  ["{% set lst = [] %}{% for i in range(3) %}{% set _ = lst.append(i) %}{% endfor %}{ lst }", "[0, 1, 2]"],
+  ["{ ['a','b']|join('\\n') }", "a\nb"],
+  ["{ printer.print_stats.state == \"printing\" and not printer.pause_resume.is_paused }", "True"],
+  ["{ printer.print_stats.filename|replace('.gcode', '') }", "a"],
+  ["{ (printer.extruder.target|int) > 0 }", "False"],
+  ["{% set x = params.X|float %}{% set y = params.Y|default(x * 2)|float %}{ x + y }", "30.0"],
+  ["{ params|join(',') }", "X,E"],
+  ["{% for k in params %}{k}={params[k]} {% endfor %}", "X=10 E=2.5 "],
+  ["{ printer.toolhead.homed_axes|upper }", "XY"],
+  ["{ 'x' in printer.toolhead.homed_axes and 'y' in printer.toolhead.homed_axes }", "True"],
+  ["{ params.E|float|round(1) }", "2.5"],
+  ["{ (params.E|float * 60)|int }", "150"],
+  ["{ printer.configfile.settings.stepper_x.position_max / 2 }", "117.75"],
+  ["{ \"%d\" % (printer.configfile.settings.stepper_x.position_max / 2) }", "117"],
+  ["{ 5|string|length }", "1"],
+  ["{ \"abc\"|length } { \"ab\" ~ 1.5|string }", "3 ab1.5"],
+  ["{ (\"%.1f\" % 0.05) }", "0.1"],
+  ["{ '%02d:%02d' % (3, 7) }", "03:07"],
+  ["{ printer.toolhead.position|join(' ') }", "10.5 20.5 5.5 0.5"],
+  ["{ \"{:.0f}\".format(2.5) } { \"{:.1f}\".format(0.25) }", "2 0.2"],
+  ["{ 1 if true }", "1"],
+  ["{ params.X ~ '' }", "10"],
+  ["{ not params.Q }", "True"],
+  ["{ params.Q|default(none) is none }", "True"],
+  ["{% set a, b = 1, 2 %}{ a + b }", "3"],
+  ["{ [1, 2, 3]|reverse|list } { [3,1,2]|sort(reverse=true) } { ['b','A','c']|sort }", "[3, 2, 1] [3, 2, 1] ['A', 'b', 'c']"],
+  ["{ range(1, 10, 3)|list } { range(5)|length }", "[1, 4, 7] 5"],
+  ["{ \"Hello World\"|title } { \"hello\"|capitalize } { \" x \"|trim }", "Hello World Hello x"],
+  ["{ [1,2,3]|select('odd')|list } { [1,2,3]|map('int')|sum }", "[1, 3] 6"],
+  ["{ 10|float / 3 }", "3.3333333333333335"],
+  ["{ (10 / 3)|round(2) }", "3.33"],
+  ["{ -1 * 5 } { 2 - 0.5 } { 3 * 0.1 }", "-5 1.5 0.30000000000000004"],
+  ["{ 'a' < 'b' } { [1] + [2] }", "True [1, 2]"],
+];
+
 describe("templates render as Klipper's Jinja2 does", () => {
   test.each(CASES)("%j", (src, expected) => {
     expect(render(src, CTX)).toBe(expected);
   });
 
+  test.each(REAL_WORLD)("%j", (src, expected) => {
+    expect(render(src, PRINTER_CTX)).toBe(expected);
+  });
+
   test.skipIf(!hasJinja2)("every case matches Python's Jinja2 (where python3 has jinja2)", () => {
-    const theirs = pythonOracle("render", CASES.map(([src]) => [src, CTX]));
-    const ours = CASES.map(([src]) => render(src, CTX));
+    const theirs = pythonOracle("render", [...CASES.map(([src]) => [src, CTX]), ...REAL_WORLD.map(([src]) => [src, PRINTER_CTX])]);
+    const ours = [...CASES.map(([src]) => render(src, CTX)), ...REAL_WORLD.map(([src]) => render(src, PRINTER_CTX))];
     expect(ours).toEqual(theirs);
   });
 });
@@ -85,6 +153,10 @@ describe("errors name the template and say what went wrong", () => {
     expect(() => render('{ "%f" % "x" }')).toThrow("TypeError: must be real number, not str");
     expect(() => render('{ "%q" % 1 }')).toThrow("ValueError: unsupported format character 'q' (0x71) at index 1");
     expect(() => render('{ "{} {}".format(1) }')).toThrow("IndexError: Replacement index 1 out of range for positional args tuple");
+    expect(() => render("{ 1 / 0 }")).toThrow("ZeroDivisionError: division by zero");
+    expect(() => render("{ 5 % 0 }")).toThrow("ZeroDivisionError: integer division or modulo by zero");
+    expect(() => render("{ 'a' < 1 }")).toThrow("TypeError: '<' not supported between instances of 'str' and 'int'");
+    expect(() => render("{ [].pop() }")).toThrow("IndexError: pop from empty list");
   });
 });
 

@@ -1,15 +1,14 @@
-// Jinja2 filters and Python str methods whose engine versions differ from Python's in ways
-// macros notice (`|round` on floats, `|int` truncating, `|float` of an int giving 210.0,
-// `|format`, `.format()`, `.split()` with maxsplit, ...). Each takes evaluated runtime values.
+// Jinja2 filters whose engine versions differ from Python's in ways macros notice (`|round` on
+// floats, `|int` truncating, `|float` of an int giving 210.0, `|format`, `|lower` of a bool,
+// `|join` of a dict, ...). Each takes evaluated runtime values.
 import { parsePyFloat } from "../config/pyformat.ts";
-import { percentFormat, PyError, strFormat, toFixedEven } from "./python-format.ts";
-import { isList, isNumber, pyEquals, pyStr, pyTruthy, type RuntimeValue, rvBool, rvFloat, rvInt, rvList, rvStr, toRuntime } from "./python-values.ts";
+import { percentFormat, PyError, toFixedEven } from "./python-format.ts";
+import { isList, isNumber, pyEquals, pyStr, pyTruthy, type RuntimeValue, rvBool, rvFloat, rvInt, rvList, rvStr, rvTuple, toRuntime } from "./python-values.ts";
 
 export type Filter = (operand: RuntimeValue, args: RuntimeValue[], kwargs: Map<string, RuntimeValue>) => RuntimeValue;
-export type StringMethod = (s: string, args: RuntimeValue[], kwargs: Map<string, RuntimeValue>) => RuntimeValue;
 
 /** Argument `name` given at `index` or by keyword. */
-function arg(args: RuntimeValue[], kwargs: Map<string, RuntimeValue>, index: number, name: string): RuntimeValue | undefined {
+export function arg(args: RuntimeValue[], kwargs: Map<string, RuntimeValue>, index: number, name: string): RuntimeValue | undefined {
   return args[index] ?? kwargs.get(name);
 }
 
@@ -59,7 +58,8 @@ function attributeOf(v: RuntimeValue, attribute: RuntimeValue | undefined): Runt
   return cur;
 }
 
-function items(v: RuntimeValue): RuntimeValue[] {
+/** The items Python iterates over in `v` (a dict's keys, a str's characters). */
+export function items(v: RuntimeValue): RuntimeValue[] {
   if (isList(v)) return v.value;
   if (v.type === "StringValue") return [...v.value].map((c) => rvStr(c));
   if (v.type === "ObjectValue") return [...(v.value as Map<string, RuntimeValue>).keys()].map((k) => rvStr(k));
@@ -110,7 +110,7 @@ export const EXTRA_FILTERS: Record<string, Filter> = {
   format(operand, args, kwargs) {
     if (operand.type !== "StringValue") throw new PyError("TypeError", "format filter needs a string");
     if (args.length && kwargs.size) throw new PyError("FilterArgumentError", "can't handle positional and keyword arguments at the same time");
-    return rvStr(percentFormat(operand.value, kwargs.size ? toRuntime(new Map(kwargs)) : tuple(args)));
+    return rvStr(percentFormat(operand.value, kwargs.size ? toRuntime(new Map(kwargs)) : rvTuple(args)));
   },
   default(operand, args, kwargs) {
     const def = arg(args, kwargs, 0, "default_value") ?? rvStr("");
@@ -159,10 +159,16 @@ EXTRA_FILTERS.map = (operand, args, kwargs) => {
 EXTRA_FILTERS.select = selectFilter(true);
 EXTRA_FILTERS.reject = selectFilter(false);
 
+EXTRA_FILTERS.lower = (v) => rvStr(pyStr(v).toLowerCase());
+EXTRA_FILTERS.upper = (v) => rvStr(pyStr(v).toUpperCase());
+EXTRA_FILTERS.join = (operand, args, kwargs) => {
+  const sep = arg(args, kwargs, 0, "d");
+  const attribute = arg(args, kwargs, 1, "attribute");
+  return rvStr(items(operand).map((v) => pyStr(attributeOf(v, attribute))).join(sep ? pyStr(sep) : ""));
+};
+
 /** Filters map() may name that the engine has only as its own built-ins. */
 const SIMPLE_FILTERS: Record<string, Filter> = {
-  lower: (v) => rvStr(pyStr(v).toLowerCase()),
-  upper: (v) => rvStr(pyStr(v).toUpperCase()),
   trim: (v) => rvStr(pyStr(v).trim()),
   length: (v) => rvInt(items(v).length),
 };
@@ -204,65 +210,3 @@ function selectFilter(keep: boolean): Filter {
   };
 }
 
-function tuple(args: RuntimeValue[]): RuntimeValue {
-  const t = rvList(args);
-  t.type = "TupleValue";
-  return t;
-}
-
-/** Python str.split / rsplit. */
-function split(s: string, sep: RuntimeValue | undefined, maxsplit: number, fromRight: boolean): string[] {
-  if (!sep || sep.type === "NullValue") {
-    const words = s.trim().split(/\s+/).filter((w) => w);
-    if (maxsplit < 0 || words.length <= maxsplit + 1) return words;
-    if (!fromRight) {
-      const re = /\S+/g;
-      const out: string[] = [];
-      let m: RegExpExecArray | null;
-      while (out.length < maxsplit && (m = re.exec(s))) out.push(m[0]);
-      out.push(s.slice(re.lastIndex).trimStart());
-      return out;
-    }
-    const out = split([...s].reverse().join(""), undefined, maxsplit, false).map((w) => [...w].reverse().join(""));
-    return out.reverse();
-  }
-  const d = String(sep.value);
-  if (!d) throw new PyError("ValueError", "empty separator");
-  const parts = s.split(d);
-  if (maxsplit < 0 || parts.length <= maxsplit + 1) return parts;
-  return fromRight ? [parts.slice(0, parts.length - maxsplit).join(d), ...parts.slice(parts.length - maxsplit)] : [...parts.slice(0, maxsplit), parts.slice(maxsplit).join(d)];
-}
-
-const stripChars = (s: string, chars: RuntimeValue | undefined, left: boolean, right: boolean): string => {
-  if (!chars || chars.type === "NullValue") return left && right ? s.trim() : left ? s.trimStart() : s.trimEnd();
-  const set = String(chars.value);
-  let a = 0;
-  let b = s.length;
-  while (left && a < b && set.includes(s[a]!)) a++;
-  while (right && b > a && set.includes(s[b - 1]!)) b--;
-  return s.slice(a, b);
-};
-
-export const STRING_METHODS: Record<string, StringMethod> = {
-  format: (s, args, kwargs) => rvStr(strFormat(s, args, kwargs)),
-  split: (s, args, kwargs) => rvList(split(s, arg(args, kwargs, 0, "sep"), Number(arg(args, kwargs, 1, "maxsplit")?.value ?? -1), false).map((w) => rvStr(w))),
-  rsplit: (s, args, kwargs) => rvList(split(s, arg(args, kwargs, 0, "sep"), Number(arg(args, kwargs, 1, "maxsplit")?.value ?? -1), true).map((w) => rvStr(w))),
-  replace(s, args) {
-    const [from, to, count] = [String(args[0]?.value ?? ""), String(args[1]?.value ?? ""), Number(args[2]?.value ?? -1)];
-    if (count < 0) return rvStr(s.split(from).join(to));
-    const parts = s.split(from);
-    return rvStr(parts.slice(0, count + 1).join(to) + (parts.length > count + 1 ? from + parts.slice(count + 1).join(from) : ""));
-  },
-  strip: (s, args) => rvStr(stripChars(s, args[0], true, true)),
-  lstrip: (s, args) => rvStr(stripChars(s, args[0], true, false)),
-  rstrip: (s, args) => rvStr(stripChars(s, args[0], false, true)),
-  find: (s, args) => rvInt(s.indexOf(String(args[0]?.value ?? ""))),
-  count: (s, args) => rvInt(s.split(String(args[0]?.value ?? "")).length - 1),
-  join: (s, args) => rvStr(items(args[0] ?? rvList([])).map(pyStr).join(s)),
-  isdigit: (s) => rvBool(/^\d+$/.test(s)),
-  zfill(s, args) {
-    const width = Number(args[0]?.value ?? 0);
-    const sign = /^[+-]/.test(s) ? s[0]! : "";
-    return rvStr(sign + s.slice(sign.length).padStart(width - sign.length, "0"));
-  },
-};

@@ -1,7 +1,7 @@
 // Python-flavoured values for the template engine (@huggingface/jinja): conversion between plain
 // JS data and the engine's runtime values, and Python's str()/repr() of them, so that rendered
 // macros print values the way Klipper's Jinja2 does ("True", "None", "[1, 'a']", "210.0").
-import { Environment } from "@huggingface/jinja";
+import { Environment, Interpreter } from "@huggingface/jinja";
 import { pyFloat, pyRepr } from "../config/pyformat.ts";
 
 /** The engine's runtime value (IntegerValue, FloatValue, StringValue, ...), seen structurally. */
@@ -27,6 +27,9 @@ const Ctors = {
   Null: ctor(null),
   Undefined: ctor(undefined),
   Function: ctor(() => null),
+  // Tuples only come out of the interpreter: evaluate an empty tuple literal once
+  Tuple: (new Interpreter(new Environment()).evaluate({ type: "TupleLiteral", value: [] } as never, new Environment()) as unknown as RuntimeValue)
+    .constructor as RuntimeCtor,
 };
 
 export const rvInt = (n: number): RuntimeValue => new Ctors.Integer(n);
@@ -36,6 +39,8 @@ export const rvBool = (b: boolean): RuntimeValue => new Ctors.Boolean(b);
 export const rvNone = (): RuntimeValue => new Ctors.Null(null);
 export const rvUndefined = (): RuntimeValue => new Ctors.Undefined(undefined);
 export const rvList = (items: RuntimeValue[]): RuntimeValue => new Ctors.Array(items);
+/** A tuple (prints as (a, b); unpacks in `for k, v in ...`). */
+export const rvTuple = (items: RuntimeValue[]): RuntimeValue => new Ctors.Tuple(items);
 /** A dict backed by `map` (which may compute its entries lazily). */
 export const rvDict = (map: Map<string, RuntimeValue>): RuntimeValue => new Ctors.Object(map);
 /** A callable; it gets the evaluated arguments (keyword arguments last, as a "KeywordArgumentsValue"). */

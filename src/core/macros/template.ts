@@ -1,13 +1,15 @@
 // Templates as Klipper's gcode_macro renders them (Jinja2 with `{ }` expressions, no
 // autoescape, default whitespace handling), on the @huggingface/jinja engine. The engine is
 // extended through its public interpreter hook (evaluate) where Python behaviour differs from
-// it: values print as Python prints them, `"%.2f" % x` and str.format() work, and the filters
-// in ./filters.ts are Jinja2's.
+// it: values print as Python prints them, operators (./python-ops.ts), methods (./methods.ts)
+// and filters (./filters.ts) behave as in Python and Jinja2.
 import { Environment, Interpreter, parse, tokenize } from "@huggingface/jinja";
 import { DelimiterError, toEngineSyntax } from "./delimiters.ts";
-import { EXTRA_FILTERS, STRING_METHODS } from "./filters.ts";
-import { percentFormat, PyError } from "./python-format.ts";
-import { isList, pyEquals, pyStr, type RuntimeValue, rvBool, rvFunction, rvList, rvNone, rvStr, toRuntime } from "./python-values.ts";
+import { EXTRA_FILTERS } from "./filters.ts";
+import { METHOD_NAMES, methodFor } from "./methods.ts";
+import { PyError } from "./python-format.ts";
+import { PY_OPERATORS, pyBinary } from "./python-ops.ts";
+import { pyStr, type RuntimeValue, rvBool, rvFunction, rvNone, rvStr, toRuntime } from "./python-values.ts";
 
 type Program = ReturnType<typeof parse>;
 type Scope = Environment;
@@ -31,6 +33,9 @@ function markOutputs(node: Node): void {
   }
 }
 
+/** An already evaluated value standing in for a node. */
+const pyValue = (value: RuntimeValue): Node => ({ type: "PyValue", value });
+
 function filterName(filter: Node): string | null {
   if (filter.type === "Identifier") return filter.value;
   if (filter.type === "CallExpression" && filter.callee.type === "Identifier") return filter.callee.value;
@@ -48,27 +53,16 @@ class PyInterpreter extends Interpreter {
     return [args, kwargs];
   }
 
-  /** Operators where Python differs: str % args, ~ and == of any values, sequence * int. */
-  private binary(node: Node, scope: Scope): RuntimeValue | null {
-    const op: string = node.operator.value;
-    if (!["%", "~", "==", "!=", "*"].includes(op)) return null;
+  /** Operators where Python differs (./python-ops.ts); each operand is evaluated once. */
+  private binary(node: Node, scope: Scope): RuntimeValue {
     const left = this.evaluate(node.left, scope) as unknown as RuntimeValue;
-    if (op === "%" && left.type !== "StringValue") return null;
     const right = this.evaluate(node.right, scope) as unknown as RuntimeValue;
-    switch (op) {
-      case "%":
-        return rvStr(percentFormat(left.value, right));
-      case "~":
-        return rvStr(pyStr(left) + pyStr(right));
-      case "==":
-        return rvBool(pyEquals(left, right));
-      case "!=":
-        return rvBool(!pyEquals(left, right));
-    }
-    const [seq, count] = right.type === "IntegerValue" ? [left, right.value as number] : [right, left.type === "IntegerValue" ? (left.value as number) : null];
-    if (count === null || !(seq.type === "StringValue" || isList(seq))) return null;
-    if (seq.type === "StringValue") return rvStr(seq.value.repeat(Math.max(0, count)));
-    return rvList(Array.from({ length: Math.max(0, count) }, () => seq.value as RuntimeValue[]).flat());
+    return pyBinary(node.operator.value, left, right) ?? this.engine({ ...node, left: pyValue(left), right: pyValue(right) }, scope);
+  }
+
+  /** The engine's own evaluation of a node. */
+  private engine(node: Node, scope: Scope): RuntimeValue {
+    return super.evaluate(node, scope) as unknown as RuntimeValue;
   }
 
   override evaluate(node: Node, scope: Scope): ReturnType<Interpreter["evaluate"]> {
@@ -84,7 +78,7 @@ class PyInterpreter extends Interpreter {
       case "PyOutput":
         return rvStr(pyStr(this.evaluate(node.expression, scope) as unknown as RuntimeValue));
       case "BinaryExpression":
-        return this.binary(node, scope);
+        return PY_OPERATORS.has(node.operator.value) ? this.binary(node, scope) : null;
       case "FilterExpression": {
         const name = filterName(node.filter);
         const filter = name === null ? undefined : EXTRA_FILTERS[name];
@@ -96,19 +90,19 @@ class PyInterpreter extends Interpreter {
       case "MemberExpression": {
         // Jinja2: reading an attribute of something undefined is an error, not more undefined
         const object = this.evaluate(node.object, scope) as unknown as RuntimeValue;
-        if (object.type !== "UndefinedValue") return super.evaluate({ ...node, object: { type: "PyValue", value: object } }, scope) as unknown as RuntimeValue;
+        if (object.type !== "UndefinedValue") return this.engine({ ...node, object: pyValue(object) }, scope);
         const what = node.object.type === "Identifier" ? `'${node.object.value}' is undefined` : node.object.type === "MemberExpression" && !node.object.computed ? `'dict object' has no attribute '${node.object.property.value}'` : "value is undefined";
         throw new PyError("jinja2.exceptions.UndefinedError", what);
       }
       case "CallExpression": {
         const callee = node.callee;
         if (callee.type !== "MemberExpression" || callee.computed || callee.property.type !== "Identifier") return null;
-        const method = STRING_METHODS[callee.property.value];
-        if (!method) return null;
+        if (!METHOD_NAMES.has(callee.property.value)) return null;
         const target = this.evaluate(callee.object, scope) as unknown as RuntimeValue;
-        if (target.type !== "StringValue") return null;
+        const method = methodFor(target, callee.property.value);
+        if (!method) return this.engine({ ...node, callee: { ...callee, object: pyValue(target) } }, scope);
         const [args, kwargs] = this.args(node.args, scope);
-        return method(target.value, args, kwargs);
+        return method(target, args, kwargs);
       }
       default:
         return null;
