@@ -14,7 +14,8 @@ import { parseStepDistance } from "../../../motion/stepper.ts";
 import type { CurrentHelper } from "./current.ts";
 import { TmcFields } from "./fields.ts";
 import type { DriverRegisters } from "./registers.ts";
-import type { TmcBus } from "./tmc-bus.ts";
+import { type MaybePromise, runMaybeAsync } from "../../../motion/maybe-async.ts";
+import type { RegisterRead, TmcBus } from "./tmc-bus.ts";
 
 const MICROSTEPS: Record<string, number> = { "256": 0, "128": 1, "64": 2, "32": 3, "16": 4, "8": 5, "4": 6, "2": 7, "1": 8 };
 const MAX_TSTEP = 0xfffff;
@@ -35,7 +36,7 @@ interface EnableLine {
 }
 interface Toolhead {
   getLastMoveTime(): number;
-  waitMoves?(): void | Promise<void>;
+  waitMoves?(): MaybePromise<void>;
 }
 
 /** TSTEP value of a velocity (mm/s) for a step distance at the driver's microstep setting. */
@@ -69,7 +70,7 @@ export class TmcDriver {
   /** TOFF to restore on enable when the driver is enabled over its bus (no enable pin). */
   private toff: number | null = null;
   private readonly errors: TmcErrorCheck;
-  private enableChain: Promise<void> = Promise.resolve();
+  private enableChain: Promise<void> | null = null;
 
   constructor(readonly config: ConfigSection, readonly printer: Printer, private readonly opts: TmcDriverOptions) {
     const parts = config.getName().split(/\s+/);
@@ -83,15 +84,17 @@ export class TmcDriver {
     this.current = opts.makeCurrent(this.fields);
     this.errors = new TmcErrorCheck(config, printer, this);
     this.setupMicrosteps();
-    printer.registerEventHandler("stepper:sync_mcu_position", (s: TmcStepper) => this.syncPhase(s));
-    printer.registerEventHandler("stepper:set_dir_inverted", (s: TmcStepper) => this.syncPhase(s));
+    printer.registerEventHandler("stepper:sync_mcu_position", (s: TmcStepper) => runMaybeAsync(this.syncPhase(s)));
+    printer.registerEventHandler("stepper:set_dir_inverted", (s: TmcStepper) => runMaybeAsync(this.syncPhase(s)));
     printer.registerEventHandler("klippy:mcu_identify", () => this.handleIdentify());
     printer.registerEventHandler("klippy:connect", () => this.handleConnect());
     const gcode = printer.gcode;
-    gcode.registerMux("SET_TMC_FIELD", "STEPPER", this.name, (g) => this.cmdSetField(g), "Set a register field of a TMC driver");
-    gcode.registerMux("INIT_TMC", "STEPPER", this.name, () => this.initRegisters(this.toolhead().getLastMoveTime()), "Initialize TMC stepper driver registers");
-    gcode.registerMux("SET_TMC_CURRENT", "STEPPER", this.name, (g) => this.cmdSetCurrent(g), "Set the current of a TMC driver");
-    gcode.registerMux("DUMP_TMC", "STEPPER", this.name, (g) => this.cmdDump(g), "Read and display TMC stepper driver registers");
+    // Register access waits only on a live MCU: the steps run synchronously in batch output
+    const run = (gen: Generator<unknown, void, unknown>) => runMaybeAsync(gen);
+    gcode.registerMux("SET_TMC_FIELD", "STEPPER", this.name, (g) => run(this.cmdSetField(g)), "Set a register field of a TMC driver");
+    gcode.registerMux("INIT_TMC", "STEPPER", this.name, () => run(this.initRegisters(this.toolhead().getLastMoveTime())), "Initialize TMC stepper driver registers");
+    gcode.registerMux("SET_TMC_CURRENT", "STEPPER", this.name, (g) => run(this.cmdSetCurrent(g)), "Set the current of a TMC driver");
+    gcode.registerMux("DUMP_TMC", "STEPPER", this.name, (g) => run(this.cmdDump(g)), "Read and display TMC stepper driver registers");
   }
 
   private setupMicrosteps(): void {
@@ -163,7 +166,7 @@ export class TmcDriver {
     stepper.setupDefaultPulseDuration(0.0000001, true);
   }
 
-  private async handleConnect(): Promise<void> {
+  private handleConnect(): MaybePromise<void> {
     if (this.stepper?.getPulseDuration()[1]) this.fields.setField("dedge", 1);
     const line = this.printer.lookupObject<{ lookupEnable(n: string): EnableLine }>("stepper_enable").lookupEnable(this.stepperName);
     line.registerStateCallback((pt, enabled) => this.queueEnable(pt, enabled));
@@ -172,43 +175,52 @@ export class TmcDriver {
       this.toff = this.fields.getField("toff");
       this.fields.setField("toff", 0);
     }
-    try {
-      await this.initRegisters();
-    } catch {
-      // an unreachable driver is reported when it is used, not at startup
-    }
+    const self = this;
+    return runMaybeAsync((function* () {
+      try {
+        yield* self.initRegisters();
+      } catch {
+        // an unreachable driver is reported when it is used, not at startup
+      }
+    })());
   }
 
   /** Write every register the host has set, in first-set order. */
-  async initRegisters(printTime: number | null = null): Promise<void> {
-    for (const reg of [...this.fields.registers.keys()]) await this.bus.setRegister(reg, this.fields.registers.get(reg)!, printTime);
+  *initRegisters(printTime: number | null = null): Generator<unknown, void, unknown> {
+    for (const reg of [...this.fields.registers.keys()]) yield this.bus.setRegister(reg, this.fields.registers.get(reg)!, printTime);
   }
 
   private queueEnable(printTime: number, enabled: boolean): void {
-    const run = async () => {
-      try {
-        if (enabled) await this.doEnable();
-        else await this.doDisable(printTime);
-      } catch (e) {
-        this.printer.invokeShutdown((e as Error).message);
-      }
-    };
-    this.enableChain = this.enableChain.then(run, run);
+    const self = this;
+    const run = () =>
+      runMaybeAsync((function* () {
+        try {
+          if (enabled) yield* self.doEnable();
+          else yield* self.doDisable(printTime);
+        } catch (e) {
+          self.printer.invokeShutdown((e as Error).message);
+        }
+      })());
+    // Batch output: nothing waits, so the steps run right here; live: one after another
+    if (this.enableChain === null) {
+      const r = run();
+      if (r instanceof Promise) this.enableChain = r.finally(() => (this.enableChain = null));
+    } else this.enableChain = this.enableChain.then(run, run);
   }
 
-  private async doEnable(): Promise<void> {
+  private *doEnable(): Generator<unknown, void, unknown> {
     if (this.toff !== null) this.fields.setField("toff", this.toff);
-    await this.initRegisters();
-    if (await this.errors.start()) this.phaseOffset = null;
+    yield* this.initRegisters();
+    if (yield* this.errors.start()) this.phaseOffset = null;
     if (this.phaseOffset !== null || !this.stepper) return;
-    await this.toolhead().waitMoves?.();
-    await this.syncPhase(this.stepper);
+    yield this.toolhead().waitMoves?.();
+    yield* this.syncPhase(this.stepper);
   }
 
-  private async doDisable(printTime: number): Promise<void> {
+  private *doDisable(printTime: number): Generator<unknown, void, unknown> {
     if (this.toff !== null) {
       const val = this.fields.setField("toff", 0);
-      await this.bus.setRegister(this.fields.lookupRegister("toff")!, val, printTime);
+      yield this.bus.setRegister(this.fields.lookupRegister("toff")!, val, printTime);
     }
     this.errors.stop();
   }
@@ -218,13 +230,13 @@ export class TmcDriver {
   }
 
   /** Driver microstep counter → offset between MCU step position and the driver's phase. */
-  private async syncPhase(stepper: TmcStepper): Promise<void> {
+  private *syncPhase(stepper: TmcStepper): Generator<unknown, void, unknown> {
     if (stepper.getName() !== this.stepperName) return;
     const field = this.fields.lookupRegister("mscnt") !== null ? "mscnt" : "mstep";
     let driverPhase: number;
     try {
       const reg = this.fields.lookupRegister(field)!;
-      driverPhase = this.fields.getField(field, (await this.bus.getRegister(reg)).data, reg);
+      driverPhase = this.fields.getField(field, ((yield this.bus.getRegister(reg)) as RegisterRead).data, reg);
     } catch (e) {
       this.phaseOffset = null;
       const line = this.printer.lookupObject<{ lookupEnable(n: string): EnableLine }>("stepper_enable").lookupEnable(this.stepperName);
@@ -243,7 +255,7 @@ export class TmcDriver {
 
   // ---- commands ----
 
-  private async cmdSetField(g: GCodeCommand): Promise<void> {
+  private *cmdSetField(g: GCodeCommand): Generator<unknown, void, unknown> {
     const field = g.get("FIELD").toLowerCase();
     const reg = this.fields.lookupRegister(field);
     if (reg === null) throw g.error(`Unknown field name '${field}'`);
@@ -257,44 +269,44 @@ export class TmcDriver {
       value = tstepThreshold(freq, stepDist, this.fields.getField("mres"), velocity);
     }
     const val = this.fields.setField(field, value!);
-    await this.bus.setRegister(reg, val, this.toolhead().getLastMoveTime());
+    yield this.bus.setRegister(reg, val, this.toolhead().getLastMoveTime());
   }
 
-  private async cmdSetCurrent(g: GCodeCommand): Promise<void> {
+  private *cmdSetCurrent(g: GCodeCommand): Generator<unknown, void, unknown> {
     let [run, hold, reqHold, max] = this.current.getCurrent();
     const newRun = g.getFloat("CURRENT", null, { minval: 0, maxval: max });
     const newHold = g.getFloat("HOLDCURRENT", null, { above: 0, maxval: max });
     if (newRun !== null || newHold !== null) {
       const printTime = this.toolhead().getLastMoveTime();
       const regs = this.current.setCurrent(newRun ?? run, newHold ?? reqHold ?? max);
-      for (const reg of regs) await this.bus.setRegister(reg, this.fields.registers.get(reg)!, printTime);
+      for (const reg of regs) yield this.bus.setRegister(reg, this.fields.registers.get(reg)!, printTime);
       [run, hold] = this.current.getCurrent();
     }
     if (hold === null) g.respondInfo(`Run Current: ${run.toFixed(2)}A`);
     else g.respondInfo(`Run Current: ${run.toFixed(2)}A Hold Current: ${hold.toFixed(2)}A`);
   }
 
-  private async formatRead(reg: string): Promise<string> {
-    const value = (await this.bus.getRegister(reg)).data;
+  private *formatRead(reg: string): Generator<unknown, string, unknown> {
+    const value = ((yield this.bus.getRegister(reg)) as RegisterRead).data;
     const shown = this.opts.readTranslate?.(reg, value) ?? reg;
     return this.fields.prettyFormat(shown, value);
   }
 
-  private async cmdDump(g: GCodeCommand): Promise<void> {
+  private *cmdDump(g: GCodeCommand): Generator<unknown, void, unknown> {
     const readable = this.opts.registers.readable;
     const regArg = g.get("REGISTER", null);
     if (regArg !== null) {
       const reg = regArg.toUpperCase();
       const val = this.fields.registers.get(reg);
       if (val !== undefined && !readable.includes(reg)) g.respondInfo(this.fields.prettyFormat(reg, val));
-      else if (readable.includes(reg)) g.respondInfo(await this.formatRead(reg));
+      else if (readable.includes(reg)) g.respondInfo(yield* this.formatRead(reg));
       else throw g.error(`Unknown register name '${reg}'`);
       return;
     }
     g.respondInfo("========== Write-only registers ==========");
     for (const [reg, val] of this.fields.registers) if (!readable.includes(reg)) g.respondInfo(this.fields.prettyFormat(reg, val));
     g.respondInfo("========== Queried registers ==========");
-    for (const reg of readable) g.respondInfo(await this.formatRead(reg));
+    for (const reg of readable) g.respondInfo(yield* this.formatRead(reg));
   }
 
   getStatus(): Record<string, unknown> {
@@ -357,14 +369,14 @@ class TmcErrorCheck {
     this.adcTempReg = fields.lookupRegister("adc_temp");
   }
 
-  private async query(check: RegCheck, tryClear = false): Promise<number> {
+  private *query(check: RegCheck, tryClear = false): Generator<unknown, number, unknown> {
     const fields = this.driver.fields;
     let cleared = 0;
     let count = 0;
     for (;;) {
       let val: number;
       try {
-        val = (await this.driver.bus.getRegister(check.reg)).data;
+        val = ((yield this.driver.bus.getRegister(check.reg)) as RegisterRead).data;
       } catch (e) {
         count++;
         if (count < 3 && (e as Error).message.startsWith("Unable to read tmc uart")) continue;
@@ -383,19 +395,19 @@ class TmcErrorCheck {
       if (tryClear && and(val, check.errMask)) {
         tryClear = false;
         cleared |= and(val, check.errMask);
-        await this.driver.bus.setRegister(check.reg, and(val, check.errMask));
+        yield this.driver.bus.setRegister(check.reg, and(val, check.errMask));
       }
     }
     return cleared;
   }
 
-  private async periodic(): Promise<void> {
+  private *periodic(): Generator<unknown, void, unknown> {
     try {
-      await this.query(this.drvStatus);
-      if (this.gstat) await this.query(this.gstat);
+      yield* this.query(this.drvStatus);
+      if (this.gstat) yield* this.query(this.gstat);
       if (this.adcTempReg !== null) {
         try {
-          this.adcTemp = (await this.driver.bus.getRegister(this.adcTempReg)).data;
+          this.adcTemp = ((yield this.driver.bus.getRegister(this.adcTempReg)) as RegisterRead).data;
         } catch {
           this.adcTemp = null;
         }
@@ -407,12 +419,12 @@ class TmcErrorCheck {
   }
 
   /** Query once, start the once-a-second check; true when the driver reported a reset. */
-  async start(): Promise<boolean> {
+  *start(): Generator<unknown, boolean, unknown> {
     this.stop();
-    await this.query(this.drvStatus);
-    const cleared = this.gstat ? await this.query(this.gstat, this.clearGstat) : 0;
+    yield* this.query(this.drvStatus);
+    const cleared = this.gstat ? yield* this.query(this.gstat, this.clearGstat) : 0;
     this.stopTimer = startPeriodic(this.printer, `tmc:${this.driver.name}`, hostTime(this.printer) + 1, (t) => {
-      void this.periodic();
+      void runMaybeAsync(this.periodic());
       return t + 1;
     });
     const reset = this.driver.fields.allFields.GSTAT?.reset;
@@ -488,7 +500,10 @@ class TmcVirtualPin implements PinChip {
   }
 
   private send(): void {
-    for (const [reg, val] of this.dirty) void this.driver.bus.setRegister(reg, val).catch((e: Error) => this.printer.invokeShutdown(e.message));
+    for (const [reg, val] of this.dirty) {
+      const r = this.driver.bus.setRegister(reg, val);
+      if (r instanceof Promise) r.catch((e: Error) => this.printer.invokeShutdown(e.message));
+    }
     this.dirty.clear();
   }
 

@@ -113,12 +113,12 @@ function tmc2660(config: ConfigSection, printer: Printer): TmcSection {
 /** TMC2660 idle_current_percent: lower current while idle, full current when printing. */
 function setupIdleCurrent(printer: Printer, d: TmcDriver, current: Tmc2660CurrentHelper): void {
   if (current.idlePercent >= 100) return;
-  const apply = async (amps: number, printTime: number) => {
-    for (const reg of current.update(amps)) await d.bus.setRegister(reg, d.fields.registers.get(reg)!, printTime);
+  // The TMC2660 bus only writes (spi_send): nothing to wait for
+  const apply = (amps: number, printTime: number) => {
+    for (const reg of current.update(amps)) void d.bus.setRegister(reg, d.fields.registers.get(reg)!, printTime);
   };
-  const onError = (e: Error) => printer.invokeShutdown(e.message);
-  printer.registerEventHandler("idle_timeout:printing", (pt: number) => void apply(current.runCurrent, pt - 0.1).catch(onError));
-  printer.registerEventHandler("idle_timeout:ready", (pt: number) => void apply((current.runCurrent * current.idlePercent) / 100, pt).catch(onError));
+  printer.registerEventHandler("idle_timeout:printing", (pt: number) => apply(current.runCurrent, pt - 0.1));
+  printer.registerEventHandler("idle_timeout:ready", (pt: number) => apply((current.runCurrent * current.idlePercent) / 100, pt));
 }
 
 const SPREAD_DEFAULTS = (hend: number): [string, number | boolean][] => [

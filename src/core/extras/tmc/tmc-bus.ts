@@ -7,11 +7,18 @@ import { GCodeError } from "../../gcode/errors.ts";
 import type { McuPort } from "../../outputs/mcu-port.ts";
 import type { Printer } from "../../printer.ts";
 import { type McuSpi, spiFromConfig } from "../bus.ts";
+import type { MaybePromise } from "../../../motion/maybe-async.ts";
 
+export interface RegisterRead {
+  data: number;
+  receiveTime: number;
+}
+
+/** Register access; synchronous in batch output (nothing to wait for), Promises on a live MCU. */
 export interface TmcBus {
   readonly mcu: McuPort;
-  getRegister(regName: string): Promise<{ data: number; receiveTime: number }>;
-  setRegister(regName: string, val: number, printTime?: number | null): Promise<void>;
+  getRegister(regName: string): MaybePromise<RegisterRead>;
+  setRegister(regName: string, val: number, printTime?: number | null): MaybePromise<void>;
 }
 
 const bytes32 = (v: number) => [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
@@ -70,23 +77,31 @@ export class TmcSpi implements TmcBus {
     return this.printer.startArgs.debugoutput !== undefined;
   }
 
-  async getRegister(regName: string): Promise<{ data: number; receiveTime: number }> {
+  getRegister(regName: string): MaybePromise<RegisterRead> {
     const cmd = this.chain.frame([this.addresses[regName]!, 0, 0, 0, 0], this.pos);
     // The read request goes out first; the reply comes with the next transfer
     this.chain.spi.send(cmd);
     if (this.batch()) return { data: 0, receiveTime: 0 };
+    return this.readLive(cmd);
+  }
+
+  private async readLive(cmd: number[]): Promise<RegisterRead> {
     const r = await this.chain.spi.transfer(cmd);
     const b = this.chain.slice(r.response, this.pos);
     return { data: ((b[1]! << 24) | (b[2]! << 16) | (b[3]! << 8) | b[4]!) >>> 0, receiveTime: r.receiveTime };
   }
 
-  async setRegister(regName: string, val: number, printTime: number | null = null): Promise<void> {
+  setRegister(regName: string, val: number, printTime: number | null = null): MaybePromise<void> {
     const minClock = printTime === null ? 0 : this.mcu.printTimeToClock(printTime);
     const cmd = this.chain.frame([(this.addresses[regName]! | 0x80) & 0xff, ...bytes32(val)], this.pos);
     if (this.batch()) {
       this.chain.spi.send(cmd, minClock);
       return;
     }
+    return this.writeLive(regName, cmd, val, minClock);
+  }
+
+  private async writeLive(regName: string, cmd: number[], val: number, minClock: number): Promise<void> {
     for (let retry = 0; retry < 5; retry++) {
       this.chain.spi.send(cmd, minClock);
       const r = await this.chain.spi.transfer(this.chain.frame([0, 0, 0, 0, 0], this.pos));
@@ -119,8 +134,12 @@ export class Tmc2660Spi implements TmcBus {
     return [(Math.floor(val / 65536) | reg) & 0xff, (val >>> 8) & 0xff, val & 0xff];
   }
 
-  async getRegister(regName: string): Promise<{ data: number; receiveTime: number }> {
+  getRegister(regName: string): MaybePromise<RegisterRead> {
     if (this.printer.startArgs.debugoutput !== undefined) return { data: 0, receiveTime: 0 };
+    return this.readLive(regName);
+  }
+
+  private async readLive(regName: string): Promise<RegisterRead> {
     const rdsel = this.readable.indexOf(regName);
     const old = this.fields.getField("rdsel");
     const val = this.fields.setField("rdsel", rdsel);
@@ -130,7 +149,7 @@ export class Tmc2660Spi implements TmcBus {
     return { data: (r.response[0]! << 16) | (r.response[1]! << 8) | r.response[2]!, receiveTime: r.receiveTime };
   }
 
-  async setRegister(regName: string, val: number, printTime: number | null = null): Promise<void> {
+  setRegister(regName: string, val: number, printTime: number | null = null): void {
     const minClock = printTime === null ? 0 : this.mcu.printTimeToClock(printTime);
     this.spi.send(this.msg(this.addresses[regName]!, val), minClock);
   }

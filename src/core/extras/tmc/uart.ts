@@ -9,7 +9,8 @@ import type { McuCommandQueue, McuPort } from "../../outputs/mcu-port.ts";
 import { PinError, type PinParams } from "../../pins.ts";
 import type { Printer } from "../../printer.ts";
 import { pinMcu } from "../bus.ts";
-import type { TmcBus } from "./tmc-bus.ts";
+import type { RegisterRead, TmcBus } from "./tmc-bus.ts";
+import type { MaybePromise } from "../../../motion/maybe-async.ts";
 
 const BAUD = 40000;
 const BAUD_AVR = 9000;
@@ -198,15 +199,19 @@ export class TmcUart implements TmcBus {
     throw new GCodeError(`Unable to read tmc uart '${this.name}' register ${regName}`);
   }
 
-  async getRegister(regName: string): Promise<{ data: number; receiveTime: number }> {
+  getRegister(regName: string): MaybePromise<RegisterRead> {
     // Batch output has nothing to read from: registers read as zero, like klippy
     if (this.batch()) return { data: 0, receiveTime: 0 };
     return this.readOnce(regName);
   }
 
-  /** Write and confirm through the interface transmission counter (IFCNT). */
-  async setRegister(regName: string, val: number, printTime: number | null = null): Promise<void> {
+  /** Write and confirm through the interface transmission counter (IFCNT); nothing in batch output. */
+  setRegister(regName: string, val: number, printTime: number | null = null): MaybePromise<void> {
     if (this.batch()) return;
+    return this.writeLive(regName, val, printTime);
+  }
+
+  private async writeLive(regName: string, val: number, printTime: number | null): Promise<void> {
     const reg = this.addresses[regName]!;
     const minClock = printTime === null ? 0 : this.mcu.printTimeToClock(printTime);
     for (let retry = 0; retry < 5; retry++) {
