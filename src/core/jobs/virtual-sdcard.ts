@@ -131,7 +131,7 @@ export class VirtualSD {
   private async closeFile(): Promise<void> {
     const f = this.file;
     this.file = null;
-    await f?.handle.close();
+    await f?.handle.close().catch((e) => console.error(`virtual_sdcard: closing ${f.path}: ${(e as Error).message}`));
   }
 
   // ---- status ----
@@ -192,7 +192,9 @@ export class VirtualSD {
     reactor.registerTimer(
       "virtual_sdcard",
       () => {
-        void this.workLoop(token).finally(finished);
+        this.workLoop(token)
+          .catch((e) => this.endWork(token, `Internal error in virtual_sdcard: ${(e as Error)?.message ?? e}`))
+          .finally(finished);
         return NEVER;
       },
       NOW,
