@@ -2,7 +2,8 @@
 // into framed blocks with sequence numbers and CRC, exactly as a live link
 // would transmit them, and appended to a file. Output is deterministic: the
 // queued commands are drained at the end of the current synchronous burst
-// (a microtask, like the serial thread waking up after a send) or on flush().
+// (a microtask, like the serial thread waking up after a send), on flush(),
+// or when a burst grows past MAX_QUEUED_BYTES.
 import { closeSync, openSync, writeSync } from "node:fs";
 import { encodeBlock, MESSAGE_SEQ_MASK } from "../protocol/index.ts";
 import { CommandQueue, CommandScheduler, joinPayload, type QueuedCommand } from "./command-queue.ts";
@@ -13,6 +14,8 @@ const WRITTEN = { sentTime: 0, receiveTime: 0 };
 
 /** Write buffer size before a write() system call. */
 const WRITE_CHUNK = 64 * 1024;
+/** A burst that queues more than this is drained at once, so memory stays bounded. */
+const MAX_QUEUED_BYTES = 256 * 1024;
 
 export class BatchLink implements McuLink {
   private readonly scheduler = new CommandScheduler();
@@ -34,7 +37,8 @@ export class BatchLink implements McuLink {
   send(queue: CommandQueue, cmd: QueuedCommand): void {
     if (this.fd === null) throw new Error(`batch output '${this.outputPath}' is already closed`);
     this.scheduler.push(queue, cmd);
-    if (!this.drainScheduled) {
+    if (this.scheduler.upcomingBytes + this.scheduler.readyBytes > MAX_QUEUED_BYTES) this.drain();
+    else if (!this.drainScheduled) {
       this.drainScheduled = true;
       queueMicrotask(() => this.drain());
     }

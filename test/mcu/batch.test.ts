@@ -1,7 +1,7 @@
 // Batch mode: the config phase and queued commands end up as framed blocks in
 // a file, decodable by the protocol module, with Klipper's config CRC.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BlockReader, DataDictionary } from "../../src/protocol/index.ts";
@@ -79,6 +79,20 @@ describe("Mcu batch mode", () => {
     expect(mcu.estimatedPrintTime(12345)).toBe(0);
     // 400 queue_step commands of 6-7 bytes must not take one block each.
     expect(seqs.length).toBeLessThan(80);
+  });
+
+  test("a very long synchronous burst is written out as it goes (bounded memory), nothing lost", async () => {
+    const out = join(dir, "burst.serial");
+    const mcu = new Mcu("mcu", { batch: { dict, outputPath: out }, log: quiet });
+    await mcu.connect();
+    const q = mcu.allocCommandQueue();
+    const n = 60_000;
+    for (let i = 0; i < n; i++) mcu.sendCommand(dict.encodeCommandText(`queue_step oid=2 interval=${1000 + (i % 5000)} count=${i % 1000} add=0`), { queue: q, reqClock: i });
+    expect(statSync(out).size).toBeGreaterThan(100_000); // before the event loop got a turn
+    await mcu.close();
+    const { lines } = decodeFile(dict, out);
+    expect(lines.length).toBe(n + 2);
+    expect(lines.at(-1)).toBe(`queue_step oid=2 interval=${1000 + ((n - 1) % 5000)} count=${(n - 1) % 1000} add=0`);
   });
 
   test("text that the dictionary cannot encode is reported with the MCU name and the line", async () => {
