@@ -100,6 +100,22 @@ describe("printing a file", () => {
     expect(stats(rig)).toMatchObject({ filename: "sub/deep.gcode", state: "complete" });
   });
 
+  test("M26 sets where M24 starts; M25 pauses", async () => {
+    const text = "SET_PRINT_STATS_INFO TOTAL_LAYER=9\nG1 X20 F6000\nG1 Y5\n";
+    const rig = await sdPrinter({ "seek.gcode": text });
+    await rig.printer.gcode.runScript(`G28\nM23 seek.gcode\nM26 S${text.indexOf("G1 X20")}\nM24\nM25`);
+    // Paused before its first line (M25 ran right after M24, in the same script)
+    expect(stats(rig).state).toBe("paused");
+    expect(sd(rig).getStatus()).toMatchObject({ is_active: false, file_position: text.indexOf("G1 X20") });
+    await rig.printer.gcode.runScript("M24");
+    await sd(rig).waitIdle();
+    expect(stats(rig).state).toBe("complete");
+    // Only the lines from the M26 position on ran
+    expect(status(rig, "toolhead").position).toEqual([20, 5, 0.5, 0]);
+    expect(stats(rig).info.total_layer).toBeNull();
+    await expect(rig.printer.gcode.runScript("M26")).rejects.toThrow("missing S");
+  });
+
   test("a last line without a newline still runs", async () => {
     const rig = await sdPrinter({ "tail.gcode": "G28\nG1 X7 F6000" });
     await rig.printer.gcode.runScript("SDCARD_PRINT_FILE FILENAME=tail.gcode");
