@@ -7,7 +7,7 @@
 // Any explicit wait (dwell, M400, homing, set_position) returns to NeedPrime,
 // and the next move is scheduled no earlier than what step generation allows
 // (calcPrintTime).
-import { LookAheadQueue, Move, MoveError, type ExtraAxis, type MoveLimits } from "./lookahead.ts";
+import { LookAheadQueue, Move, type ExtraAxis, type MoveLimits } from "./lookahead.ts";
 import { then } from "./maybe-async.ts";
 import type { TrapQ } from "./trapq.ts";
 
@@ -468,4 +468,3 @@ export class ToolHead implements MoveLimits {
   }
 }
 
-export { Move, MoveError };
