@@ -93,7 +93,7 @@ export function toRuntime(v: unknown): RuntimeValue {
       if (v === null) return rvNone();
       if (v instanceof PyFloat) return rvFloat(v.value);
       if (Array.isArray(v)) return rvList(v.map(toRuntime));
-      if ((v as RuntimeValue).constructor && Object.values(Ctors).includes((v as RuntimeValue).constructor as RuntimeCtor)) return v as RuntimeValue;
+      if (Object.values(Ctors).some((C) => v instanceof C)) return v as RuntimeValue;
       if (v instanceof Map) return rvDict(new Map([...v].map(([k, x]) => [String(k), toRuntime(x)])));
       if (ArrayBuffer.isView(v)) return rvList(Array.from(v as unknown as ArrayLike<number>, toRuntime));
       return rvDict(new Map(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, toRuntime(x)])));
