@@ -57,6 +57,12 @@ const CASES: [string, string][] = [
   ["line1\n{% if true %}\nline2\n{% endif %}\nline3\n", "line1\n\nline2\n\nline3"],
   ["  {%- if true -%}  x  {%- endif -%}  ", "x"],
   ["{# comment #}after { {'a': {'b': 1}}['a']['b'] }", "after 1"],
+  // Delimiters: braces nest inside expressions, quotes hide them, `-` strips whitespace
+  ["a  {- 1 -}  b", "a1b"],
+  ["{ '}' } { \"{\" } { {'a': '}'}['a'] } text } more", "} { } text } more"],
+  ["x {%- if true %} y {% endif -%} z {#- c -#} q", "x y zq"],
+  ["G1 X{ 1 + 2 }{ 3 } { [1, {'b': [2]}][1]['b'][0] }", "G1 X33 2"],
+  ["{% set s = '{% x %}' %}{ s } { 'a\\'b' } { \"say \\\"hi\\\"\" }", "{% x %} a'b say \"hi\""],
 ];
 
 /** A `printer` like real macros read (values as Klipper's status gives them). */
