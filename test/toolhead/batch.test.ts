@@ -115,3 +115,28 @@ describe("batch toolhead", () => {
     expect(firstStep).toBeGreaterThan(fin);
   });
 });
+
+describe("force_move", () => {
+  const cfg = `${CARTESIAN_CFG}\n[force_move]\nenable_force_move: True\n`;
+
+  test("FORCE_MOVE moves one stepper without homing", async () => {
+    const run = await runGcode(cfg, "FORCE_MOVE STEPPER=stepper_x DISTANCE=10 VELOCITY=5\nFORCE_MOVE STEPPER=stepper_x DISTANCE=-2 VELOCITY=5 ACCEL=100\n");
+    expect(run.responses.filter((l) => l.startsWith("!!"))).toEqual([]);
+    expect(netSteps(xSteps(run.stepsByPin))).toBe(8 * STEPS_PER_MM);
+  });
+
+  test("SET_KINEMATIC_POSITION declares a homed position", async () => {
+    const run = await runGcode(cfg, "SET_KINEMATIC_POSITION X=50 Y=50 Z=10\nG1 X60 F6000\n");
+    expect(run.responses.filter((l) => l.startsWith("!!"))).toEqual([]);
+    expect(netSteps(xSteps(run.stepsByPin))).toBe(10 * STEPS_PER_MM);
+    const cleared = await runGcode(cfg, "SET_KINEMATIC_POSITION X=50 Y=50 Z=10 CLEAR_HOMED=X\nG1 X60 F6000\n");
+    expect(cleared.responses.some((l) => l.startsWith("!! Must home axis first"))).toBe(true);
+  });
+
+  test("STEPPER_BUZZ returns the stepper to where it started", async () => {
+    const run = await runGcode(CARTESIAN_CFG, "STEPPER_BUZZ STEPPER=stepper_y\n");
+    const y = run.stepsByPin.get("PF6")!;
+    expect(y.times.length).toBe(10 * 2 * STEPS_PER_MM);
+    expect(netSteps(y)).toBe(0);
+  });
+});
