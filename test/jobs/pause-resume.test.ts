@@ -108,5 +108,12 @@ describe("without a virtual SD print the host is told", () => {
     await r.printer.gcode.runScript("CANCEL_PRINT");
     expect(r.out.slice(from)).toEqual(["// action:paused", "// action:resumed", "// action:cancel"]);
     expect(stats(r).state).toBe("standby");
+    // CLEAR_PAUSE forgets a pause without moving back
+    await r.printer.gcode.runScript("PAUSE\nCLEAR_PAUSE");
+    expect(isPaused(r)).toBe(false);
+    const after = r.out.length;
+    await r.printer.gcode.runScript("RESUME");
+    expect(r.out.slice(after)).toEqual(["// Print is not paused, resume aborted"]);
+    expect(position(r)).toEqual([190, 190, 5.5, 0]);
   });
 });
