@@ -90,6 +90,7 @@ gcode:
     const macro = rig.printer.lookupObject<{ getStatus(): Record<string, unknown> }>("gcode_macro COUNTER");
     expect(macro.getStatus()).toEqual({ count: 3, log: ["a", "b", "x"] });
     await expect(run(rig, "SET_GCODE_VARIABLE MACRO=COUNTER VARIABLE=nope VALUE=1")).rejects.toThrow("Unknown gcode_macro variable 'nope'");
+    await expect(run(rig, "SET_GCODE_VARIABLE MACRO=COUNTER VARIABLE=toString VALUE=1")).rejects.toThrow("Unknown gcode_macro variable 'toString'");
     await expect(run(rig, "SET_GCODE_VARIABLE MACRO=COUNTER VARIABLE=count VALUE=abc")).rejects.toThrow(
       "Unable to parse 'abc' as a literal: malformed node or string: name 'abc' in 'SET_GCODE_VARIABLE MACRO=COUNTER VARIABLE=count VALUE=abc'",
     );

@@ -238,7 +238,7 @@ export class GCodeMacro {
   private cmdSetGcodeVariable(gcmd: GCodeCommand): void {
     const variable = gcmd.get("VARIABLE");
     const value = gcmd.get("VALUE");
-    if (!(variable in this.variables)) throw gcmd.error(`Unknown gcode_macro variable '${variable}'`);
+    if (!Object.hasOwn(this.variables, variable)) throw gcmd.error(`Unknown gcode_macro variable '${variable}'`);
     let parsed: PyLiteral;
     try {
       parsed = parsePyLiteral(value);
