@@ -43,6 +43,8 @@ export interface MovequeueMcu {
   allocCommandQueue(): unknown;
   sendCommand(encoded: Uint8Array, opts: { minClock?: number; reqClock?: number; queue?: any }): void;
   isBatch(): boolean;
+  /** Live: the MCU clock's current mapping to print time (secondary MCUs drift). */
+  calibrateClock?(printTime: number, hostTime: number): { offset: number; freq: number };
 }
 
 /** A one-shot timer in the event loop (batch: run when the loop gets a turn). */
@@ -59,6 +61,7 @@ export class PrinterMotionQueuing implements MotionQueuing {
   private readonly trapqs: TrapQ[] = [];
   readonly mgr = new StepperSyncManager();
   private readonly syncs = new Map<string, StepperSync>();
+  private readonly syncMcus = new Map<string, MovequeueMcu>();
   private readonly emitterNames = new Map<SyncEmitter, string>();
   readonly emitters: SyncEmitter[] = [];
   private flushCallbacks: ((flushTime: number, stepGenTime: number) => void)[] = [];
@@ -113,6 +116,7 @@ export class PrinterMotionQueuing implements MotionQueuing {
       ss = this.mgr.allocStepperSync(encoder, sink);
       ss.setTime(0, mcu.dict.clockFreq);
       this.syncs.set(mcu.name, ss);
+      this.syncMcus.set(mcu.name, mcu);
     }
     return ss;
   }
@@ -128,6 +132,18 @@ export class PrinterMotionQueuing implements MotionQueuing {
     const ss = this.lookupSync(mcu);
     ss.setupMoveQueue(moveCount);
     ss.setTime(0, mcu.dict.clockFreq);
+  }
+
+  /**
+   * Live, about once a second (Klipper's motion_queuing stats): re-read each
+   * MCU's clock mapping for step timing and let old movement history expire.
+   */
+  calibrateClocks(eventtime: number, estPrintTime: number): void {
+    for (const [name, ss] of this.syncs) {
+      const cal = this.syncMcus.get(name)?.calibrateClock?.(this.lastStepGenTime, eventtime);
+      if (cal) ss.setTime(cal.offset, cal.freq);
+    }
+    this.clearHistoryTime = Math.max(0, estPrintTime - MOVE_HISTORY_EXPIRE);
   }
 
   // ---- flush callbacks ----
@@ -210,8 +226,6 @@ export class PrinterMotionQueuing implements MotionQueuing {
    * Returns the host time to run again, or Infinity to wait for a kick.
    */
   handleLiveFlushTimer(eventtime: number, estPrintTime: number): number {
-    // Movement history older than this is no longer needed (position reports)
-    this.clearHistoryTime = Math.max(0, estPrintTime - MOVE_HISTORY_EXPIRE);
     let aggrSgTime = this.needStepGenTime - 2 * this.kinFlushDelay;
     if (this.lastStepGenTime < aggrSgTime) {
       // Actively stepping: flush in fixed batches from the last step generation time
