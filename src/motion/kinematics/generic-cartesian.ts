@@ -70,7 +70,7 @@ class DualCarriage implements Carriage {
   readonly safeDist: number | null;
   primaryCarriage: MainCarriage | DualCarriage | null = null;
   dualCarriage: DualCarriage | null = null;
-  constructor(private readonly config: ConfigSection, env: KinematicsEnv, private readonly dcModule: () => DualCarriages | null) {
+  constructor(config: ConfigSection, env: KinematicsEnv, private readonly dcModule: () => DualCarriages | null) {
     this.rail = new PrinterRail(config, env.services);
     this.primaryCarriageName = config.get("primary_carriage", null);
     if (this.primaryCarriageName === null) {
@@ -99,7 +99,6 @@ class DualCarriage implements Carriage {
     pc.dualCarriage = this;
     this.axis = pc.getAxis();
     if (this.axis > 1) throw new ConfigError(`Invalid axis '${"xyz"[this.axis]}' for dual_carriage '${this.getName()}'`);
-    void this.config;
   }
   getName(): string { return this.rail.getName(true); }
   getAxis(): number { return this.axis; }
