@@ -38,6 +38,7 @@ const VALID: [string, string][] = [
   ["{}", "{}"],
   ["{'a': 1, 'b': {'c': [1, 2]}}", "{'a': 1, 'b': {'c': [1, 2]}}"],
   ["  42  ", "42"],
+  ["{'__proto__': {'a': 1}, 'b': 2}", "{'__proto__': {'a': 1}, 'b': 2}"],
 ];
 
 /** Text that literal_eval refuses (or json.dumps rejects), and what our error says. */

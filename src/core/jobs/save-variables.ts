@@ -6,7 +6,7 @@ import { homedir } from "node:os";
 import { ConfigError } from "../config/errors.ts";
 import type { ConfigSection } from "../config/section.ts";
 import type { GCodeCommand } from "../gcode/command.ts";
-import { LiteralError, parsePyLiteral, type PyLiteral } from "../macros/python-literal.ts";
+import { LiteralError, parsePyLiteral, type PyLiteral, setOwn } from "../macros/python-literal.ts";
 import { pyReprOf, toRuntime } from "../macros/python-values.ts";
 import { type Printer, registerModule } from "../printer.ts";
 
@@ -40,7 +40,7 @@ export function parseVariablesFile(text: string, path: string): Record<string, P
   const out: Record<string, PyLiteral> = {};
   for (const [name, value] of raw) {
     try {
-      out[name] = parsePyLiteral(value);
+      setOwn(out, name, parsePyLiteral(value));
     } catch (e) {
       if (e instanceof LiteralError) throw new Error(`${path}: variable '${name}': ${e.message}`);
       throw e;
@@ -85,7 +85,8 @@ export class SaveVariables {
       if (!(e instanceof LiteralError)) throw e;
       throw gcmd.error(`Unable to parse '${text}' as a literal`);
     }
-    const next = { ...this.variables, [name]: value };
+    const next = { ...this.variables };
+    setOwn(next, name, value);
     try {
       // Write a sibling file and rename it over, so a crash never leaves half a file
       const tmp = `${this.filename}.tmp`;

@@ -9,7 +9,7 @@ import { GCodeError } from "../gcode/errors.ts";
 import { isTraditionalGCode } from "../gcode/tokenize.ts";
 import { hostTime } from "../heaters/host-timers.ts";
 import { type Printer, registerModule } from "../printer.ts";
-import { LiteralError, parsePyLiteral, type PyLiteral } from "./python-literal.ts";
+import { LiteralError, parsePyLiteral, type PyLiteral, setOwn } from "./python-literal.ts";
 import { PyError } from "./python-format.ts";
 import { coordValue, fromRuntime, pyStr, type RuntimeValue, rvDict, rvFloat, rvFunction, rvStr, toRuntime } from "./python-values.ts";
 import { Template, TemplateError } from "./template.ts";
@@ -215,7 +215,7 @@ export class GCodeMacro {
     const prefix = "variable_";
     for (const option of config.getPrefixOptions(prefix)) {
       try {
-        this.variables[option.slice(prefix.length)] = parsePyLiteral(config.get(option));
+        setOwn(this.variables, option.slice(prefix.length), parsePyLiteral(config.get(option)));
       } catch (e) {
         if (!(e instanceof LiteralError)) throw e;
         throw new ConfigError(`Option '${option}' in section '${config.getName()}' is not a valid literal: ${e.message}`);
@@ -247,7 +247,9 @@ export class GCodeMacro {
       throw gcmd.error(`Unable to parse '${value}' as a literal: ${e.message} in '${gcmd.getCommandline()}'`);
     }
     // A new object, so status snapshots taken earlier keep their values
-    this.variables = { ...this.variables, [variable]: parsed };
+    const next = { ...this.variables };
+    setOwn(next, variable, parsed);
+    this.variables = next;
   }
 
   private async cmd(gcmd: GCodeCommand): Promise<void> {

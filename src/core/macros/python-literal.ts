@@ -124,7 +124,7 @@ class LiteralParser {
       this.i++;
       const value = this.parseValue();
       if (key !== null && typeof key === "object" && !(key instanceof PyFloat)) throw new LiteralError("unhashable type: 'list'");
-      out[jsonKey(key)] = value;
+      setOwn(out, jsonKey(key), value);
       if (this.peek() !== ",") break;
       this.i++;
       if (this.peek() === "}") break;
@@ -202,6 +202,11 @@ class LiteralParser {
       } else out += `\\${esc}`;
     }
   }
+}
+
+/** obj[key] = value as an own property, whatever the key ("__proto__" included). */
+export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** JSON turns dict keys into strings the way json.dumps does. */
