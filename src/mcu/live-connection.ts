@@ -81,10 +81,6 @@ export class LiveConnection implements McuLink {
     return this.closed;
   }
 
-  now(): number {
-    return monotonic();
-  }
-
   send(queue: CommandQueue, cmd: QueuedCommand): void {
     this.serial.send(queue, cmd);
   }
@@ -228,8 +224,7 @@ export class LiveConnection implements McuLink {
       return;
     }
     if (!msgs.some((m) => m.name === "starting")) return;
-    const now = this.now();
-    this.dispatcher.dispatch({ name: "starting", params: {}, sentTime: 0, receiveTime: now });
+    this.dispatcher.dispatch({ name: "starting", params: {}, sentTime: 0, receiveTime: monotonic() });
   }
 
   /** Log a warning of the given kind at most WARN_LIMIT times. */
