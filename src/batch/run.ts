@@ -5,7 +5,7 @@
 // flushed). Deterministic: host time stands still, the MCU clock is print time.
 import { PrinterConfig } from "../core/config/printer-config.ts";
 import "../core/modules.ts";
-import { type Printer as PrinterT, Printer, registerModule } from "../core/printer.ts";
+import { moduleRegistry, Printer } from "../core/printer.ts";
 import type { Mcu, McuLogger } from "../mcu/mcu.ts";
 import "../motion/modules.ts";
 import { lookupMotionQueuing } from "../motion/toolhead-module.ts";
@@ -31,16 +31,6 @@ export interface BatchResult {
 
 const quietLog: McuLogger = { info: () => {}, warn: (m) => console.error(m) };
 
-// MCU sections are built by the batch run itself (file output instead of a serial port)
-let currentFiles: BatchMcuFiles | null = null;
-let currentLog: McuLogger = quietLog;
-registerModule("mcu", (config, printer) => buildFor(config, printer), { stage: "mcu" });
-registerModule("mcu ", (config, printer) => buildFor(config, printer), { stage: "mcu" });
-function buildFor(config: Parameters<typeof buildBatchMcu>[0], printer: PrinterT) {
-  if (!currentFiles) throw new Error("MCU sections can only be built inside a batch run");
-  return buildBatchMcu(config, printer, currentFiles, currentLog);
-}
-
 export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const out = opts.respond ?? ((l: string) => console.error(l));
   let input: BatchGcodeFile | null = null;
@@ -51,8 +41,16 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     else out(l);
   };
   const config = PrinterConfig.load(opts.config);
+  // MCU sections write to files here instead of talking to a serial port
+  const registry = moduleRegistry.copy();
+  const log = opts.log ?? quietLog;
+  for (const key of ["mcu", "mcu "]) {
+    registry.unregister(key);
+    registry.register(key, (section, printer) => buildBatchMcu(section, printer, opts, log), { stage: "mcu" });
+  }
   const printer = new Printer({
     config,
+    registry,
     startArgs: { debuginput: opts.input, debugoutput: opts.output, dictionaries: opts.dicts },
   });
   printer.gcode.registerOutputHandler(respond);
@@ -62,15 +60,11 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   });
   const reactor = new BatchReactor();
   printer.addObject("batch_reactor", reactor);
-  currentFiles = opts;
-  currentLog = opts.log ?? quietLog;
   let error: string | null = null;
   try {
     printer.readConfig();
   } catch (e) {
     error = (e as Error).message;
-  } finally {
-    currentFiles = null;
   }
   const mcus = printer.lookupObjects<Mcu>("mcu").map(([, m]) => m);
   try {
