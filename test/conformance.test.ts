@@ -23,7 +23,8 @@ const REQUIRED = [
 ];
 const SLOW = ["sliced_ender3v2_example002_full"];
 const full = process.env.STEPLINE_FULL === "1";
-const haveRef = existsSync(TOOL) && existsSync(CASES);
+// The comparison tools are Python (stdlib only) and live next to the reference data
+const haveRef = existsSync(TOOL) && existsSync(CASES) && Bun.which("python3") !== null;
 
 function conformance(cases: string[]): { code: number; out: string } {
   const work = mkdtempSync(join(tmpdir(), "stepline-conf-"));
