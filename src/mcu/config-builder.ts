@@ -45,16 +45,16 @@ export class ConfigBuilder {
   }
 
   /** Run the config callbacks (they may still add lines) and freeze the config. */
-  finalize(rewrite: (line: string) => string = (l) => l): FinalConfig {
+  finalize(): FinalConfig {
     if (this.final) return this.final;
     for (const cb of this.callbacks) cb();
-    const configCmds = [`allocate_oids count=${this.oidCount}`, ...this.configCmds].map(rewrite);
+    const configCmds = [`allocate_oids count=${this.oidCount}`, ...this.configCmds];
     const crc = crc32Text(configCmds.join("\n"));
     configCmds.push(`finalize_config crc=${crc}`);
     this.final = {
       configCmds,
-      restartCmds: this.restartCmds.map(rewrite),
-      initCmds: this.initCmds.map(rewrite),
+      restartCmds: [...this.restartCmds],
+      initCmds: [...this.initCmds],
       crc,
     };
     return this.final;
