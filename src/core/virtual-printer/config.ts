@@ -3,6 +3,8 @@
 // the pins are wired to): X/Y/Z with endstops at their minimum, an extruder with a hotend, a heated
 // bed, a part fan, SD card printing, pause/resume, idle timeout and a PRINT_START/END_PRINT pair.
 
+import { BED_THERMAL, HOTEND_THERMAL } from "../../../firmware-bridge/index.ts";
+
 /** `serial:` value of an [mcu] section that runs on the in-process virtual MCU. */
 export const VIRTUAL_MCU_SERIAL = "stepline:virtual-mcu";
 
@@ -15,10 +17,28 @@ export interface VirtualPrinterConfigOptions {
   gcodesDir: string;
   /** [idle_timeout] timeout in seconds (Klipper's default is 600). */
   idleTimeout?: number;
+  /**
+   * The board's thermal time scale (see virtualPrinterHardware): the PID integral gains are scaled
+   * with it so the closed loop behaves as on the real-time plant, only faster. Default 1.
+   */
+  thermalTimeScale?: number;
+}
+
+/**
+ * PI gains (Klipper's pid_Kp/pid_Ki units) for a simulated first-order body: proportional gain
+ * `loopGain` times the body's inverse gain, integral time a quarter of its time constant (the
+ * integral starts from zero after the heat-up, a slower one leaves a long tail below target).
+ */
+function pidGains(maxRise: number, timeConstant: number, loopGain: number, scale: number): { kp: string; ki: string } {
+  const kp = (loopGain / maxRise) * 255;
+  return { kp: kp.toFixed(3), ki: ((4 * kp / timeConstant) * scale).toFixed(5) };
 }
 
 /** The printer.cfg text of the virtual printer. */
 export function virtualPrinterConfig(opts: VirtualPrinterConfigOptions): string {
+  const scale = opts.thermalTimeScale ?? 1;
+  const hotend = pidGains(HOTEND_THERMAL.maxRise, HOTEND_THERMAL.timeConstant, 10, scale);
+  const bed = pidGains(BED_THERMAL.maxRise, BED_THERMAL.timeConstant, 10, scale);
   return `# Stepline built-in virtual printer: a cartesian printer simulated in-process.
 # Edit freely: this file is only written when it does not exist yet.
 
@@ -83,9 +103,9 @@ heater_pin: PC0
 sensor_type: virtual_ntc
 sensor_pin: PC1
 control: pid
-pid_Kp: 20
-pid_Ki: 0.5
-pid_Kd: 60
+pid_Kp: ${hotend.kp}
+pid_Ki: ${hotend.ki}
+pid_Kd: 0
 min_temp: 0
 max_temp: 280
 max_extrude_only_distance: 100
@@ -95,9 +115,9 @@ heater_pin: PC2
 sensor_type: virtual_ntc
 sensor_pin: PC3
 control: pid
-pid_Kp: 60
-pid_Ki: 0.5
-pid_Kd: 300
+pid_Kp: ${bed.kp}
+pid_Ki: ${bed.ki}
+pid_Kd: 0
 min_temp: 0
 max_temp: 120
 
