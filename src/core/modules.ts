@@ -14,6 +14,7 @@ import "./extras/bltouch.ts";
 import "./extras/buttons.ts";
 import "./extras/digipots.ts";
 import "./extras/display/display.ts";
+import "./extras/endstop-phase.ts";
 import "./extras/filament-sensors.ts";
 import "./extras/firmware-retraction.ts";
 import "./extras/gcode-button.ts";
