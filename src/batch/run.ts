@@ -26,6 +26,7 @@ export interface BatchResult {
   result: string;
   /** Why the run stopped early, if it did. */
   error: string | null;
+  /** Print time when the exit sequence started (Klipper's "Exiting (print time ...)"). */
   printTime: number;
 }
 
@@ -60,6 +61,11 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   });
   const reactor = new BatchReactor();
   printer.addObject("batch_reactor", reactor);
+  // Klipper reports the print time at which the exit sequence starts
+  let exitPrintTime: number | null = null;
+  printer.registerEventHandler("gcode:request_restart", (printTime: number) => {
+    exitPrintTime ??= printTime;
+  });
   let error: string | null = null;
   try {
     printer.readConfig();
@@ -92,7 +98,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     for (const m of mcus) await m.close();
   }
   const th = printer.lookupObject<{ printTime: number }>("toolhead", null);
-  return { result: error === null ? "exit" : "error_exit", error, printTime: th?.printTime ?? 0 };
+  return { result: error === null ? "exit" : "error_exit", error, printTime: exitPrintTime ?? th?.printTime ?? 0 };
 }
 
 /** End of input: wait for every "gcode:debuginput_exit" handler, then exit like RESTART. */
