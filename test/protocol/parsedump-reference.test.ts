@@ -31,7 +31,7 @@ function mcuOutputs(): { label: string; dict: string; serial: string; parsedump:
 
 /** Pulls exact byte counts out of an async byte stream. */
 class Puller {
-  private buf = new Uint8Array(0);
+  private buf: Uint8Array = new Uint8Array(0);
   private done = false;
   constructor(private readonly it: AsyncIterator<Uint8Array>) {}
   async take(n: number): Promise<Uint8Array> {
