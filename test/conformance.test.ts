@@ -49,3 +49,29 @@ describe.skipIf(!haveRef)("conformance with Klipper's batch output", () => {
     }, 600_000);
   }
 });
+
+describe.skipIf(!existsSync(CASES))("print time at exit matches Klipper's log", () => {
+  // klippy logs "Exiting (print time X)" when its input ends; meta.json keeps it
+  for (const name of [...REQUIRED, ...(full ? SLOW : [])]) {
+    test(name, async () => {
+      const { runBatch } = await import("../src/batch/run.ts");
+      const dir = join(CASES, name);
+      const meta = JSON.parse(await Bun.file(join(dir, "meta.json")).text()) as {
+        klippy_print_time_s: number;
+        dicts: Record<string, string>;
+      };
+      const dicts: Record<string, string> = {};
+      for (const [mcu, dict] of Object.entries(meta.dicts)) dicts[mcu] = join(REF, "klipper", "dict", dict);
+      const work = mkdtempSync(join(tmpdir(), "stepline-exit-"));
+      try {
+        const res = await runBatch({
+          config: join(dir, "printer.cfg"), input: join(dir, "input.gcode"), output: join(work, "out.serial"), dicts, respond: () => {},
+        });
+        expect(res.error).toBeNull();
+        expect(res.printTime.toFixed(3)).toBe(meta.klippy_print_time_s.toFixed(3));
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+    }, 120_000);
+  }
+});
