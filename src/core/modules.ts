@@ -25,6 +25,7 @@ import "./extras/screws-tilt-adjust.ts";
 import "./extras/servo.ts";
 import "./extras/static-digital-output.ts";
 import "./extras/tmc/drivers.ts";
+import "./extras/z-adjust.ts";
 import "./fans/modules.ts";
 import "./heaters/modules.ts";
 import "./jobs/modules.ts";
