@@ -102,7 +102,7 @@ export abstract class StepperKinematics {
       }
       ogTime = gTime; ogPos = gPos;
       gTime = nextTime;
-      gPos = this.calcPosition(tq.d, m, nextTime);
+      gPos = this.calcPosition(d, m, nextTime);
       guessDist = gPos - target;
       if (Math.abs(guessDist) > .000000001) {
         const relDist = sdir ? guessDist : -guessDist;
