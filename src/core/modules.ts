@@ -10,6 +10,7 @@
 //   registerModule("printer", buildToolhead, { stage: "toolhead" });                   // after extras
 //   registerModule("gcode_move", build, { always: true });                            // built even without a section
 import "./extras/bed-screws.ts";
+import "./extras/bed-tilt.ts";
 import "./extras/bltouch.ts";
 import "./extras/buttons.ts";
 import "./extras/digipots.ts";
@@ -23,6 +24,7 @@ import "./extras/leds.ts";
 import "./extras/pwm-cycle-time.ts";
 import "./extras/screws-tilt-adjust.ts";
 import "./extras/servo.ts";
+import "./extras/skew-correction.ts";
 import "./extras/static-digital-output.ts";
 import "./extras/tmc/drivers.ts";
 import "./extras/z-adjust.ts";
