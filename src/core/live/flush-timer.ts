@@ -1,13 +1,16 @@
-// The motion queue's background flush on the live event loop: step generation and sending runs
-// from a reactor timer that the motion queue kicks whenever new motion is queued.
-//
-// Interim: PrinterMotionQueuing only has the batch schedule (handleFlushTimer), which generates
-// every queued step at once instead of trickling them out ahead of the MCU clock the way
-// Klipper's live _flush_handler does; see /work/notes/live-needs.md item 1.
+// The motion queue's background work on the live event loop: the flush timer (step generation
+// kept 0.45-0.7 s ahead of the MCU while moving, kicked whenever new motion is queued) and the
+// once-a-second clock calibration of each MCU's step timing (Klipper's motion_queuing stats).
 import type { PrinterMotionQueuing } from "../../motion/motion-queuing.ts";
-import { type LiveReactor, NEVER, NOW } from "../reactor.ts";
+import { type LiveReactor, NEVER } from "../reactor.ts";
 
-export function attachFlushTimer(reactor: LiveReactor, mq: PrinterMotionQueuing): void {
-  const timer = reactor.registerTimer("motion_queuing:flush", () => (mq.handleFlushTimer() ? NOW : NEVER), NEVER);
-  mq.setFlushTimer({ kick: () => reactor.updateTimer(timer, NOW), cancel: () => reactor.updateTimer(timer, NEVER) });
+const CALIBRATE_PERIOD = 1.0;
+
+export function attachMotionTimers(reactor: LiveReactor, mq: PrinterMotionQueuing, estimatedPrintTime: (hostTime: number) => number): void {
+  const flush = reactor.registerTimer("motion_queuing:flush", (t) => mq.handleLiveFlushTimer(t, estimatedPrintTime(t)), NEVER);
+  mq.setFlushTimer({ kick: () => reactor.updateTimer(flush, reactor.monotonic()), cancel: () => reactor.updateTimer(flush, NEVER) });
+  reactor.registerTimer("motion_queuing:calibrate", (t) => {
+    mq.calibrateClocks(t, estimatedPrintTime(t));
+    return t + CALIBRATE_PERIOD;
+  }, reactor.monotonic() + CALIBRATE_PERIOD);
 }

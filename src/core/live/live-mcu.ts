@@ -11,6 +11,9 @@ import type { PinChip, PinParams, PinType } from "../pins.ts";
 import type { Printer } from "../printer.ts";
 import { mcuShutdownMessage } from "./shutdown-messages.ts";
 
+/** Time allowed for the reset command to go out before the link closes. */
+const RESET_SEND_TIME = 0.05;
+
 export class LiveMcu extends Mcu implements PinChip {
   /** `restart_method` of its section (null: Klipper's default for the board). */
   restartMethod: string | null = null;
@@ -20,13 +23,17 @@ export class LiveMcu extends Mcu implements PinChip {
     return BatchMcu.prototype.setupPin.call(this, pinType, params);
   }
 
-  /** FIRMWARE_RESTART: ask the MCU to reset itself (restart_method: command, or config_reset). */
-  firmwareRestart(): boolean {
+  /**
+   * FIRMWARE_RESTART: ask the MCU to reset itself (restart_method: command, or config_reset), then
+   * give the command time to leave before the link is closed (a resetting MCU sends no ack).
+   */
+  async firmwareRestart(): Promise<boolean> {
     if (this.isShutdown() && this.shutdown?.eventType === "lost") return false;
     const cmd = this.dict.hasCommand("reset") ? "reset" : this.dict.hasCommand("config_reset") ? "config_reset" : null;
     if (cmd === null) return false;
     this.sendLine(cmd);
     this.flush();
+    await new Promise((r) => setTimeout(r, RESET_SEND_TIME * 1000));
     return true;
   }
 }

@@ -15,7 +15,7 @@ import { moduleRegistry, Printer } from "../printer.ts";
 import { LiveReactor } from "../reactor.ts";
 import { StatusHub } from "../status/status-hub.ts";
 import { ensureDataDirs, writeVirtualPrinterCfg } from "../virtual-printer/data-dir.ts";
-import { attachFlushTimer } from "./flush-timer.ts";
+import { attachMotionTimers } from "./flush-timer.ts";
 import { identifyLiveMcu, LiveMcu, mcuName, setupLiveMcu } from "./live-mcu.ts";
 import { hostShutdownMessage } from "./shutdown-messages.ts";
 import { McuTransports, type VirtualBoardOptions } from "./transports.ts";
@@ -76,6 +76,11 @@ export class LivePrinter {
   /** Virtual MCUs by MCU name (empty for a printer on real hardware). */
   get virtualMcus(): ReadonlyMap<string, VirtualMcu> {
     return this.transports.virtual;
+  }
+
+  /** Pull the cable of a virtual MCU (demos, tests): the host loses it, the board keeps running. */
+  unplugVirtualMcu(name = "mcu"): boolean {
+    return this.transports.unplugVirtual(name);
   }
 
   /** G-code responses ("ok", "// ...", "!! ...") of every printer instance. */
@@ -155,7 +160,8 @@ export class LivePrinter {
       for (const cb of this.outputListeners) cb(line);
     });
     printer.registerEventHandler("klippy:connect", () => {
-      if (printer.lookupObject("toolhead", null)) attachFlushTimer(reactor, lookupMotionQueuing(printer));
+      const mcu = printer.lookupObject<LiveMcu>("mcu", null);
+      if (mcu && printer.lookupObject("toolhead", null)) attachMotionTimers(reactor, lookupMotionQueuing(printer), (t) => mcu.estimatedPrintTime(t));
     });
     printer.registerEventHandler("klippy:shutdown", () => this.log.error(`Transition to shutdown state: ${printer.getStateMessage()[0]}`));
     this.current = printer;
@@ -182,7 +188,7 @@ export class LivePrinter {
     const printer = this.current;
     printer.sendEvent("klippy:disconnect");
     const mcus = [...this.instanceMcus.values()];
-    if (result === "firmware_restart") for (const m of mcus) m.firmwareRestart();
+    if (result === "firmware_restart") for (const m of mcus) await m.firmwareRestart();
     this.currentReactor.close();
     for (const m of mcus) await m.close().catch(() => {});
     await this.transports.closeLinks();

@@ -20,6 +20,8 @@ export class McuTransports {
   /** Virtual MCUs by MCU name, kept across restarts. */
   readonly virtual = new Map<string, VirtualMcu>();
   private open: ByteTransport[] = [];
+  /** Host ends of the current links to virtual MCUs, by MCU name. */
+  private readonly virtualLinks = new Map<string, ByteTransport>();
 
   constructor(private readonly board: VirtualBoardOptions = {}) {}
 
@@ -48,6 +50,7 @@ export class McuTransports {
     }
     const [host, mcuEnd] = createStreamPair();
     vmcu.attach(mcuEnd);
+    this.virtualLinks.set(name, host);
     return host;
   }
 
@@ -59,9 +62,18 @@ export class McuTransports {
     }
   }
 
+  /** Pull the cable of a virtual MCU: its link ends while the board keeps running (false: none). */
+  unplugVirtual(name: string): boolean {
+    const link = this.virtualLinks.get(name);
+    if (!link) return false;
+    void link.close();
+    return true;
+  }
+
   /** Close this printer instance's links (virtual MCUs keep running). */
   async closeLinks(): Promise<void> {
     for (const t of this.open.splice(0)) await t.close().catch(() => {});
+    this.virtualLinks.clear();
   }
 
   /** Close everything, virtual MCUs included. */

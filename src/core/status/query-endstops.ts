@@ -4,26 +4,6 @@ import type { GCodeCommand } from "../gcode/command.ts";
 import type { McuEndstop } from "../../motion/homing-endstop.ts";
 import { type Printer, registerModule } from "../printer.ts";
 
-/** What a live MCU answers an endstop query with. */
-interface QueryMcu {
-  isBatch(): boolean;
-  printTimeToClock(printTime: number): number;
-  query(line: string, response: string, opts: { oid?: number; minClock?: number }): Promise<{ params: Record<string, unknown> }>;
-}
-
-/**
- * The pin level of one endstop (1 = triggered). Batch output has no MCU to ask (open). A live
- * MCU answers endstop_query_state; the endstop's own live query is still missing (see
- * /work/notes/live-needs.md item 6), so it is asked here with the endstop's oid and inversion.
- */
-export async function queryEndstop(es: McuEndstop, printTime: number): Promise<number> {
-  const mcu = es.getMcu() as unknown as QueryMcu;
-  if (mcu.isBatch()) return es.queryEndstop(printTime);
-  const invert = (es as unknown as { params: { invert: number } }).params.invert;
-  const r = await mcu.query(`endstop_query_state oid=${es.oid}`, "endstop_state", { oid: es.oid, minClock: mcu.printTimeToClock(printTime) });
-  return Number(r.params.pin_value) ^ invert;
-}
-
 interface LastMoveTime {
   getLastMoveTime(): number;
 }
@@ -47,7 +27,7 @@ export class QueryEndstops {
     const th = this.printer.lookupObject<LastMoveTime>("toolhead", null);
     const printTime = th ? th.getLastMoveTime() : 0;
     const state: [string, number][] = [];
-    for (const [es, name] of this.endstops) state.push([name, await queryEndstop(es, printTime)]);
+    for (const [es, name] of this.endstops) state.push([name, await es.queryEndstop(printTime)]);
     this.lastState = state;
     return Object.fromEntries(state);
   }
