@@ -26,6 +26,7 @@ import "./extras/screws-tilt-adjust.ts";
 import "./extras/servo.ts";
 import "./extras/skew-correction.ts";
 import "./extras/static-digital-output.ts";
+import "./extras/sx1509.ts";
 import "./extras/tmc/drivers.ts";
 import "./extras/z-adjust.ts";
 import "./fans/modules.ts";
