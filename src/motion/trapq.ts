@@ -153,6 +153,14 @@ export class TrapQ {
          startX: number, startY: number, startZ: number,
          axesRX: number, axesRY: number, axesRZ: number,
          startV: number, cruiseV: number, accel: number): void {
+    // A NaN/infinite segment would make the solver emit garbage steps: refuse it here
+    if (!(Number.isFinite(printTime) && Number.isFinite(accelT) && Number.isFinite(cruiseT) && Number.isFinite(decelT)
+      && Number.isFinite(startX) && Number.isFinite(startY) && Number.isFinite(startZ)
+      && Number.isFinite(axesRX) && Number.isFinite(axesRY) && Number.isFinite(axesRZ)
+      && Number.isFinite(startV) && Number.isFinite(cruiseV) && Number.isFinite(accel)))
+      throw new RangeError(`trapq move at print time ${printTime} has a non-finite value `
+        + `(times ${accelT}/${cruiseT}/${decelT}, start ${startX},${startY},${startZ}, `
+        + `direction ${axesRX},${axesRY},${axesRZ}, speeds ${startV}/${cruiseV}, accel ${accel})`);
     let sx = startX, sy = startY, sz = startZ;
     if (accelT) {
       const m = this.addSegment(printTime, accelT, startV, .5 * accel, sx, sy, sz, axesRX, axesRY, axesRZ);

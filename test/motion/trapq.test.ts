@@ -83,4 +83,11 @@ describe("TrapQ", () => {
     expect(tq.next.length).toBe(cap);
     expect(segments(tq)[5]!.x).toBe(4);
   });
+
+  test("a move with a non-finite value is refused", () => {
+    const tq = new TrapQ();
+    expect(() => tq.append(1.0, 0, NaN, 0, 0, 0, 0, 1, 0, 0, 1, 1, 0)).toThrow("non-finite value");
+    expect(() => tq.append(1.0, 0, 1, 0, Infinity, 0, 0, 1, 0, 0, 1, 1, 0)).toThrow(RangeError);
+    expect(segments(tq)).toEqual([]);
+  });
 });
