@@ -2,7 +2,6 @@
 // z_adjust. With probe `points`, BED_TILT_CALIBRATE fits the plane and stages the values for
 // SAVE_CONFIG.
 import type { ConfigSection } from "../config/section.ts";
-import { GCodeError } from "../gcode/errors.ts";
 import { type Printer, registerModule } from "../printer.ts";
 import type { ProbeResult } from "../../motion/homing-probe.ts";
 import type { MaybePromise } from "../../motion/maybe-async.ts";
@@ -51,13 +50,7 @@ class BedTilt implements MoveTarget {
   }
 
   private calibrated(positions: ProbeResult[]): undefined {
-    let plane: [number, number, number];
-    try {
-      plane = fitPlane(positions);
-    } catch {
-      throw new GCodeError("Unable to calculate tilt");
-    }
-    [this.z, this.x, this.y] = plane;
+    [this.z, this.x, this.y] = fitPlane(positions);
     this.printer.loadObject<GCodeMoveLike>("gcode_move").resetLastPosition();
     const autosave = this.printer.config.autosave;
     autosave.set("bed_tilt", "x_adjust", this.x.toFixed(6));

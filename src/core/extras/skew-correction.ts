@@ -56,12 +56,17 @@ class SkewCorrection implements MoveTarget {
     return [p[0]! + p[1]! * this.xy + p[2]! * this.xz, p[1]! + p[2]! * this.yz, ...p.slice(2)];
   }
 
+  /** The transform below this one (the toolhead when gcode_move had none yet at connect). */
+  private below(): MoveTarget {
+    return this.next ?? this.printer.lookupObject<MoveTarget>("toolhead");
+  }
+
   getPosition(): number[] {
-    return this.unskew(this.next!.getPosition());
+    return this.unskew(this.below().getPosition());
   }
 
   move(newpos: readonly number[], speed: number): MaybePromise<void> {
-    return this.next!.move(this.skew(newpos), speed);
+    return this.below().move(this.skew(newpos), speed);
   }
 
   private update(xy: number, xz: number, yz: number): void {

@@ -8,7 +8,7 @@ import type { GCodeCommand } from "../gcode/command.ts";
 import { GCodeError } from "../gcode/errors.ts";
 import { type Printer, registerModule } from "../printer.ts";
 import type { ProbeResult } from "../../motion/homing-probe.ts";
-import { gaussianSolve, transpose } from "../../motion/linalg.ts";
+import { transpose } from "../../motion/linalg.ts";
 import { type MaybePromise, runMaybeAsync } from "../../motion/maybe-async.ts";
 import { ProbePointsHelper } from "../../motion/probe-points.ts";
 
@@ -133,15 +133,43 @@ function liftSpeed(printer: Printer, config: ConfigSection): number {
   return probe ? probe.getProbeParams().liftSpeed : config.getFloat("speed", 50, { above: 0 });
 }
 
-/** Least squares z = a + b*x + c*y through the probed points. */
-export function fitPlane(points: readonly ProbeResult[]): [number, number, number] {
-  const eqs = points.map((p) => [1, p.bedX, p.bedY]);
+/**
+ * Solve (AᵀA)x = Aᵀb by elimination from the last column; a (near) zero pivot makes that
+ * coefficient 0 when underdetermined solutions are allowed (z_tilt with points on one line),
+ * otherwise the fit fails. (linalg.gaussianSolve has no underdetermined mode.)
+ */
+function leastSquares(eqs: number[][], ans: number[], allowUnderdetermined: boolean): number[] | null {
   const t = transpose(eqs);
-  const ata = t.map((r) => t.map((c) => r.reduce((s, v, i) => s + v * c[i]!, 0)));
-  const atb = t.map((r) => [r.reduce((s, v, i) => s + v * points[i]!.bedZ, 0)]);
-  const res = gaussianSolve(ata, atb);
-  if (!res) throw new GCodeError("z_tilt: probe points do not span a plane");
-  return [res[0]![0]!, res[1]![0]!, res[2]![0]!];
+  const m = t.map((r) => t.map((c) => r.reduce((s, v, i) => s + v * c[i]!, 0)));
+  const res = t.map((r) => r.reduce((s, v, i) => s + v * ans[i]!, 0));
+  const n = m.length;
+  for (let i = n - 1; i >= 0; i--) {
+    let j = 0;
+    for (let k = 1; k <= i; k++) if (Math.abs(m[k]![i]!) > Math.abs(m[j]![i]!)) j = k;
+    [m[i], m[j]] = [m[j]!, m[i]!];
+    [res[i], res[j]] = [res[j]!, res[i]!];
+    const row = m[i]!;
+    let recipr = 0;
+    if (Math.abs(row[i]!) >= 1e-10) recipr = 1 / row[i]!;
+    else if (!allowUnderdetermined) return null;
+    const scaled = row.slice(0, i).map((v) => v * recipr);
+    m[i] = scaled;
+    res[i] = res[i]! * recipr;
+    for (let r = 0; r < i; r++) {
+      const c = m[r]![i]!;
+      m[r] = scaled.map((v, k) => m[r]![k]! - c * v);
+      res[r] = res[r]! - c * res[i]!;
+    }
+  }
+  for (let i = 1; i < n; i++) for (let k = 0; k < i; k++) res[i] = res[i]! - m[i]![k]! * res[k]!;
+  return res;
+}
+
+/** Least squares z = a + b*x + c*y through the probed points: [a, b, c]. */
+export function fitPlane(points: readonly ProbeResult[], allowUnderdetermined = false): [number, number, number] {
+  const res = leastSquares(points.map((p) => [1, p.bedX, p.bedY]), points.map((p) => p.bedZ), allowUnderdetermined);
+  if (!res) throw new GCodeError("Unable to calculate tilt");
+  return [res[0]!, res[1]!, res[2]!];
 }
 
 class ZTilt {
@@ -166,7 +194,7 @@ class ZTilt {
   }
 
   private finalize(positions: ProbeResult[]): "retry" | undefined {
-    const [z, x, y] = fitPlane(positions);
+    const [z, x, y] = fitPlane(positions, true);
     void this.zHelper.adjust(this.zPositions.map(([px, py]) => px * x + py * y + z), liftSpeed(this.printer, this.config));
     return this.status.check(this.retry.check(positions.map((p) => p.bedZ)));
   }
