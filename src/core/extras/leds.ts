@@ -1,5 +1,6 @@
 // LEDs: [led NAME] (PWM pins per colour), [neopixel NAME] (WS2812-style chains, MCU bit-banged,
-// neopixel_update / neopixel_send) and [dotstar NAME] (APA102 on a software SPI). SET_LED sets a
+// neopixel_update / neopixel_send), [dotstar NAME] (APA102 on a software SPI) and the I2C LED
+// drivers [pca9533 NAME] and [pca9632 NAME]. SET_LED sets a
 // colour now or in step with the toolhead (SYNC=1); colours are (red, green, blue, white) in 0..1.
 import { ConfigError } from "../config/errors.ts";
 import type { ConfigSection } from "../config/section.ts";
@@ -11,7 +12,7 @@ import type { PwmOutput } from "../outputs/output-types.ts";
 import { setupPwmPin } from "../outputs/pin-setup.ts";
 import { PinError } from "../pins.ts";
 import { type Printer, registerModule } from "../printer.ts";
-import { McuSpi, pinMcu } from "./bus.ts";
+import { i2cFromConfig, McuSpi, pinMcu } from "./bus.ts";
 import { diffRuns } from "./display/lcd-chips.ts";
 
 export type Color = readonly [number, number, number, number];
@@ -239,6 +240,67 @@ class Dotstar {
   }
 }
 
+/** PCA9533: two blink/PWM channels (PWM0 = 1/3, PWM1 = 2/3) and a 2-bit source per LED. */
+class Pca9533 {
+  private readonly helper: LedHelper;
+  constructor(config: ConfigSection, printer: Printer) {
+    const i2c = i2cFromConfig(config, printer, 98);
+    this.helper = new LedHelper(config, printer, (state, pt) =>
+      i2c.write([0b101, this.ls0(state[0]!)], pt === null ? 0 : i2c.mcu.printTimeToClock(pt), BACKGROUND_PRIORITY_CLOCK));
+    printer.registerEventHandler("klippy:connect", () => {
+      i2c.write([0b010, 85]);
+      i2c.write([0b100, 170]);
+      i2c.write([0b101, this.ls0(this.helper.state[0]!)], 0, BACKGROUND_PRIORITY_CLOCK);
+    });
+  }
+  /** LED selector: off, PWM0, PWM1 or on, by brightness quarter. */
+  private ls0(c: Color): number {
+    const map = [0, 2, 3, 1, 1];
+    const [r, g, b, w] = c.map((v) => map[Math.trunc(v * 4)]!) as [number, number, number, number];
+    return (w << 6) | (b << 4) | (g << 2) | r;
+  }
+  getStatus() {
+    return this.helper.getStatus();
+  }
+}
+
+/** PCA9632: four 8-bit PWM outputs in the configured colour order; unchanged registers are not rewritten. */
+class Pca9632 {
+  private readonly helper: LedHelper;
+  private readonly order: number[];
+  private readonly prev = new Map<number, number>();
+
+  constructor(config: ConfigSection, printer: Printer) {
+    const i2c = i2cFromConfig(config, printer, 98);
+    const co = config.get("color_order", "RGBW");
+    if ([...co].sort().join("") !== "BGRW") throw new ConfigError(`Invalid color_order '${co}' in section '${config.getName()}'`);
+    this.order = [...co].map((c) => "RGBW".indexOf(c));
+    const write = (reg: number, val: number, minClock = 0) => {
+      if (this.prev.get(reg) === val) return;
+      this.prev.set(reg, val);
+      i2c.write([reg, val], minClock, BACKGROUND_PRIORITY_CLOCK);
+    };
+    const update = (state: readonly Color[], pt: number | null) => {
+      const minClock = pt === null ? 0 : i2c.mcu.printTimeToClock(pt);
+      const leds = this.order.map((i) => byte(state[0]![i]!));
+      leds.forEach((v, i) => write(0x02 + i, v, minClock));
+      // LEDOUT: PWM mode (2) for each lit output
+      write(0x08, leds.reduce((acc, v, i) => acc | (v ? 0x02 << (2 * i) : 0), 0), minClock);
+    };
+    this.helper = new LedHelper(config, printer, update);
+    printer.registerEventHandler("klippy:connect", () => {
+      write(0x00, 0x00); // MODE1
+      write(0x01, 0x15); // MODE2: dimming, inverted, change on stop, totem pole
+      update(this.helper.state, null);
+    });
+  }
+  getStatus() {
+    return this.helper.getStatus();
+  }
+}
+
+registerModule("pca9533 ", (config, printer) => new Pca9533(config, printer));
+registerModule("pca9632 ", (config, printer) => new Pca9632(config, printer));
 registerModule("led ", (config, printer) => new PwmLed(config, printer));
 registerModule("neopixel ", (config, printer) => new NeoPixel(config, printer));
 registerModule("dotstar ", (config, printer) => new Dotstar(config, printer));
