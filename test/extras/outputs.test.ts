@@ -1,0 +1,92 @@
+// Servo, pwm_cycle_time, I2C digipot, SX1509 expander and HD44780 display in batch output on an
+// atmega2560 (16 MHz), values derived from the modules' formulas and the chips' register maps.
+import { afterAll, describe, expect, test } from "bun:test";
+import { BASE_CONFIG, batchLines, Scratch } from "./helpers.ts";
+
+const scratch = new Scratch();
+afterAll(() => scratch.remove());
+
+describe("servo, pwm_cycle_time, mcp4451, sx1509, hd44780", async () => {
+  const cfg = scratch.write("outputs.cfg", `${BASE_CONFIG}
+[servo s]
+pin: PB6
+initial_angle: 90
+[pwm_cycle_time beeper]
+pin: PC0
+cycle_time: 0.001
+[mcp4451 pot]
+i2c_address: 44
+wiper_0: 0.5
+[sx1509 ex]
+i2c_address: 62
+[output_pin light]
+pin: sx1509_ex:PIN_3
+value: 1
+[display]
+lcd_type: hd44780
+rs_pin: PH1
+e_pin: PH0
+d4_pin: PA1
+d5_pin: PA3
+d6_pin: PA5
+d7_pin: PA7
+`);
+  const r = await batchLines(scratch, cfg, "SET_SERVO SERVO=s ANGLE=180\nSET_PIN PIN=beeper VALUE=0.5 CYCLE_TIME=0.0005\nG4 P100\n", "atmega2560.dict");
+  const oidOf = (re: RegExp) => Number(/oid=(\d+)/.exec(r.lines.find((l) => re.test(l))!)![1]);
+
+  test("runs to the end", () => expect(r.error).toBeNull());
+
+  test("servo: 50 Hz, pulse width 1 ms + angle/180 ms, changes aligned to a cycle start", () => {
+    const oid = oidOf(/^config_digital_out oid=\d+ pin=PB6/);
+    expect(r.lines).toContain(`set_digital_out_pwm_cycle oid=${oid} cycle_ticks=320000`);
+    const q = r.lines.filter((l) => l.startsWith(`queue_digital_out oid=${oid} `));
+    // 90 degrees: 1.5 ms of 20 ms = 0.075 * 320000; 180 degrees: 2 ms -> 32000
+    expect(q[0]).toMatch(/on_ticks=24000$/);
+    const last = q.at(-1)!;
+    expect(last).toMatch(/on_ticks=32000$/);
+    const first = Number(/clock=(\d+)/.exec(q[0]!)![1]);
+    expect((Number(/clock=(\d+)/.exec(last)![1]) - first) % 320000).toBe(0);
+  });
+
+  test("pwm_cycle_time: new cycle time sent before the value that uses it", () => {
+    const oid = oidOf(/^config_digital_out oid=\d+ pin=PC0/);
+    // 1 ms and 0.5 ms at 16 MHz; value 0.5 of 8000 ticks
+    expect(r.lines).toContain(`set_digital_out_pwm_cycle oid=${oid} cycle_ticks=16000`);
+    const i = r.lines.indexOf(`set_digital_out_pwm_cycle oid=${oid} cycle_ticks=8000`);
+    expect(i).toBeGreaterThan(0);
+    expect(r.lines.slice(i + 1).find((l) => l.startsWith(`queue_digital_out oid=${oid} `))).toMatch(/on_ticks=4000$/);
+  });
+
+  test("mcp4451: terminal registers enabled, wiper 0 = 0.5 * 255 rounded", () => {
+    const oid = oidOf(/^i2c_set_bus oid=\d+ i2c_bus=twi rate=100000 address=44/);
+    // register address in the high nibble: 0x04 -> 0x40, 0x0a -> 0xa0, wiper 0 (0x00) = 128
+    const writes = r.lines.filter((l) => l.startsWith(`i2c_transfer oid=${oid} `));
+    expect(writes).toEqual([
+      `i2c_transfer oid=${oid} write=b'@\\xff' read_len=0`,
+      `i2c_transfer oid=${oid} write=b'\\xa0\\xff' read_len=0`,
+      `i2c_transfer oid=${oid} write=b'\\x00\\x80' read_len=0`,
+    ]);
+  });
+
+  test("sx1509: reset, clock, then the cached registers; PIN_3 is an output driven high", () => {
+    const oid = oidOf(/^i2c_set_bus oid=\d+ i2c_bus=twi rate=400000 address=62/);
+    const writes = r.lines.filter((l) => l.startsWith(`i2c_transfer oid=${oid} `)).map((l) => /write=b'(.*)' /.exec(l)![1]);
+    expect(writes.slice(0, 4)).toEqual(["}\\x12", "}4", "\\x1e@", "\\x1f\\x10"]);
+    // RegDir 0x0e: all inputs (1) except bit 3; RegData 0x10: bit 3 set
+    expect(writes[4]).toBe("\\x0e\\xff\\xf7");
+    expect(writes[5]).toBe("\\x10\\x00\\x08");
+    // 6 word registers + 16 intensity registers after the 4 setup writes
+    expect(writes.length).toBe(4 + 6 + 16);
+  });
+
+  test("hd44780: 40 us delay, 4-bit init timed 100 ms apart, then both text lines and CGRAM", () => {
+    const oid = oidOf(/^config_hd44780/);
+    expect(r.lines).toContain(`config_hd44780 oid=${oid} rs_pin=PH1 e_pin=PH0 d4_pin=PA1 d5_pin=PA3 d6_pin=PA5 d7_pin=PA7 delay_ticks=640`);
+    const cmds = r.lines.filter((l) => l.startsWith(`hd44780_send_cmds oid=${oid}`)).map((l) => /cmds=b'(.*)'/.exec(l)![1]);
+    expect(cmds.slice(0, 5)).toEqual(["3", "3", "2", "((\\x02", "\\x06\\x0c"]);
+    // 20 columns: 2 x 40 text bytes + 64 CGRAM bytes
+    const data = r.lines.filter((l) => l.startsWith(`hd44780_send_data oid=${oid}`));
+    const bytes = data.reduce((n, l) => n + [.../data=b'(.*)'$/.exec(l)![1]!.matchAll(/\\x..|./g)].length, 0);
+    expect(bytes).toBe(2 * 40 + 64);
+  });
+});
