@@ -10,6 +10,7 @@
 //   registerModule("printer", buildToolhead, { stage: "toolhead" });                   // after extras
 //   registerModule("gcode_move", build, { always: true });                            // built even without a section
 import "./extras/adxl345.ts";
+import "./extras/axis-twist-compensation.ts";
 import "./extras/bed-screws.ts";
 import "./extras/bed-tilt.ts";
 import "./extras/bltouch.ts";
