@@ -3,8 +3,8 @@
 //
 // socat makes the pty (a symlink at the requested path to /dev/pts/N, raw, no echo) and relays
 // it to its stdin/stdout, which are pipes to this process: no native pty code, and a crashed or
-// closed client cannot hurt the printer. socat ends when the client closes the pty; it is started
-// again so the next client can open the same path.
+// closed client cannot hurt the printer. The pty outlives its clients (the next one opens the same
+// path); should socat itself end, it is started again behind the same path.
 import { lstatSync, unlinkSync } from "node:fs";
 import type { Subprocess } from "bun";
 import { GCodeInput } from "./gcode/input.ts";
@@ -104,7 +104,8 @@ export class GCodePty {
   private onExit(proc: Subprocess<"pipe", "pipe", "pipe">, code: number): void {
     if (this.stopped || this.proc !== proc) return;
     this.proc = null;
-    this.log(`G-code pty client disconnected (socat exit ${code}); re-opening ${this.path}`);
+    this.log(`socat for the G-code pty exited (code ${code}); re-opening ${this.path}`);
+    removeLink(this.path); // the next link must be the new pty's
     this.respawn();
   }
 

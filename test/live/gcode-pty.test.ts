@@ -1,0 +1,87 @@
+// The G-code pseudo-terminal (Klipper's /tmp/printer) over a real pty made by socat: "ok" per
+// line, "// info" and "!! error" replies, CR/LF line ends, M112 ahead of queued commands, and a
+// second client after the first one closed.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, lstatSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { GCodePty } from "../../src/core/gcode-pty.ts";
+import { startTestPrinter, type TestPrinter } from "./helpers.ts";
+import { openPtyClient } from "./pty-client.ts";
+
+const haveSocat = Bun.which("socat") !== null;
+
+describe.skipIf(!haveSocat)("G-code pty", () => {
+  let p: TestPrinter;
+  let pty: GCodePty;
+  let ptyPath: string;
+  beforeAll(async () => {
+    p = await startTestPrinter();
+    ptyPath = join(p.dataDir, "printer");
+    pty = new GCodePty(p.lp, { path: ptyPath });
+    await pty.start();
+  });
+  afterAll(async () => {
+    await pty.stop();
+    await p.close();
+  });
+
+  test("answers each line with ok, info and error replies", async () => {
+    expect(lstatSync(ptyPath).isSymbolicLink()).toBe(true);
+    const c = await openPtyClient(ptyPath);
+    try {
+      c.send("M105\n");
+      expect(c.lines[await c.waitFor(/^ok /)]).toMatch(/^ok B:\d+\.\d \/0\.0 T0:\d+\.\d \/0\.0$/);
+      let from = c.lines.length;
+      c.send("NOT_A_COMMAND\r\n");
+      const unknown = await c.waitFor('// Unknown command:"NOT_A_COMMAND"', from);
+      expect(c.lines[unknown + 1]).toBe("ok");
+      from = c.lines.length;
+      c.send("M104 S999\n");
+      const err = await c.waitFor(/^!! /, from);
+      expect(c.lines[err]).toBe("!! Requested temperature (999.0) out of range (0.0:280.0)");
+      expect(c.lines[err + 1]).toBe("ok");
+      from = c.lines.length;
+      c.send("M115\r\nG4 P1\nSTATUS\n");
+      await c.waitFor("// Klipper state: Ready", from);
+      const oks = async () => c.lines.slice(from).filter((l) => l.startsWith("ok")).length;
+      const deadline = performance.now() + 5000;
+      while ((await oks()) < 3 && performance.now() < deadline) await Bun.sleep(10);
+      expect(c.lines.slice(from).filter((l) => l.startsWith("ok"))).toEqual([expect.stringMatching(/^ok FIRMWARE_NAME:Klipper FIRMWARE_VERSION:stepline-/), "ok", "ok"]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test("a new client can open the pty after the first one closed", async () => {
+    // The first client left; the pty stays behind the same path
+    expect(existsSync(ptyPath)).toBe(true);
+    const c = await openPtyClient(ptyPath);
+    try {
+      c.send("STATUS\n");
+      await c.waitFor("// Klipper state: Ready");
+    } finally {
+      await c.close();
+    }
+  }, 20_000);
+
+  test("refuses to replace a file that is not its symlink", async () => {
+    const path = join(p.dataDir, "not-a-link");
+    writeFileSync(path, "keep me");
+    await expect(new GCodePty(p.lp, { path }).start()).rejects.toThrow(`${path} exists and is not a symlink`);
+  });
+
+  test("M112 acts ahead of a waiting M109", async () => {
+    const c = await openPtyClient(ptyPath);
+    try {
+      c.send("M109 S200\n");
+      await p.until(() => (p.lp.virtualMcus.get("mcu")!.output("PC0") ?? 0) > 0, "heating");
+      const from = c.lines.length;
+      c.send("M112\n");
+      await c.waitFor(/^\/\/ Klipper state: Shutdown/, from);
+      expect(p.lp.printer.getStateMessage()[0]).toStartWith("Shutdown due to M112 command");
+      await p.until(() => !p.lp.virtualMcus.get("mcu")!.output("PC0"), "hotend off");
+    } finally {
+      await c.close();
+    }
+  }, 20_000);
+});
