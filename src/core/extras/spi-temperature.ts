@@ -81,7 +81,7 @@ class SpiTemperatureSensor implements TemperatureSensor {
 }
 
 /** Signed thermocouple reading: `bits`-bit two's-complement-like field above `shift`, `mult` degrees per LSB. */
-function thermocouple(type: string, spiMode: number, shift: number, bits: number, mult: number, faults: [number, string][], init?: number[]): Chip {
+export function thermocouple(type: string, spiMode: number, shift: number, bits: number, mult: number, faults: [number, string][], init?: number[]): Chip {
   const sign = 1 << (bits - 1);
   const mask = sign - 1;
   return {
