@@ -185,3 +185,32 @@ describe("TMC option errors name section and option", () => {
     expect(errors.some((e) => e.includes("tmc virtual endstop requires diag pin config"))).toBe(true);
   });
 });
+
+describe("sensorless homing and field commands", () => {
+  test("virtual endstop homes on the DIAG1 pin with StallGuard set up, then restores the fields", async () => {
+    const base = BASE_CONFIG.replace("endstop_pin: ^PE5", "endstop_pin: tmc2130_stepper_x:virtual_endstop\nhoming_retract_dist: 0");
+    const cfg = scratch.write("sensorless.cfg", `${base}
+[tmc2130 stepper_x]
+cs_pin: PG0
+run_current: 0.6
+diag1_pin: ^!PE4
+driver_SGT: -2
+`);
+    const r = await batchLines(scratch, cfg, "G28 X\nDUMP_TMC STEPPER=stepper_x REGISTER=COOLCONF\nSET_TMC_FIELD STEPPER=stepper_x FIELD=sgt VALUE=3\n", "atmega2560.dict");
+    expect(r.error).toBeNull();
+    // The endstop is the diag pin (inverted: triggers low)
+    const es = /^config_endstop oid=(\d+) pin=PE4 pull_up=1$/.exec(r.lines.find((l) => l.includes("pin=PE4"))!)!;
+    expect(r.lines.some((l) => l.startsWith(`endstop_home oid=${es[1]} `) && l.includes("pin_value=0"))).toBe(true);
+    const frames = spiFrames(r.lines, 0).filter(([a]) => a & 0x80);
+    // Homing start: GCONF.diag1_stall (bit 8), TCOOLTHRS = 0xfffff (StallGuard at all speeds), THIGH = 0
+    const gconf = frames.filter(([a]) => a === 0x80).map(([, v]) => v);
+    expect(gconf).toContain(1 << 8);
+    expect(gconf.at(-1)).toBe(0); // restored after homing
+    const tcool = frames.filter(([a]) => a === 0x94).map(([, v]) => v);
+    expect(tcool).toContain(0xfffff);
+    expect(tcool.at(-1)).toBe(0);
+    // COOLCONF.SGT is 7-bit signed at bit 16: -2 -> 0x7e; DUMP_TMC prints the signed value
+    expect(r.responses).toContain("// COOLCONF:   007e0000 sgt=-2");
+    expect(frames.at(-1)).toEqual([0xed, 3 << 16]);
+  });
+});
