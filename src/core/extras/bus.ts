@@ -24,9 +24,10 @@ export function pinMcu(params: { chip: unknown; chipName: string }): McuPort {
 
 /** The MCU called `name` in the config ("mcu", "z", ...). */
 export function lookupMcu(printer: Printer, name: string): McuPort {
-  const obj = printer.lookupObject<McuPort | null>(name === "mcu" ? "mcu" : `mcu ${name}`, null);
+  const obj = printer.lookupObject<Partial<McuPort> | null>(name === "mcu" ? "mcu" : `mcu ${name}`, null);
   if (!obj) throw new PinError(`Unknown mcu name '${name}'`);
-  return obj;
+  if (typeof obj.createOid !== "function") throw new PinError(`MCU '${name}' is not available (no data dictionary or connection)`);
+  return obj as McuPort;
 }
 
 function enumerations(mcu: McuPort): Record<string, Record<string, unknown>> {

@@ -110,8 +110,8 @@ class AdcButtons {
   private lastDebounceTime = 0;
   readonly adc: AdcInput;
 
-  constructor(private readonly printer: Printer, pin: string, private readonly pullup: number) {
-    this.adc = setupAdcPin(printer.pins, pin, "buttons");
+  constructor(private readonly printer: Printer, pin: string, private readonly pullup: number, owner: string) {
+    this.adc = setupAdcPin(printer.pins, pin, owner);
     this.adc.setupAdcSample({ reportTime: ADC_REPORT_TIME, sampleTime: ADC_SAMPLE_TIME, sampleCount: ADC_SAMPLE_COUNT, batchNum: ADC_BATCH_COUNT });
     this.adc.setupAdcCallback((samples) => this.onSamples(samples));
   }
@@ -248,24 +248,24 @@ export class PrinterButtons {
     this.registerButtons([pin], (t, s) => d.handler(t, s), config.getName());
   }
 
-  registerAdcButton(pin: string, min: number, max: number, pullup: number, cb: ButtonCallback): void {
+  registerAdcButton(pin: string, min: number, max: number, pullup: number, cb: ButtonCallback, owner = "buttons"): void {
     let group = this.adcButtons.get(pin);
     if (!group) {
-      group = new AdcButtons(this.printer, pin, pullup);
+      group = new AdcButtons(this.printer, pin, pullup, owner);
       this.adcButtons.set(pin, group);
     }
     group.setupButton(min, max, cb);
   }
 
-  registerAdcButtonPush(pin: string, min: number, max: number, pullup: number, cb: (eventTime: number) => void): void {
+  registerAdcButtonPush(pin: string, min: number, max: number, pullup: number, cb: (eventTime: number) => void, owner?: string): void {
     this.registerAdcButton(pin, min, max, pullup, (t, state) => {
       if (state) cb(t);
-    });
+    }, owner);
   }
 
   registerDebounceAdcButton(pin: string, min: number, max: number, pullup: number, cb: ButtonCallback, config: ConfigSection): void {
     const d = new DebounceButton(config, this.printer, cb);
-    this.registerAdcButton(pin, min, max, pullup, (t, s) => d.handler(t, s));
+    this.registerAdcButton(pin, min, max, pullup, (t, s) => d.handler(t, s), config.getName());
   }
 
   registerRotaryEncoder(pin1: string, pin2: string, cw: (t: number) => void, ccw: (t: number) => void, stepsPerDetent: number, owner?: string): void {

@@ -128,7 +128,7 @@ class MenuKeys {
     }
     const [amin, amax] = config.getFloatList(`analog_range_${option}`, undefined, { count: 2 }) as [number, number];
     const pullup = config.getFloat("analog_pullup_resistor", 4700, { above: 0 });
-    buttons.registerAdcButton(pin, amin, amax, pullup, cb);
+    buttons.registerAdcButton(pin, amin, amax, pullup, cb, config.getName());
   }
 }
 
