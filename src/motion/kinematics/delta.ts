@@ -1,6 +1,7 @@
 // Linear delta kinematics (Klipper's kinematics/delta.py): three towers at `angle`
 // (default 210/330/90 degrees) on `delta_radius`, carriages connected by `arm_length`
 // arms; build volume tapered near the top; moves slowed near the edge.
+import type { MaybePromise } from "../maybe-async.ts";
 import { lookupMultiRail } from "../rail.ts";
 import { DeltaStepperKinematics } from "../kin/delta.ts";
 import type { PrinterRail } from "../rail.ts";
@@ -122,11 +123,11 @@ export class DeltaKinematics implements Kinematics {
     if (axes) { this.limitXY2 = -1; this.needHome = true; }
   }
 
-  home(homingState: KinHomingState): void {
+  home(homingState: KinHomingState): MaybePromise<void> {
     homingState.setAxes([0, 1, 2]);
     const forcepos: (number | null)[] = [...this.homePosition];
     forcepos[2] = -1.5 * Math.sqrt(Math.max(...this.arm2) - this.maxXY2);
-    homingState.homeRails(this.rails, forcepos, [...this.homePosition]);
+    return homingState.homeRails(this.rails, forcepos, [...this.homePosition]);
   }
 
   checkMove(move: KinMove): void {

@@ -1,6 +1,7 @@
 // Deltesian kinematics (Klipper's kinematics/deltesian.py): two pillars ([stepper_left],
 // [stepper_right]) with arms give x and z, [stepper_y] is cartesian. X and Z home together
 // at the top; moves near the x extremes are slowed (slow_ratio).
+import { type MaybePromise, runMaybeAsync } from "../maybe-async.ts";
 import { lookupMultiRail, lookupRail, type PrinterRail } from "../rail.ts";
 import type { McuStepper } from "../stepper.ts";
 import { DeltesianStepperKinematics } from "../kin/deltesian.ts";
@@ -104,7 +105,11 @@ export class DeltesianKinematics implements Kinematics {
     for (let i = 0; i < 3; i++) if (axes.includes("xyz"[i]!)) this.homedAxis[i] = false;
   }
 
-  home(homingState: KinHomingState): void {
+  home(homingState: KinHomingState): MaybePromise<void> {
+    return runMaybeAsync(this.homeAxes(homingState));
+  }
+
+  private *homeAxes(homingState: KinHomingState): Generator<unknown, void, unknown> {
     const axes = homingState.getAxes();
     const homeXZ = axes.includes(0) || axes.includes(2), homeY = axes.includes(1);
     homingState.setAxes(homeXZ && homeY ? [0, 1, 2] : homeXZ ? [0, 2] : homeY ? [1] : []);
@@ -115,7 +120,7 @@ export class DeltesianKinematics implements Kinematics {
       const forcepos = [...homepos];
       const dz2 = this.arm2.map((a2, i) => a2 - this.armX[i]! ** 2);
       forcepos[2] = -1.5 * Math.sqrt(Math.max(...dz2));
-      homingState.homeRails(this.rails.slice(0, 2), forcepos, homepos);
+      yield homingState.homeRails(this.rails.slice(0, 2), forcepos, homepos);
     }
     if (homeY) {
       const rail = this.rails[2]!;
@@ -125,7 +130,7 @@ export class DeltesianKinematics implements Kinematics {
       const forcepos = [...homepos];
       if (hi.positiveDir) forcepos[1] = forcepos[1]! - 1.5 * (hi.positionEndstop - positionMin);
       else forcepos[1] = forcepos[1]! + 1.5 * (positionMax - hi.positionEndstop);
-      homingState.homeRails([rail], forcepos, homepos);
+      yield homingState.homeRails([rail], forcepos, homepos);
     }
   }
 

@@ -4,6 +4,7 @@
 // "carriage_x+carriage_y", "0.5*cx-cy") gives the stepper's linear combination of axes.
 // Command: SET_STEPPER_CARRIAGES.
 
+import { type MaybePromise, runMaybeAsync } from "../maybe-async.ts";
 import type { ConfigSection } from "../../core/config/section.ts";
 import { ConfigError } from "../../core/config/errors.ts";
 import type { GCodeCommand } from "../../core/gcode/command.ts";
@@ -321,7 +322,7 @@ export class GenericCartesianKinematics implements Kinematics {
     for (let axis = 0; axis < 3; axis++) if (axes.includes("xyz"[axis]!)) this.limits[axis] = UNHOMED;
   }
 
-  homeAxis(homingState: KinHomingState, axis: number, rail: PrinterRail<any>): void {
+  homeAxis(homingState: KinHomingState, axis: number, rail: PrinterRail<any>): MaybePromise<void> {
     const [positionMin, positionMax] = rail.getRange();
     const hi = rail.getHomingInfo();
     const homepos: (number | null)[] = [null, null, null, null];
@@ -329,15 +330,19 @@ export class GenericCartesianKinematics implements Kinematics {
     const forcepos = [...homepos];
     if (hi.positiveDir) forcepos[axis] = forcepos[axis]! - 1.5 * (hi.positionEndstop - positionMin);
     else forcepos[axis] = forcepos[axis]! + 1.5 * (positionMax - hi.positionEndstop);
-    homingState.homeRails([rail], forcepos, homepos);
+    return homingState.homeRails([rail], forcepos, homepos);
   }
 
-  home(homingState: KinHomingState): void {
+  home(homingState: KinHomingState): MaybePromise<void> {
     this.checkKinematics((m) => new Error(m));
+    return runMaybeAsync(this.homeAxes(homingState));
+  }
+
+  private *homeAxes(homingState: KinHomingState): Generator<unknown, void, unknown> {
     const primary = new Map(this.primaryCarriages.map((c) => [c.getAxis(), c]));
     for (const axis of homingState.getAxes()) {
-      if (this.dcModule && this.dcModule.getAxes().includes(axis)) this.dcModule.home(homingState, axis);
-      else this.homeAxis(homingState, axis, primary.get(axis)!.getRail());
+      if (this.dcModule && this.dcModule.getAxes().includes(axis)) yield this.dcModule.home(homingState, axis);
+      else yield this.homeAxis(homingState, axis, primary.get(axis)!.getRail());
     }
   }
 

@@ -9,6 +9,7 @@
 //   home(homingState, axis), saveDualCarriageState(), restoreDualCarriageState(state, move, speed),
 //   activateDcMode(dc, mode), getStatus()
 
+import { type MaybePromise, runMaybeAsync } from "../maybe-async.ts";
 import type { GCodeCommand } from "../../core/gcode/command.ts";
 import { ConfigError } from "../../core/config/errors.ts";
 import { DualCarriageStepperKinematics } from "../kin/idex.ts";
@@ -22,7 +23,7 @@ const VALID_MODES: string[] = [INACTIVE, PRIMARY, COPY, MIRROR];
 /** What dual carriages need from the kinematics that own them. */
 export interface DcKinematics {
   updateLimits(axis: number, range: [number, number]): void;
-  homeAxis(homingState: KinHomingState, axis: number, rail: PrinterRail<any>): void;
+  homeAxis(homingState: KinHomingState, axis: number, rail: PrinterRail<any>): MaybePromise<void>;
   getStatus(): Record<string, unknown>;
 }
 
@@ -182,7 +183,11 @@ export class DualCarriages {
     kin.updateLimits(axis, target.rail.getRange());
   }
 
-  home(homingState: KinHomingState, axis: number): void {
+  home(homingState: KinHomingState, axis: number): MaybePromise<void> {
+    return runMaybeAsync(this.homeCarriages(homingState, axis));
+  }
+
+  private *homeCarriages(homingState: KinHomingState, axis: number): Generator<unknown, void, unknown> {
     const kin = this.toolhead().getKinematics();
     const homingRails = this.primaryRails.filter((r) => r.axis === axis);
     for (const dcRail of homingRails) {
@@ -192,7 +197,7 @@ export class DualCarriages {
         dcs.reverse();
       for (const dc of dcs) {
         this.toggleActiveDcRail(dc);
-        kin.homeAxis(homingState, dc.axis, dc.rail);
+        yield kin.homeAxis(homingState, dc.axis, dc.rail);
       }
     }
     this.activateDcMode(homingRails[0]!, PRIMARY);

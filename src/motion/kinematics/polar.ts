@@ -1,6 +1,7 @@
 // Polar kinematics (Klipper's kinematics/polar.py): a rotating bed ([stepper_bed], in
 // radians), a radial arm rail ([stepper_arm]) and z; x and y are homed together; moves
 // close to the bed centre are slowed to respect max_angular_velocity.
+import { type MaybePromise, runMaybeAsync } from "../maybe-async.ts";
 import { lookupMultiRail, lookupRail, type PrinterRail } from "../rail.ts";
 import { printerStepper, type McuStepper } from "../stepper.ts";
 import { PolarStepperKinematics } from "../kin/polar.ts";
@@ -71,7 +72,7 @@ export class PolarKinematics implements Kinematics {
     if (axes.includes("z")) this.limitZ = [1.0, -1.0];
   }
 
-  private homeAxis(homingState: KinHomingState, axis: number, rail: PrinterRail<any>): void {
+  private homeAxis(homingState: KinHomingState, axis: number, rail: PrinterRail<any>): MaybePromise<void> {
     const [positionMin, positionMax] = rail.getRange();
     const hi = rail.getHomingInfo();
     const homepos: (number | null)[] = [null, null, null, null];
@@ -80,17 +81,21 @@ export class PolarKinematics implements Kinematics {
     const forcepos = [...homepos];
     if (hi.positiveDir) forcepos[axis] = forcepos[axis]! - (hi.positionEndstop - positionMin);
     else forcepos[axis] = forcepos[axis]! + (positionMax - hi.positionEndstop);
-    homingState.homeRails([rail], forcepos, homepos);
+    return homingState.homeRails([rail], forcepos, homepos);
   }
 
-  home(homingState: KinHomingState): void {
+  home(homingState: KinHomingState): MaybePromise<void> {
+    return runMaybeAsync(this.homeAxes(homingState));
+  }
+
+  private *homeAxes(homingState: KinHomingState): Generator<unknown, void, unknown> {
     const axes = homingState.getAxes();
     const homeXY = axes.includes(0) || axes.includes(1), homeZ = axes.includes(2);
     const updated: number[] = homeXY ? [0, 1] : [];
     if (homeZ) updated.push(2);
     homingState.setAxes(updated);
-    if (homeXY) this.homeAxis(homingState, 0, this.rails[0]!);
-    if (homeZ) this.homeAxis(homingState, 2, this.rails[1]!);
+    if (homeXY) yield this.homeAxis(homingState, 0, this.rails[0]!);
+    if (homeZ) yield this.homeAxis(homingState, 2, this.rails[1]!);
   }
 
   checkMove(move: KinMove): void {

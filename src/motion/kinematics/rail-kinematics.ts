@@ -1,6 +1,7 @@
 // Base of the kinematics whose axes each have one rail with a range (cartesian, corexy,
 // corexz, hybrid corexy/corexz): per-axis homed limits, range checks with Klipper's
 // errors, Z speed limiting, independent per-axis homing.
+import { type MaybePromise, runMaybeAsync } from "../maybe-async.ts";
 import { ConfigError } from "../../core/config/errors.ts";
 import { lookupMultiRail, lookupRail, type PrinterRail } from "../rail.ts";
 import type { McuStepper } from "../stepper.ts";
@@ -87,7 +88,7 @@ export abstract class RailKinematics implements Kinematics {
     for (let axis = 0; axis < 3; axis++) if (axes.includes("xyz"[axis]!)) this.limits[axis] = UNHOMED;
   }
 
-  homeAxis(homingState: KinHomingState, axis: number, rail: PrinterRail<any>): void {
+  homeAxis(homingState: KinHomingState, axis: number, rail: PrinterRail<any>): MaybePromise<void> {
     const [positionMin, positionMax] = rail.getRange();
     const hi = rail.getHomingInfo();
     const homepos: (number | null)[] = [null, null, null, null];
@@ -95,13 +96,17 @@ export abstract class RailKinematics implements Kinematics {
     const forcepos = [...homepos];
     if (hi.positiveDir) forcepos[axis] = forcepos[axis]! - 1.5 * (hi.positionEndstop - positionMin);
     else forcepos[axis] = forcepos[axis]! + 1.5 * (positionMax - hi.positionEndstop);
-    homingState.homeRails([rail], forcepos, homepos);
+    return homingState.homeRails([rail], forcepos, homepos);
   }
 
-  home(homingState: KinHomingState): void {
+  home(homingState: KinHomingState): MaybePromise<void> {
+    return runMaybeAsync(this.homeAxes(homingState));
+  }
+
+  private *homeAxes(homingState: KinHomingState): Generator<unknown, void, unknown> {
     for (const axis of homingState.getAxes()) {
-      if (this.dcModule && axis === this.dcAxis) this.dcModule.home(homingState, axis);
-      else this.homeAxis(homingState, axis, this.rails[axis]!);
+      if (this.dcModule && axis === this.dcAxis) yield this.dcModule.home(homingState, axis);
+      else yield this.homeAxis(homingState, axis, this.rails[axis]!);
     }
   }
 

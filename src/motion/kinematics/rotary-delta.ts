@@ -2,6 +2,7 @@
 // ([stepper_a..c], in radians) at `angle` (default 30/150/270 degrees) driving upper arms
 // (upper_arm_length) and lower arms (lower_arm_length) from a shoulder platform
 // (shoulder_radius, shoulder_height). All towers home together.
+import type { MaybePromise } from "../maybe-async.ts";
 import { lookupRail, type PrinterRail } from "../rail.ts";
 import type { McuStepper } from "../stepper.ts";
 import { RotaryDeltaStepperKinematics } from "../kin/rotary-delta.ts";
@@ -95,11 +96,11 @@ export class RotaryDeltaKinematics implements Kinematics {
     if (axes) { this.limitXY2 = -1; this.needHome = true; }
   }
 
-  home(homingState: KinHomingState): void {
+  home(homingState: KinHomingState): MaybePromise<void> {
     homingState.setAxes([0, 1, 2]);
     const forcepos: (number | null)[] = [...this.homePosition];
     forcepos[2] = -1.;
-    homingState.homeRails(this.rails, forcepos, [...this.homePosition]);
+    return homingState.homeRails(this.rails, forcepos, [...this.homePosition]);
   }
 
   checkMove(move: KinMove): void {

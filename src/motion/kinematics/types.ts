@@ -6,6 +6,7 @@
 //   checkMove(move)          "Move out of range" / "Must home axis first", Z speed limits
 //   setPosition(newpos, homingAxes), clearHomingState(axes), calcPosition(stepperPositions)
 //   getSteppers(), getRails(), home(homingState), getStatus()
+import type { MaybePromise } from "../maybe-async.ts";
 import type { ConfigSection } from "../../core/config/section.ts";
 import type { GCodeCommand } from "../../core/gcode/command.ts";
 import type { TrapQ } from "../trapq.ts";
@@ -36,7 +37,8 @@ export interface KinToolhead {
 export interface KinHomingState {
   getAxes(): number[];
   setAxes(axes: number[]): void;
-  homeRails(rails: PrinterRail<any>[], forcepos: (number | null)[], movepos: (number | null)[]): void;
+  /** Waits (returns a Promise) in live mode; batch homing is synchronous. */
+  homeRails(rails: PrinterRail<any>[], forcepos: (number | null)[], movepos: (number | null)[]): MaybePromise<void>;
   /** Declare the toolhead at `pos` without moving (winch "homing"). */
   setHomedPosition?(pos: readonly (number | null)[]): void;
 }
@@ -66,7 +68,7 @@ export interface Kinematics {
   calcPosition(stepperPositions: Record<string, number>): (number | null)[];
   setPosition(newpos: readonly number[], homingAxes: string): void;
   clearHomingState(axes: string): void;
-  home(homingState: KinHomingState): void;
+  home(homingState: KinHomingState): MaybePromise<void>;
   checkMove(move: KinMove): void;
   getStatus(): Record<string, unknown>;
 }
