@@ -237,12 +237,6 @@ export class PrinterButtons {
     group.setupButtons(params, cb);
   }
 
-  registerButtonPush(pin: string, cb: (eventTime: number) => void, owner?: string): void {
-    this.registerButtons([pin], (t, state) => {
-      if (state) cb(t);
-    }, owner);
-  }
-
   registerDebounceButton(pin: string, cb: ButtonCallback, config: ConfigSection): void {
     const d = new DebounceButton(config, this.printer, cb);
     this.registerButtons([pin], (t, s) => d.handler(t, s), config.getName());
@@ -255,12 +249,6 @@ export class PrinterButtons {
       this.adcButtons.set(pin, group);
     }
     group.setupButton(min, max, cb);
-  }
-
-  registerAdcButtonPush(pin: string, min: number, max: number, pullup: number, cb: (eventTime: number) => void, owner?: string): void {
-    this.registerAdcButton(pin, min, max, pullup, (t, state) => {
-      if (state) cb(t);
-    }, owner);
   }
 
   registerDebounceAdcButton(pin: string, min: number, max: number, pullup: number, cb: ButtonCallback, config: ConfigSection): void {
