@@ -116,11 +116,6 @@ export class McuSpi {
     this.configured = true;
   }
 
-  /** A message sent when the MCU shuts down (e.g. to blank a display). */
-  setupShutdownMsg(seq: ArrayLike<number>): void {
-    this.mcu.addConfigCmd(`config_spi_shutdown oid=${this.mcu.createOid()} spi_oid=${this.oid} shutdown_msg=${hex(seq)}`);
-  }
-
   /** Write bytes; before the config is built they go out with the MCU's init commands. */
   send(data: ArrayLike<number>, minClock = 0, reqClock = 0): void {
     if (!this.configured) {
@@ -217,19 +212,6 @@ export class McuI2c {
     // Newer firmware has i2c_transfer (write + optional read); older has i2c_write
     if (hasCommand(this.mcu, "i2c_transfer")) sendLine(this.mcu, "i2c_transfer", { oid: this.oid, write: bytes, read_len: 0 }, this.queue, minClock, reqClock);
     else sendLine(this.mcu, "i2c_write", { oid: this.oid, data: bytes }, this.queue, minClock, reqClock);
-  }
-
-  /** Write `write` then read `readLen` bytes (live MCU only). */
-  async read(write: ArrayLike<number>, readLen: number): Promise<Uint8Array> {
-    const q = liveQuery(this.mcu, "I2C read");
-    if (hasCommand(this.mcu, "i2c_transfer")) {
-      const r = await q.query(`i2c_transfer oid=${this.oid} write=${hex(write)} read_len=${readLen}`, "i2c_response", { oid: this.oid, queue: this.queue });
-      if (r.params.i2c_bus_status !== undefined && r.params.i2c_bus_status !== "SUCCESS" && r.params.i2c_bus_status !== 0)
-        throw new Error(`MCU '${this.mcu.name}' I2C request to addr ${this.address} reports error ${r.params.i2c_bus_status}`);
-      return r.params.response as Uint8Array;
-    }
-    const r = await q.query(`i2c_read oid=${this.oid} reg=${hex(write)} read_len=${readLen}`, "i2c_read_response", { oid: this.oid, queue: this.queue });
-    return r.params.response as Uint8Array;
   }
 }
 
