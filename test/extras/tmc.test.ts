@@ -214,3 +214,18 @@ driver_SGT: -2
     expect(frames.at(-1)).toEqual([0xed, 3 << 16]);
   });
 });
+
+describe("virtual enable (stepper without enable_pin)", () => {
+  test("TOFF is 0 until the motor is enabled, restored on enable and cleared again by M84", async () => {
+    const cfg = scratch.write("venable.cfg", `${BASE_CONFIG.replace("enable_pin: !PD7\n", "")}
+[tmc2130 stepper_x]
+cs_pin: PG0
+run_current: 0.8
+`);
+    const r = await batchLines(scratch, cfg, "G28 X\nG1 X10 F3000\nM84\nG4 P10\n", "atmega2560.dict");
+    expect(r.error).toBeNull();
+    // CHOPCONF (0x6c) TOFF is its low nibble; the rest as derived above (0x14028384 with TOFF 4)
+    const chopconf = spiFrames(r.lines, 0).filter(([a]) => a === 0xec).map(([, v]) => v);
+    expect(chopconf).toEqual([0x14028380, 0x14028384, 0x14028380]);
+  });
+});
