@@ -5,12 +5,13 @@
 // recorded (calib_pyloop_5e6_cpu_s) when python3 is available, so the ratio can
 // be normalised for a slower/busier machine.
 // usage: bun run bench:motion [--runs N]
+import { SHARED_REFERENCE } from "../test/support/reference.ts";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const CASE = "/work/shared/reference/klipper/cases/sliced_ender3v2_example002_full";
-const DICT = "/work/shared/reference/klipper/dict/stm32f103-serial.dict";
+const CASE = `${SHARED_REFERENCE}/klipper/cases/sliced_ender3v2_example002_full`;
+const DICT = `${SHARED_REFERENCE}/klipper/dict/stm32f103-serial.dict`;
 const MAIN = join(import.meta.dir, "..", "src", "main.ts");
 
 interface Meta {

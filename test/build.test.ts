@@ -1,6 +1,7 @@
 // `bun run build` (scripts/build.sh) end to end: both executables are produced, the x64 one runs from a
 // directory without node_modules, the arm64 one is an aarch64 ELF. Takes a few seconds and ~220 MB of
 // temp space; STEPLINE_SKIP_BUILD_TEST=1 skips it.
+import { SHARED_REFERENCE } from "./support/reference.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,7 +11,7 @@ import { BlockReader, DataDictionary, encodeBlock } from "../src/protocol/index.
 import { startSocatPair } from "./transport/socat-pair.ts";
 
 const ROOT = join(import.meta.dir, "..");
-const REFERENCE = "/work/shared/reference/klipper";
+const REFERENCE = `${SHARED_REFERENCE}/klipper`;
 const PARSEDUMP_CASE = "tk_manual_stepper";
 const skip = process.env.STEPLINE_SKIP_BUILD_TEST === "1";
 

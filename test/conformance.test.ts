@@ -3,12 +3,13 @@
 // parsedump) and compares every step of every stepper with Klipper's (50 us,
 // one global offset). The 57-minute print (sliced_ender3v2_example002_full,
 // 13.9 M steps, a 0.4 GB comparison) runs only with STEPLINE_FULL=1.
+import { SHARED_REFERENCE } from "./support/reference.ts";
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const REF = "/work/shared/reference";
+const REF = `${SHARED_REFERENCE}`;
 const CASES = join(REF, "klipper", "cases");
 const TOOL = join(REF, "tools", "conformance.py");
 const RUNNER = join(import.meta.dir, "toolhead", "conformance-run.ts");

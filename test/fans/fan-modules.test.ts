@@ -1,6 +1,7 @@
 // [fan], [fan_generic], [heater_fan] and [output_pin] in a printer with the real toolhead and motion
 // queue (kinematics: none) on simulated time: G-code sets speeds after queued moves, the motion flush
 // sends them, parameter errors are clear.
+import { SHARED_REFERENCE } from "../support/reference.ts";
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import "../../src/motion/modules.ts";
@@ -9,7 +10,7 @@ import { BlockReader, DataDictionary } from "../../src/protocol/index.ts";
 import type { PrinterMotionQueuing } from "../../src/motion/motion-queuing.ts";
 import { simPrinter } from "../heaters/sim-printer.ts";
 
-const dict = DataDictionary.fromJson(readFileSync("/work/shared/reference/klipper/dict/atmega2560.dict", "utf8"));
+const dict = DataDictionary.fromJson(readFileSync(`${SHARED_REFERENCE}/klipper/dict/atmega2560.dict`, "utf8"));
 
 const CFG = `
 [printer]

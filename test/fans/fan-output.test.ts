@@ -1,4 +1,5 @@
 // Fan speed requests through the request queue and the real motion flush, emitted by a real batch Mcu.
+import { SHARED_REFERENCE } from "../support/reference.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,7 +12,7 @@ import { Mcu } from "../../src/mcu/mcu.ts";
 import { PrinterMotionQueuing } from "../../src/motion/motion-queuing.ts";
 import { BlockReader, DataDictionary } from "../../src/protocol/index.ts";
 
-const REF = "/work/shared/reference/klipper";
+const REF = `${SHARED_REFERENCE}/klipper`;
 const dir = mkdtempSync(join(tmpdir(), "stepline-fan-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let runs = 0;

@@ -1,4 +1,5 @@
 // [multi_pin]: one fan (or heater) output driving several MCU pins together.
+import { SHARED_REFERENCE } from "../support/reference.ts";
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import "../../src/motion/modules.ts";
@@ -6,7 +7,7 @@ import type { PrinterMotionQueuing } from "../../src/motion/motion-queuing.ts";
 import { BlockReader, DataDictionary } from "../../src/protocol/index.ts";
 import { simPrinter } from "../heaters/sim-printer.ts";
 
-const dict = DataDictionary.fromJson(readFileSync("/work/shared/reference/klipper/dict/atmega2560.dict", "utf8"));
+const dict = DataDictionary.fromJson(readFileSync(`${SHARED_REFERENCE}/klipper/dict/atmega2560.dict`, "utf8"));
 
 describe("multi_pin", () => {
   test("a fan on a pin group configures and drives every member pin, inverted as asked", async () => {

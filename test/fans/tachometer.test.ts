@@ -1,4 +1,5 @@
 // Fan tachometer: counter config lines and RPM from the MCU's counter reports.
+import { SHARED_REFERENCE } from "../support/reference.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,7 +10,7 @@ import { BlockReader, DataDictionary } from "../../src/protocol/index.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "stepline-tacho-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const dict = DataDictionary.fromJson(readFileSync("/work/shared/reference/klipper/dict/atmega2560.dict", "utf8"));
+const dict = DataDictionary.fromJson(readFileSync(`${SHARED_REFERENCE}/klipper/dict/atmega2560.dict`, "utf8"));
 
 describe("fan tachometer", () => {
   test("config_counter / query_counter, then frequency from successive counts (32-bit wrap included)", async () => {

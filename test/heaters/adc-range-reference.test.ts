@@ -1,5 +1,6 @@
 // The raw ADC range-check bounds Klipper sent for every analog heater sensor in the reference cases
 // (query_analog_in min_value/max_value in parsedump.txt) must come out of our thermistor math exactly.
+import { SHARED_REFERENCE } from "../support/reference.ts";
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -7,7 +8,7 @@ import { BUILTIN_THERMISTORS } from "../../src/core/heaters/builtin-sensors.ts";
 import { rawRange } from "../../src/core/heaters/mcu-adc.ts";
 import { Thermistor } from "../../src/core/heaters/thermistor.ts";
 
-const REF = "/work/shared/reference/klipper";
+const REF = `${SHARED_REFERENCE}/klipper`;
 
 /** Sections of a plain printer.cfg (no includes, no multi-line values needed here). */
 function scanSections(text: string): Map<string, Map<string, string>> {

@@ -1,4 +1,5 @@
 // Custom [adc_temperature] sensor types, hardware PWM heaters, and heaters after a shutdown.
+import { SHARED_REFERENCE } from "../support/reference.ts";
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { lookupHeaters } from "../../src/core/heaters/heaters.ts";
@@ -6,7 +7,7 @@ import { BlockReader, DataDictionary } from "../../src/protocol/index.ts";
 import { simPrinter } from "./sim-printer.ts";
 import { ThermalPlant } from "./thermal-plant.ts";
 
-const dict = DataDictionary.fromJson(readFileSync("/work/shared/reference/klipper/dict/atmega2560.dict", "utf8"));
+const dict = DataDictionary.fromJson(readFileSync(`${SHARED_REFERENCE}/klipper/dict/atmega2560.dict`, "utf8"));
 
 async function decodeAll(sim: Awaited<ReturnType<typeof simPrinter>>): Promise<string[]> {
   await sim.mcu.close();

@@ -1,5 +1,6 @@
 // Heater modules built from real config text into a real Printer with a batch-mode Mcu: config lines
 // against Klipper's reference output, G-code errors, temperature readings, shutdown behaviour.
+import { SHARED_REFERENCE } from "../support/reference.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +13,7 @@ import { Printer } from "../../src/core/printer.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
 import { BlockReader, DataDictionary } from "../../src/protocol/index.ts";
 
-const REF = "/work/shared/reference/klipper";
+const REF = `${SHARED_REFERENCE}/klipper`;
 const dir = mkdtempSync(join(tmpdir(), "stepline-heater-module-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const dict = DataDictionary.fromJson(readFileSync(`${REF}/dict/atmega2560.dict`, "utf8"));

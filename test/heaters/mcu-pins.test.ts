@@ -1,5 +1,6 @@
 // MCU pin objects against the real batch-mode Mcu: the config lines they emit, decoded from the
 // framed output, must equal the lines Klipper sent for the same heater in the reference case.
+import { SHARED_REFERENCE } from "../support/reference.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +14,7 @@ import { McuPwm } from "../../src/core/outputs/mcu-pwm.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
 import { BlockReader, DataDictionary } from "../../src/protocol/index.ts";
 
-const REF = "/work/shared/reference/klipper";
+const REF = `${SHARED_REFERENCE}/klipper`;
 const dir = mkdtempSync(join(tmpdir(), "stepline-heater-pins-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const quiet = { info: () => {}, warn: () => {} };

@@ -2,6 +2,7 @@
 // printer.cfg into a Printer with a batch Mcu, and compare every config/init line of their oids with
 // Klipper's parsedump. Oids of objects we do not build (steppers, endstops, ...) are reserved with
 // placeholder oids at the same positions, so the numbering matches.
+import { SHARED_REFERENCE } from "../support/reference.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +14,7 @@ import { Printer } from "../../src/core/printer.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
 import { BlockReader, DataDictionary } from "../../src/protocol/index.ts";
 
-const REF = "/work/shared/reference/klipper";
+const REF = `${SHARED_REFERENCE}/klipper`;
 const dir = mkdtempSync(join(tmpdir(), "stepline-heater-ref-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -2,6 +2,7 @@
 // time order as the test advances the clock), a real Mcu whose print time follows that clock, and a
 // first-order thermal plant per heater fed by the heater's PWM and read back as analog_in_state
 // reports every 0.3 s, as the MCU would send them.
+import { SHARED_REFERENCE } from "../support/reference.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,7 +17,7 @@ import { Mcu } from "../../src/mcu/mcu.ts";
 import { DataDictionary } from "../../src/protocol/index.ts";
 import { ThermalPlant } from "./thermal-plant.ts";
 
-const DICT = "/work/shared/reference/klipper/dict/atmega2560.dict";
+const DICT = `${SHARED_REFERENCE}/klipper/dict/atmega2560.dict`;
 
 export class SimReactor {
   now = 0;

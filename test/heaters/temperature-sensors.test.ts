@@ -1,5 +1,6 @@
 // [temperature_sensor] sections: host CPU temperature from a thermal-zone file, and an analog sensor
 // with its measured min/max; readings out of range shut the printer down with Klipper's message.
+import { SHARED_REFERENCE } from "../support/reference.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -79,7 +80,7 @@ sensor_pin: PK5
 
 describe("DS18B20", () => {
   test("tk_linuxtest: config and query lines equal Klipper's; readings in millidegrees", async () => {
-    const REF = "/work/shared/reference/klipper";
+    const REF = `${SHARED_REFERENCE}/klipper`;
     const { PrinterConfig } = await import("../../src/core/config/index.ts");
     const { Printer } = await import("../../src/core/printer.ts");
     const { Mcu } = await import("../../src/mcu/mcu.ts");

@@ -1,6 +1,7 @@
 // The macro template engine against Klipper's: Jinja2 with `{ }` expression delimiters and
 // Python values. Where python3 with jinja2 is installed, every case is also rendered by the
 // real Jinja2 and must match it byte for byte.
+import { SHARED_REFERENCE } from "../support/reference.ts";
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { PrinterConfig } from "../../src/core/config/printer-config.ts";
@@ -167,7 +168,7 @@ describe("errors name the template and say what went wrong", () => {
 });
 
 describe("every macro template in the reference configs compiles", () => {
-  const REF = "/work/shared/reference/klipper";
+  const REF = `${SHARED_REFERENCE}/klipper`;
   const files = [
     ...readdirSync(`${REF}/configs`).filter((f) => f.endsWith(".cfg")).map((f) => `${REF}/configs/${f}`),
     ...readdirSync(`${REF}/cases`).map((c) => `${REF}/cases/${c}/printer.cfg`).filter((p) => existsSync(p)),

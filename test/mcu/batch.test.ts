@@ -1,5 +1,6 @@
 // Batch mode: the config phase and queued commands end up as framed blocks in
 // a file, decodable by the protocol module, with Klipper's config CRC.
+import { SHARED_REFERENCE } from "../support/reference.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,7 +8,7 @@ import { join } from "node:path";
 import { BlockReader, DataDictionary } from "../../src/protocol/index.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
 
-const REF = "/work/shared/reference/klipper";
+const REF = `${SHARED_REFERENCE}/klipper`;
 const dir = mkdtempSync(join(tmpdir(), "stepline-mcu-batch-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,5 +1,6 @@
 // A printer-like rig for motion tests: a real batch Mcu (atmega2560 dictionary), real pins,
 // real endstops and a step sync whose commands are decoded with the real dictionary.
+import { SHARED_REFERENCE } from "../support/reference.ts";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +14,7 @@ import { TrapQ } from "../../src/motion/trapq.ts";
 import type { StepperMcu } from "../../src/motion/stepper.ts";
 import type { RailServices } from "../../src/motion/rail.ts";
 
-export const REF = "/work/shared/reference/klipper";
+export const REF = `${SHARED_REFERENCE}/klipper`;
 export const dict = DataDictionary.fromJson(readFileSync(`${REF}/dict/atmega2560.dict`, "utf8"));
 const quiet = { info: () => {}, warn: () => {} };
 

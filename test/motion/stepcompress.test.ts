@@ -1,5 +1,6 @@
 // Step compression: commands reproduce every step within max_stepper_error, respect the
 // MCU field limits and direction changes, and handle far steps and long runs.
+import { SHARED_REFERENCE } from "../support/reference.ts";
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
@@ -172,7 +173,7 @@ function referenceSteps(path: string, oid: number): [number, number][] {
 }
 
 describe("StepCompress on Klipper's reference step streams", () => {
-  const REF = "/work/shared/reference/klipper/cases";
+  const REF = `${SHARED_REFERENCE}/klipper/cases`;
   for (const [name, oid] of [["tk_move_cartesian", 2], ["tk_move_cartesian", 9], ["tk_pressure_advance", 9], ["tk_delta", 2]] as const) {
     test(`${name} oid ${oid}: recompressing the executed steps keeps every step in its window`, () => {
       const steps = referenceSteps(`${REF}/${name}/parsedump.txt`, oid);

@@ -1,13 +1,14 @@
 // Helpers for toolhead tests: run a real batch (config + g-code in a temp dir,
 // output decoded with the protocol layer) and turn queue_step/set_next_step_dir
 // into step times per stepper, as the MCU would execute them.
+import { SHARED_REFERENCE } from "../support/reference.ts";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBatch, type BatchResult } from "../../src/batch/run.ts";
 import { BlockReader, DataDictionary, type DecodedMessage } from "../../src/protocol/index.ts";
 
-export const DICT_PATH = "/work/shared/reference/klipper/dict/atmega2560.dict";
+export const DICT_PATH = `${SHARED_REFERENCE}/klipper/dict/atmega2560.dict`;
 export const CLOCK_FREQ = 16000000;
 
 /** A cartesian printer (80 steps/mm on X/Y, 400 on Z) without heaters. */

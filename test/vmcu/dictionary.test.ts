@@ -1,3 +1,4 @@
+import { SHARED_REFERENCE } from "../support/reference.ts";
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -6,7 +7,7 @@ import { VirtualMcu } from "../../firmware-bridge/index.ts";
 import { TestHost } from "./host.ts";
 import { connect } from "./setup.ts";
 
-const realDict = DataDictionary.fromJson(await Bun.file("/work/shared/reference/klipper/dict/stm32f446.dict").text());
+const realDict = DataDictionary.fromJson(await Bun.file(`${SHARED_REFERENCE}/klipper/dict/stm32f446.dict`).text());
 
 describe("data dictionary served through identify", () => {
   test("reassembled from 40-byte identify chunks it is the zlib JSON dictionary the MCU declares", () => {
@@ -51,7 +52,7 @@ describe("data dictionary served through identify", () => {
 
   test("the printer.cfg of every reference case uses only pins this MCU has", () => {
     const { host } = connect();
-    const cases = "/work/shared/reference/klipper/cases";
+    const cases = `${SHARED_REFERENCE}/klipper/cases`;
     let checked = 0;
     for (const name of readdirSync(cases)) {
       const cfg = join(cases, name, "printer.cfg");
