@@ -90,3 +90,34 @@ d7_pin: PA7
     expect(bytes).toBe(2 * 40 + 64);
   });
 });
+
+describe("SET_LED_TEMPLATE", () => {
+  test("a display_template with a parameter drives one LED of a chain", async () => {
+    const cfg = scratch.write("ledtpl.cfg", `${BASE_CONFIG}
+[neopixel strip]
+pin: PB7
+chain_count: 2
+[display_template led_level]
+param_v: 0.5
+text: {param_v},0,{1 - param_v}
+`);
+    const r = await batchLines(scratch, cfg, "SET_LED_TEMPLATE LED=strip INDEX=2 TEMPLATE=led_level PARAM_V=0.2\nG4 P2000\n", "atmega2560.dict");
+    expect(r.error).toBeNull();
+    // LED 2 (bytes 3..5, GRB order): red 0.2 -> 51 ('3'), blue 0.8 -> 204; green stays 0
+    expect(r.lines).toContain("neopixel_update oid=0 pos=4 data=b'3\\xcc'");
+  });
+
+  test("unknown template and parameter names are G-code errors", async () => {
+    const cfg = scratch.write("ledtpl2.cfg", `${BASE_CONFIG}
+[neopixel strip]
+pin: PB7
+[display_template led_level]
+param_v: 0.5
+text: {param_v},0,0
+`);
+    const a = await batchLines(scratch, cfg, "SET_LED_TEMPLATE LED=strip TEMPLATE=nope\n", "atmega2560.dict");
+    expect(a.error ?? a.responses.join("\n")).toContain("Unknown display_template 'nope'");
+    const b = await batchLines(scratch, cfg, "SET_LED_TEMPLATE LED=strip TEMPLATE=led_level PARAM_W=1\n", "atmega2560.dict");
+    expect(b.error ?? b.responses.join("\n")).toContain("Invalid display_template parameter: param_w");
+  });
+});

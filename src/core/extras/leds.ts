@@ -5,7 +5,6 @@
 import { ConfigError } from "../config/errors.ts";
 import type { ConfigSection } from "../config/section.ts";
 import type { GCodeCommand } from "../gcode/command.ts";
-import { GCodeError } from "../gcode/errors.ts";
 import { hostTime } from "../heaters/host-timers.ts";
 import type { McuPort } from "../outputs/mcu-port.ts";
 import type { PwmOutput } from "../outputs/output-types.ts";
@@ -14,6 +13,7 @@ import { PinError } from "../pins.ts";
 import { type Printer, registerModule } from "../printer.ts";
 import { i2cFromConfig, McuSpi, pinMcu } from "./bus.ts";
 import { diffRuns } from "./display/lcd-chips.ts";
+import { lookupTemplateEvaluator } from "./display/templates.ts";
 
 export type Color = readonly [number, number, number, number];
 type UpdateLeds = (state: readonly Color[], printTime: number | null) => void;
@@ -34,10 +34,23 @@ export class LedHelper {
     const color: Color = [c("RED"), c("GREEN"), c("BLUE"), c("WHITE")];
     this.state = new Array(count).fill(color);
     const name = config.getName().split(/\s+/).at(-1)!;
+    const evaluator = lookupTemplateEvaluator(config, printer);
+    // One text callback per LED: the template renders "red,green,blue,white"
+    const callbacks = Array.from({ length: count }, (_, i) => (text: string) => this.templateUpdate(i + 1, text));
+    const flush = () => this.transmit(null);
     printer.gcode.registerMux("SET_LED", "LED", name, (g) => this.cmdSetLed(g), "Set the color of an LED");
-    printer.gcode.registerMux("SET_LED_TEMPLATE", "LED", name, () => {
-      throw new GCodeError("SET_LED_TEMPLATE: display templates for LEDs are not supported yet");
+    printer.gcode.registerMux("SET_LED_TEMPLATE", "LED", name, (g) => {
+      const index = g.getInt("INDEX", null, { minval: 1, maxval: this.count });
+      for (const cb of index === null ? callbacks : [callbacks[index - 1]!]) evaluator.setTemplate(g, cb, flush);
     }, "Assign a display_template to an LED");
+  }
+
+  private templateUpdate(index: number, text: string): void {
+    const parts = text.split(",", 4).map((f) => Number(f.trim()));
+    const valid = parts.every((v, i) => Number.isFinite(v) && text.split(",", 4)[i]!.trim() !== "");
+    const c = (valid ? parts : []).map((v) => Math.max(0, Math.min(1, v)));
+    while (c.length < 4) c.push(0);
+    this.setColor(index, c as unknown as Color);
   }
 
   private setColor(index: number | null, color: Color): void {

@@ -6,87 +6,10 @@
 import { ConfigError } from "../../config/errors.ts";
 import type { ConfigSection } from "../../config/section.ts";
 import type { GCodeCommand } from "../../gcode/command.ts";
-import { lookupGCodeMacro } from "../../macros/gcode-macro.ts";
 import { type Printer, registerModule } from "../../printer.ts";
 import { lookupButtons } from "../buttons.ts";
-import { type GlyphData, LCD_TYPES, type LcdChip } from "./lcd-chips.ts";
-
-/** Built-in display_data groups (Klipper's defaults for 16 and 20 column screens). */
-const DEFAULT_GROUPS = ["_default_16x4", "_default_20x4"];
-
-/** Rows of a glyph drawing ('*' or '1' set, '.' or '0' clear) as numbers. */
-export function parseGlyph(config: ConfigSection, name: string, data: string, width: number, height: number): number[] {
-  const rows: number[] = [];
-  for (const raw of data.split("\n")) {
-    const line = raw.trim().replaceAll(".", "0").replaceAll("*", "1");
-    if (!line) continue;
-    if (line.length !== width || /[^01]/.test(line)) throw new ConfigError(`Invalid glyph line in ${name} (section '${config.getName()}')`);
-    rows.push(Number.parseInt(line, 2));
-  }
-  if (rows.length !== height) throw new ConfigError(`Glyph ${name} incorrect lines (section '${config.getName()}')`);
-  return rows;
-}
-
-/** The shared "display_template" object: templates, data groups and glyphs from the config. */
-class DisplayTemplates {
-  readonly groups = new Set<string>(DEFAULT_GROUPS);
-  readonly glyphs = new Map<string, GlyphData>();
-  readonly templates = new Set<string>();
-
-  constructor(config: ConfigSection, printer: Printer) {
-    const macros = lookupGCodeMacro(printer);
-    for (const c of config.getPrefixSections("display_template ")) {
-      const parts = c.getName().split(/\s+/);
-      if (parts.length !== 2) throw new ConfigError(`Section name '${c.getName()}' is not valid`);
-      for (const option of c.getPrefixOptions("param_")) {
-        const text = c.get(option).trim();
-        if (!isPythonLiteral(text)) throw new ConfigError(`Option '${option}' in section '${c.getName()}' is not a valid literal`);
-      }
-      macros.loadTemplate(c, "text");
-      this.templates.add(parts[1]!);
-    }
-    for (const c of config.getPrefixSections("display_data ")) {
-      const parts = c.getName().split(/\s+/);
-      if (parts.length !== 3) throw new ConfigError(`Section name '${c.getName()}' is not valid`);
-      const pos = c.get("position");
-      if (!/^\s*-?\d+\s*,\s*-?\d+\s*$/.test(pos)) throw new ConfigError(`Unable to parse 'position' in section '${c.getName()}'`);
-      if (c.get("text")) macros.loadTemplate(c, "text");
-      this.groups.add(parts[1]!);
-    }
-    for (const c of config.getPrefixSections("display_glyph ")) {
-      const name = c.getName().slice("display_glyph ".length);
-      const glyph: GlyphData = {};
-      const data = c.get("data", null);
-      if (data !== null) {
-        const rows = parseGlyph(c, name, data, 16, 16);
-        glyph.icon16x16 = [rows.map((b) => (b >> 8) & 0xff), rows.map((b) => b & 0xff)];
-      }
-      const hd = c.get("hd44780_data", null);
-      if (hd !== null) {
-        const slot = c.getInt("hd44780_slot", undefined, { minval: 0, maxval: 7 });
-        glyph.icon5x8 = [slot, parseGlyph(c, name, hd, 5, 8)];
-      }
-      this.glyphs.set(name, glyph);
-    }
-  }
-}
-
-/** Literal values Python's ast.literal_eval accepts (numbers, strings, booleans, None, simple collections). */
-function isPythonLiteral(text: string): boolean {
-  if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) return true;
-  if (/^(True|False|None)$/.test(text)) return true;
-  if (/^'([^'\\]|\\.)*'$|^"([^"\\]|\\.)*"$/.test(text)) return true;
-  return /^[[({].*[\])}]$/s.test(text);
-}
-
-function lookupTemplates(config: ConfigSection, printer: Printer): DisplayTemplates {
-  let t = printer.lookupObject<DisplayTemplates | null>("display_template", null);
-  if (!t) {
-    t = new DisplayTemplates(config, printer);
-    printer.addObject("display_template", t);
-  }
-  return t;
-}
+import { LCD_TYPES, type LcdChip } from "./lcd-chips.ts";
+import { lookupDisplayTemplates } from "./templates.ts";
 
 /** Menu options and input keys of the primary display. */
 class MenuKeys {
@@ -144,7 +67,7 @@ class PrinterLcd {
     const name = config.getName();
     if (name === "display") this.menu = new MenuKeys(config, printer);
     printer.loadObject("display_status");
-    const templates = lookupTemplates(config, printer);
+    const templates = lookupDisplayTemplates(config, printer);
     this.chip.setGlyphs(templates.glyphs);
     this.group = config.get("display_group", this.chip.dimensions()[0] === 20 ? "_default_20x4" : "_default_16x4");
     if (!templates.groups.has(this.group)) throw new ConfigError(`Unknown display_data group '${this.group}'`);
