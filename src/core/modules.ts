@@ -24,6 +24,7 @@ import "./extras/gcode-button.ts";
 import "./extras/homing-heaters.ts";
 import "./extras/leds.ts";
 import "./extras/pwm-cycle-time.ts";
+import "./extras/resonance/resonance-tester.ts";
 import "./extras/screws-tilt-adjust.ts";
 import "./extras/servo.ts";
 import "./extras/skew-correction.ts";

@@ -27,6 +27,45 @@ const SCALE_Z = 0.003906 * FREEFALL_ACCEL;
 const BATCH_UPDATES = 0.1;
 
 export type AccelSample = [time: number, x: number, y: number, z: number];
+
+/** One measurement session of an accelerometer, between its start and finishMeasurements(). */
+export class AccelClient {
+  private readonly samples: AccelSample[] = [];
+  private finished = false;
+  private readonly startTime: number;
+  private endTime: number;
+
+  constructor(private readonly toolhead: { getLastMoveTime(): number; waitMoves(): unknown }) {
+    this.startTime = this.endTime = toolhead.getLastMoveTime();
+  }
+
+  /** Batch callback: keep samples until finished (and at most ~10000 batches' worth). */
+  handleBatch(batch: AccelSample[]): boolean {
+    if (this.finished || this.samples.length > 10_000_000) return false;
+    this.samples.push(...batch);
+    return true;
+  }
+
+  /** Stop at the toolhead's current end of moves (after those moves have run). */
+  async finishMeasurements(): Promise<void> {
+    this.endTime = this.toolhead.getLastMoveTime();
+    await this.toolhead.waitMoves();
+    this.finished = true;
+  }
+
+  hasValidSamples(): boolean {
+    return this.samples.some(([t]) => t >= this.startTime && t <= this.endTime);
+  }
+
+  /** Samples within the measured time span. */
+  getSamples(): AccelSample[] {
+    return this.samples.filter(([t]) => t >= this.startTime && t <= this.endTime);
+  }
+
+  writeToFile(path: string): void {
+    writeFileSync(path, `#time,accel_x,accel_y,accel_z\n${this.getSamples().map((s) => s.map((v) => v.toFixed(6)).join(",")).join("\n")}\n`);
+  }
+}
 type AxisMap = [index: number, scale: number][];
 
 /** axes_map: which chip axis (and sign) is each printer axis. */
@@ -59,7 +98,7 @@ class Adxl345 {
   private readonly reader: FixedFreqReader;
   private readonly bulk: BatchBulkHelper<AccelSample[]>;
   private errors = 0;
-  private recording: AccelSample[] | null = null;
+  private recording: AccelClient | null = null;
 
   constructor(config: ConfigSection, private readonly printer: Printer) {
     const parts = config.getName().split(/\s+/);
@@ -150,41 +189,36 @@ class Adxl345 {
     return this.printer.lookupObject("toolhead");
   }
 
-  private async cmdMeasure(g: GCodeCommand): Promise<void> {
+  /** Start a measurement session (resonance testing, ACCELEROMETER_MEASURE/QUERY). */
+  async startInternalClient(): Promise<AccelClient> {
     this.requireLive();
+    const client = new AccelClient(this.toolhead());
+    await this.bulk.addClient((b) => client.handleBatch(b));
+    return client;
+  }
+
+  private async cmdMeasure(g: GCodeCommand): Promise<void> {
     if (this.recording === null) {
-      const samples: AccelSample[] = [];
-      this.recording = samples;
-      await this.bulk.addClient((b) => {
-        samples.push(...b);
-        return this.recording === samples;
-      });
+      this.recording = await this.startInternalClient();
       g.respondInfo("accelerometer measurements started");
       return;
     }
     const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "_").slice(0, 15);
     const name = g.get("NAME", stamp);
     if (!/^[A-Za-z0-9_-]+$/.test(name)) throw g.error("Invalid NAME parameter");
-    const samples = this.recording;
+    const client = this.recording;
     this.recording = null;
-    await this.toolhead().waitMoves();
+    await client.finishMeasurements();
     const file = this.baseName === this.name ? `/tmp/${this.baseName}-${name}.csv` : `/tmp/${this.baseName}-${this.name}-${name}.csv`;
-    writeFileSync(file, `#time,accel_x,accel_y,accel_z\n${samples.map((s) => s.map((v) => v.toFixed(6)).join(",")).join("\n")}\n`);
+    client.writeToFile(file);
     g.respondInfo(`Writing raw accelerometer data to ${file} file`);
   }
 
   private async cmdQuery(g: GCodeCommand): Promise<void> {
-    this.requireLive();
-    const samples: AccelSample[] = [];
-    let done = false;
-    await this.bulk.addClient((b) => {
-      samples.push(...b);
-      return !done;
-    });
+    const client = await this.startInternalClient();
     await this.toolhead().dwell(1);
-    await this.toolhead().waitMoves();
-    done = true;
-    const last = samples.at(-1);
+    await client.finishMeasurements();
+    const last = client.getSamples().at(-1);
     if (!last) throw g.error("No accelerometer measurements found");
     g.respondInfo(`accelerometer values (x, y, z): ${last[1].toFixed(6)}, ${last[2].toFixed(6)}, ${last[3].toFixed(6)}`);
   }
