@@ -3,7 +3,7 @@
 // resync at the next 0x7e), following the firmware's rules. It records the
 // payloads it accepted; it is not an MCU (it runs no commands).
 import { crc16, encodeBlock, MESSAGE_DEST, MESSAGE_MAX, MESSAGE_MIN, MESSAGE_SEQ_MASK, MESSAGE_SYNC } from "../../src/protocol/index.ts";
-import { seededRandom } from "./seeded-random.ts";
+import { seededRandom } from "../support/random.ts";
 
 export class BlockPeer {
   /** Payloads of accepted blocks, in order. */

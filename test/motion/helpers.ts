@@ -1,20 +1,8 @@
-// Shared helpers for the motion tests: seeded randomness, expanding queue_step commands back
+// Shared helpers for the motion tests: expanding queue_step commands back
 // into step clocks (as the MCU's stepper.c executes them), and a one-stepper rig.
 import { TrapQ } from "../../src/motion/trapq.ts";
 import { StepCompress, type StepMessage } from "../../src/motion/stepcompress.ts";
 import type { StepperKinematics } from "../../src/motion/itersolve.ts";
-
-/** Deterministic PRNG (mulberry32) so random tests are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface ExpandedSteps { clocks: number[]; dirs: number[]; }
 

@@ -6,7 +6,8 @@ import { CoreXYStepperKinematics } from "../../src/motion/kin/corexy.ts";
 import { CoreXZStepperKinematics } from "../../src/motion/kin/corexz.ts";
 import { DeltaStepperKinematics } from "../../src/motion/kin/delta.ts";
 import { trilateration } from "../../src/motion/kinematics/delta.ts";
-import { Rig, rng } from "./helpers.ts";
+import { Rig } from "./helpers.ts";
+import { seededRandom } from "../support/random.ts";
 
 const FREQ = 16e6, MAX_ERR = 400, SD = 0.0125;
 
@@ -70,7 +71,7 @@ describe("itersolve", () => {
   });
 
   test("random moves: every step sits at its half-step crossing (fixed seed)", () => {
-    const r = rng(777);
+    const r = seededRandom(777);
     const rig = new Rig(new CartesianStepperKinematics("x"), SD);
     let pos = 50, t = 0.3;
     rig.sk.setPosition(pos, 0, 0);
@@ -129,7 +130,7 @@ describe("stepper position functions", () => {
   });
 
   test("delta inverse kinematics agrees with trilateration (forward)", () => {
-    const r = rng(4242), radius = 140, arm = 300;
+    const r = seededRandom(4242), radius = 140, arm = 300;
     const towers = [210, 330, 90].map((a) => [Math.cos(a * Math.PI / 180) * radius, Math.sin(a * Math.PI / 180) * radius] as const);
     const sks = towers.map(([tx, ty]) => new DeltaStepperKinematics(arm * arm, tx, ty));
     for (let i = 0; i < 200; i++) {

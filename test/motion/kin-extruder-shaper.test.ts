@@ -6,7 +6,8 @@ import { InputShaperKinematics } from "../../src/motion/kin/shaper.ts";
 import { CartesianStepperKinematics } from "../../src/motion/kin/cartesian.ts";
 import { TrapQ, TAIL } from "../../src/motion/trapq.ts";
 import { initShaper, getShaperCfg, SHAPERS, ShaperError } from "../../src/motion/shaper-defs.ts";
-import { Rig, rng } from "./helpers.ts";
+import { Rig } from "./helpers.ts";
+import { seededRandom } from "../support/random.ts";
 
 interface Seg { t0: number; dur: number; x0: number; v0: number; a: number; pa: boolean; }
 
@@ -14,7 +15,7 @@ interface ExtMove { t0: number; ta: number; tc: number; x0: number; dir: number;
 
 /** Random extrusion moves (retractions don't use PA) from and to standstill, with gaps. */
 function extruderMoves(seed: number): { moves: ExtMove[]; segs: Seg[] } {
-  const r = rng(seed), moves: ExtMove[] = [], segs: Seg[] = [];
+  const r = seededRandom(seed), moves: ExtMove[] = [], segs: Seg[] = [];
   let t = 1.0, x = 0;
   for (let i = 0; i < 40; i++) {
     const dir = r() < 0.8 ? 1 : -1, a = 200 + r() * 3000, v = 1 + r() * 30, tc = r() * 0.2;
@@ -57,7 +58,7 @@ describe("extruder pressure advance", () => {
     sk.setTrapQ(tq, 0.01);
     sk.setPressureAdvance(0, pa, smooth);
     expect(sk.genStepsPreActive).toBe(hst);
-    const r = rng(5);
+    const r = seededRandom(5);
     const end = segs[segs.length - 1]!.t0 + segs[segs.length - 1]!.dur;
     for (let i = 0; i < 300; i++) {
       const t = 1.05 + r() * (end - 1.1);

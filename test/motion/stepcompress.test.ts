@@ -5,7 +5,8 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { StepCompress, CLOCK_DIFF_MAX, type StepMessage } from "../../src/motion/stepcompress.ts";
-import { expandSteps, rng } from "./helpers.ts";
+import { expandSteps } from "./helpers.ts";
+import { seededRandom } from "../support/random.ts";
 
 const FREQ = 16e6;
 const MAX_ERR = 400; // 25 us at 16 MHz
@@ -111,7 +112,7 @@ describe("StepCompress", () => {
   });
 
   test("random step sequences stay within the error bound (fixed seed)", () => {
-    const r = rng(12345);
+    const r = seededRandom(12345);
     for (let trial = 0; trial < 20; trial++) {
       const { sc, msgs } = compressor();
       const steps: [number, number][] = [];

@@ -7,10 +7,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { canonicalRange, DataDictionary, encodeBlock, ParseDumper, TextSink } from "../../src/protocol/index.ts";
-import { DICT_DIR, Rng } from "./helpers.ts";
+import { DICT_DIR } from "./helpers.ts";
+import { Rng } from "../support/random.ts";
+import { KLIPPER_SRC } from "../support/reference.ts";
 
-const KLIPPER = process.env.STEPLINE_KLIPPER_SRC ?? new URL("../../../klipper-src/", import.meta.url).pathname;
-const PARSEDUMP = join(KLIPPER, "klippy/parsedump.py");
+const PARSEDUMP = join(KLIPPER_SRC, "klippy/parsedump.py");
 const python = Bun.which("python3");
 const available = python !== null && existsSync(PARSEDUMP);
 

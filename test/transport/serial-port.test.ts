@@ -6,22 +6,11 @@ import { join } from "node:path";
 import { createLinuxBinding, LinuxBinding, openSerialPort, openSerialTransport, type ByteTransport } from "../../src/mcu/transport/index.ts";
 import { BlockReader, encodeBlock, MESSAGE_MAX, MESSAGE_MIN } from "../../src/protocol/index.ts";
 import { startSocatPair, type SocatPair } from "./socat-pair.ts";
-
-/** Deterministic pseudo-random bytes (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../support/random.ts";
 
 /** `count` Klipper blocks with random payloads of every legal size, sequence numbers counting up. */
 function makeFrames(count: number, seed: number): { seq: number; payload: Uint8Array }[] {
-  const next = rng(seed);
+  const next = seededRandom(seed);
   const frames = [];
   for (let i = 0; i < count; i++) {
     const payload = new Uint8Array(Math.floor(next() * (MESSAGE_MAX - MESSAGE_MIN + 1)));

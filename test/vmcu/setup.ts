@@ -19,15 +19,3 @@ export function configure(host: TestHost, oids: number, lines: string[], crc = 0
 export function shutdownReason(host: TestHost): string | undefined {
   return host.last("shutdown")?.params.static_string_id as string | undefined;
 }
-
-/** Deterministic PRNG (mulberry32) for reproducible random tests. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { configure, connect, FREQ, prng, shutdownReason } from "./setup.ts";
+import { configure, connect, FREQ, shutdownReason } from "./setup.ts";
+import { seededRandom } from "../support/random.ts";
 
 const STEPPER = "config_stepper oid=0 step_pin=PA0 dir_pin=PA1 invert_step=0 step_pulse_ticks=100";
 
@@ -55,7 +56,7 @@ describe("queue_step execution", () => {
   });
 
   test("random move sequences (seeded) match the formula step for step", () => {
-    const rnd = prng(20261122);
+    const rnd = seededRandom(20261122);
     for (let trial = 0; trial < 5; trial++) {
       const moves: Move[] = [];
       for (let i = 0; i < 200; i++) {
