@@ -9,8 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBatch } from "../src/batch/run.ts";
 import { checkConfig } from "../src/cli/check-config.ts";
+import { KLIPPER_REFERENCE } from "./support/reference.ts";
 
-const REF = `${import.meta.dir}/../../shared/reference/klipper`;
+const REF = KLIPPER_REFERENCE;
 const tmp = mkdtempSync(join(tmpdir(), "stepline-sweep-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -6,8 +6,9 @@ import { join } from "node:path";
 import { runBatch } from "../../src/batch/run.ts";
 import { checkConfig } from "../../src/cli/check-config.ts";
 import { BlockReader, DataDictionary } from "../../src/protocol/index.ts";
+import { KLIPPER_REFERENCE } from "../support/reference.ts";
 
-export const REF = `${import.meta.dir}/../../../shared/reference/klipper`;
+export const REF = KLIPPER_REFERENCE;
 
 export class Scratch {
   readonly dir = mkdtempSync(join(tmpdir(), "stepline-extras-"));
