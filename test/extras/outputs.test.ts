@@ -121,3 +121,33 @@ text: {param_v},0,0
     expect(b.error ?? b.responses.join("\n")).toContain("Invalid display_template parameter: param_w");
   });
 });
+
+describe("display_data rendering", () => {
+  test("items of the active group are drawn at their row/column; ~right_arrow~ is the HD44780's 0x7e", async () => {
+    const cfg = scratch.write("screen.cfg", `${BASE_CONFIG}
+[display]
+lcd_type: hd44780
+rs_pin: PH1
+e_pin: PH0
+d4_pin: PA1
+d5_pin: PA3
+d6_pin: PA5
+d7_pin: PA7
+display_group: mine
+[display_data mine hello]
+position: 1, 2
+text: Hi {2 + 3}~right_arrow~
+[display_data mine corner]
+position: 0, 0
+text: X
+`);
+    const r = await batchLines(scratch, cfg, "G4 P1000\n", "atmega2560.dict");
+    expect(r.error).toBeNull();
+    const sent = r.lines.filter((l) => l.startsWith("hd44780_send"));
+    // Row 0 is DDRAM 0x80 + column; row 1 is the second line, 0xc0 + column
+    const i = sent.indexOf("hd44780_send_cmds oid=0 cmds=b'\\x80'", 6);
+    expect(sent[i + 1]).toBe("hd44780_send_data oid=0 data=b'X'");
+    const j = sent.indexOf("hd44780_send_cmds oid=0 cmds=b'\\xc2'");
+    expect(sent[j + 1]).toBe("hd44780_send_data oid=0 data=b'Hi 5~'");
+  });
+});

@@ -17,6 +17,10 @@ export interface LcdChip {
   flush(): void;
   clear(): void;
   writeText(x: number, y: number, data: ArrayLike<number>): void;
+  /** Draw a named glyph at a text position; returns the columns used (0: unknown glyph). */
+  writeGlyph(x: number, y: number, name: string): number;
+  /** 16 rows of 8 pixels in a character cell (progress bars); text-only chips ignore it. */
+  writeGraphics(x: number, y: number, rows: ArrayLike<number>): void;
   /** Glyphs from [display_glyph] sections. */
   setGlyphs(glyphs: Map<string, GlyphData>): void;
   dimensions(): [columns: number, rows: number];
@@ -91,6 +95,9 @@ abstract class St7920Base implements LcdChip {
   private readonly graphics = Array.from({ length: 32 }, () => new Uint8Array(32));
   private readonly fbs: Framebuffer[];
   protected isExtended = false;
+  private icons = new Map<string, [number[], number[]]>();
+  /** Animated glyph name -> [base glyph, CGRAM character code]. */
+  private readonly cached = new Map<string, [string, number]>();
 
   constructor() {
     this.fbs = [
@@ -135,6 +142,7 @@ abstract class St7920Base implements LcdChip {
   setGlyphs(glyphs: Map<string, GlyphData>): void {
     // Animated glyphs live in CGRAM as XOR differences against their base frame
     const icons = new Map([...glyphs].filter(([, g]) => g.icon16x16).map(([n, g]) => [n, g.icon16x16!]));
+    this.icons = icons;
     const cache = (name: string, base: string, id: number) => {
       const icon = icons.get(name);
       const baseIcon = icons.get(base);
@@ -148,6 +156,7 @@ abstract class St7920Base implements LcdChip {
         this.fbs[1]!.old[pos] = x1 ^ 1;
         this.fbs[1]!.old[pos + 1] = x2 ^ 1;
       }
+      this.cached.set(name, [base, id * 2]);
     };
     cache("fan2", "fan1", 0);
     cache("bed_heat2", "bed_heat1", 1);
@@ -157,6 +166,37 @@ abstract class St7920Base implements LcdChip {
     const len = Math.min(data.length, 16 - Math.min(x, 16));
     const pos = [0, 32, 16, 48][y]! + x;
     for (let i = 0; i < len; i++) this.text[pos + i] = data[i]!;
+  }
+
+  writeGraphics(x: number, y: number, rows: ArrayLike<number>): void {
+    if (x >= 16 || y >= 4 || rows.length !== 16) return;
+    let fb = y * 16;
+    if (fb >= 32) {
+      fb -= 32;
+      x += 16;
+    }
+    for (let i = 0; i < 16; i++) this.graphics[fb + i]![x] = rows[i]!;
+  }
+
+  writeGlyph(x: number, y: number, name: string): number {
+    let glyph = name;
+    const cached = this.cached.get(name);
+    if (cached && !(x & 1)) {
+      // The animation frame is the CGRAM character drawn over the base icon
+      glyph = cached[0];
+      this.writeText(x, y, [0, cached[1]]);
+    }
+    const icon = this.icons.get(glyph);
+    if (icon) {
+      this.writeGraphics(x, y, icon[0]);
+      this.writeGraphics(x + 1, y, icon[1]);
+      return 2;
+    }
+    if (glyph === "right_arrow") {
+      this.writeText(x, y, [0x1a]);
+      return 1;
+    }
+    return 0;
   }
 
   clear(): void {
@@ -273,6 +313,23 @@ abstract class Hd44780Base implements LcdChip {
     this.icons = new Map([...glyphs].filter(([, g]) => g.icon5x8).map(([n, g]) => [n, g.icon5x8!]));
   }
   protected icons = new Map<string, [number, number[]]>();
+
+  writeGlyph(x: number, y: number, name: string): number {
+    const icon = this.icons.get(name);
+    if (icon) {
+      const [slot, rows] = icon;
+      this.writeText(x, y, [slot]);
+      this.glyphs.set(rows, slot * 8);
+      return 1;
+    }
+    if (name === "right_arrow") {
+      this.writeText(x, y, [0x7e]);
+      return 1;
+    }
+    return 0;
+  }
+
+  writeGraphics(): void {}
 
   writeText(x: number, y: number, data: ArrayLike<number>): void {
     const len = Math.min(data.length, this.lineLength - Math.min(x, this.lineLength));
@@ -447,7 +504,7 @@ abstract class PagedDisplay implements LcdChip {
   private readonly vram: Uint8Array[];
   private readonly fbs: Framebuffer[];
 
-  constructor(protected readonly link: ByteLink, columns = 128) {
+  constructor(protected readonly link: ByteLink, columns = 128, private readonly xOffset = 0) {
     this.vram = Array.from({ length: 8 }, () => new Uint8Array(columns));
     this.fbs = this.vram.map((v, i) => ({ data: v, old: filled(columns, "~"), id: i }));
   }
@@ -466,8 +523,28 @@ abstract class PagedDisplay implements LcdChip {
 
   setGlyphs(): void {}
 
-  /** Text needs the 8x14 font, which the status screen renderer brings; not drawn yet. */
+  /** Text needs an 8x14 font, which Stepline does not have yet: text is not drawn on these chips. */
   writeText(): void {}
+
+  writeGlyph(): number {
+    return 0;
+  }
+
+  /** A 8x16 cell: page 2y gets the top 8 rows, page 2y+1 the bottom 8, as column bytes (bit = row). */
+  writeGraphics(x: number, y: number, rows: ArrayLike<number>): void {
+    if (x >= 16 || y >= 4 || rows.length !== 16) return;
+    const px = x * 8 + this.xOffset;
+    for (let col = 0; col < 8; col++) {
+      let top = 0;
+      let bot = 0;
+      for (let r = 0; r < 8; r++) {
+        top |= ((rows[r]! >> (7 - col)) & 1) << r;
+        bot |= ((rows[r + 8]! >> (7 - col)) & 1) << r;
+      }
+      this.vram[y * 2]![px + col]! ^= top;
+      this.vram[y * 2 + 1]![px + col]! ^= bot;
+    }
+  }
 
   clear(): void {
     for (const v of this.vram) v.fill(0);
@@ -505,7 +582,7 @@ class Ssd1306 extends PagedDisplay {
   private readonly invert: boolean;
   private readonly reset: ResetPulse | null;
 
-  constructor(config: ConfigSection, private readonly printer: Printer, columns = 128) {
+  constructor(config: ConfigSection, private readonly printer: Printer, columns = 128, xOffset = 0) {
     let link: ByteLink;
     let mcu: McuPort;
     let queue: unknown;
@@ -522,7 +599,7 @@ class Ssd1306 extends PagedDisplay {
     }
     const rst = config.get("reset_pin", null);
     const reset = rst === null ? null : new ResetPulse(printer, mcu, rst, queue);
-    super(link, columns);
+    super(link, columns, xOffset);
     this.reset = reset;
     this.contrast = config.getInt("contrast", 239, { minval: 0, maxval: 255 });
     this.vcomh = config.getInt("vcomh", 0, { minval: 0, maxval: 63 });
@@ -544,8 +621,7 @@ class Ssd1306 extends PagedDisplay {
 
 class Sh1106 extends Ssd1306 {
   constructor(config: ConfigSection, printer: Printer) {
-    config.getInt("x_offset", 0, { minval: 0, maxval: 3 });
-    super(config, printer, 132);
+    super(config, printer, 132, config.getInt("x_offset", 0, { minval: 0, maxval: 3 }));
   }
 }
 

@@ -40,8 +40,17 @@ export class DisplayTemplate {
   }
 }
 
+/** One [display_data GROUP NAME] item: where its text goes and the template that makes it. */
+export interface DataItem {
+  row: number;
+  col: number;
+  name: string;
+  template: GCodeTemplate;
+}
+
 export class DisplayTemplates {
-  readonly groups = new Set<string>(DEFAULT_GROUPS);
+  /** Group name -> items in screen order (the built-in default groups have none here). */
+  readonly groups = new Map<string, DataItem[]>(DEFAULT_GROUPS.map((g) => [g, []]));
   readonly glyphs = new Map<string, GlyphData>();
   readonly templates = new Map<string, DisplayTemplate>();
 
@@ -64,10 +73,11 @@ export class DisplayTemplates {
     for (const c of config.getPrefixSections("display_data ")) {
       const parts = c.getName().split(/\s+/);
       if (parts.length !== 3) throw new ConfigError(`Section name '${c.getName()}' is not valid`);
-      const pos = c.get("position");
-      if (!/^\s*-?\d+\s*,\s*-?\d+\s*$/.test(pos)) throw new ConfigError(`Unable to parse 'position' in section '${c.getName()}'`);
-      if (c.get("text")) macros.loadTemplate(c, "text");
-      this.groups.add(parts[1]!);
+      const pos = /^\s*(-?\d+)\s*,\s*(-?\d+)\s*$/.exec(c.get("position"));
+      if (!pos) throw new ConfigError(`Unable to parse 'position' in section '${c.getName()}'`);
+      const items = this.groups.get(parts[1]!) ?? [];
+      this.groups.set(parts[1]!, items);
+      if (c.get("text")) items.push({ row: Number(pos[1]), col: Number(pos[2]), name: c.getName(), template: macros.loadTemplate(c, "text") });
     }
     for (const c of config.getPrefixSections("display_glyph ")) {
       const name = c.getName().slice("display_glyph ".length);
@@ -84,6 +94,23 @@ export class DisplayTemplates {
       }
       this.glyphs.set(name, glyph);
     }
+    const key = (i: DataItem): [number, number, string] => [i.row, i.col, i.name];
+    for (const items of this.groups.values())
+      items.sort((a, b) => {
+        const [ka, kb] = [key(a), key(b)];
+        return ka[0] - kb[0] || ka[1] - kb[1] || (ka[2] < kb[2] ? -1 : ka[2] > kb[2] ? 1 : 0);
+      });
+  }
+
+  /** The template context plus render(name, params) for display_template sections. */
+  renderContext(printer: Printer, eventTime: number): Record<string, unknown> {
+    const context: Record<string, unknown> = lookupGCodeMacro(printer).createContext(eventTime);
+    context.render = (name: string, kwargs: Record<string, PyLiteral> = {}) => {
+      const t = this.templates.get(name);
+      if (!t) throw new GCodeError(`Unknown display_template '${name}'`);
+      return t.render(context, kwargs);
+    };
+    return context;
   }
 }
 
@@ -152,9 +179,7 @@ export class TemplateEvaluator {
 
   /** Render every assigned template once (equal template+parameters only once). */
   renderAll(eventTime: number): void {
-    const macros = lookupGCodeMacro(this.printer);
-    const context: Record<string, unknown> = macros.createContext(eventTime);
-    context.render = (name: string, kwargs: Record<string, PyLiteral> = {}) => this.templates.templates.get(name)?.render(context, kwargs) ?? "";
+    const context = this.templates.renderContext(this.printer, eventTime);
     const cache = new Map<string, string>();
     const flushes = new Set<() => void>();
     for (const [cb, a] of this.active) {
