@@ -4,8 +4,9 @@ import { checkConfig } from "../src/cli/check-config.ts";
 import type { ConfigSection } from "../src/core/config/index.ts";
 import { ModuleRegistry } from "../src/core/printer.ts";
 import { TempDir } from "./config/helpers.ts";
+import { KLIPPER_REFERENCE } from "./support/reference.ts";
 
-const REF = `${import.meta.dir}/../../shared/reference/klipper`;
+const REF = KLIPPER_REFERENCE;
 const MAIN = `${import.meta.dir}/../src/main.ts`;
 const tmp = new TempDir();
 afterAll(() => tmp.remove());

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { PinError, type PinChip, type PinParams, PrinterPins } from "../../src/core/pins.ts";
 import { DataDictionary } from "../../src/protocol/index.ts";
+import { loadDict } from "../support/reference.ts";
 
 /** A chip that records the pins set up on it. */
 class RecordingChip implements PinChip {
@@ -113,7 +114,7 @@ describe("pin resolver (board aliases, reserved pins)", () => {
 });
 
 describe("validation against the MCU's pin enumeration", () => {
-  const dict = DataDictionary.fromJson(require("node:fs").readFileSync(`${import.meta.dir}/../../../shared/reference/klipper/dict/atmega2560.dict`, "utf8"));
+  const dict = loadDict("atmega2560.dict");
   test("known pins pass, unknown ones name pin, section and mcu; aliases are resolved first", () => {
     const pins = new PrinterPins();
     pins.registerChip("mcu", new RecordingChip(dict));

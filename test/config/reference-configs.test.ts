@@ -3,8 +3,9 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { ConfigError, PrinterConfig } from "../../src/core/config/index.ts";
+import { KLIPPER_REFERENCE } from "../support/reference.ts";
 
-const REF = `${import.meta.dir}/../../../shared/reference/klipper`;
+const REF = KLIPPER_REFERENCE;
 const caseConfigs = readdirSync(`${REF}/cases`, { withFileTypes: true })
   .filter((d) => d.isDirectory())
   .map((d) => `${REF}/cases/${d.name}/printer.cfg`);

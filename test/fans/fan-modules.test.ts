@@ -1,16 +1,11 @@
 // [fan], [fan_generic], [heater_fan] and [output_pin] in a printer with the real toolhead and motion
 // queue (kinematics: none) on simulated time: G-code sets speeds after queued moves, the motion flush
 // sends them, parameter errors are clear.
-import { SHARED_REFERENCE } from "../support/reference.ts";
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
 import "../../src/motion/modules.ts";
 import { lookupHeaters } from "../../src/core/heaters/heaters.ts";
-import { BlockReader, DataDictionary } from "../../src/protocol/index.ts";
 import type { PrinterMotionQueuing } from "../../src/motion/motion-queuing.ts";
 import { simPrinter } from "../heaters/sim-printer.ts";
-
-const dict = DataDictionary.fromJson(readFileSync(`${SHARED_REFERENCE}/klipper/dict/atmega2560.dict`, "utf8"));
 
 const CFG = `
 [printer]
@@ -63,12 +58,7 @@ async function setup() {
   const flush = () => { while (mq.handleFlushTimer()); };
   const lines = async () => {
     flush();
-    await sim.mcu.close();
-    const reader = new BlockReader();
-    reader.push(new Uint8Array(readFileSync((sim.mcu as unknown as { link: { outputPath: string } }).link.outputPath)));
-    const out: string[] = [];
-    for (let b = reader.next(); b; b = reader.next()) for (const m of dict.decodeMessages(b.payload)) out.push(dict.formatMessage(m));
-    return out;
+    return sim.outputLines();
   };
   return { ...sim, flush, lines };
 }

@@ -1,7 +1,7 @@
 // Fan speed requests through the request queue and the real motion flush, emitted by a real batch Mcu.
-import { SHARED_REFERENCE } from "../support/reference.ts";
+import { loadDict } from "../support/reference.ts";
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FanOutput } from "../../src/core/fans/fan.ts";
@@ -10,21 +10,13 @@ import { McuPwm } from "../../src/core/outputs/mcu-pwm.ts";
 import { RequestQueue } from "../../src/core/outputs/request-queue.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
 import { PrinterMotionQueuing } from "../../src/motion/motion-queuing.ts";
-import { BlockReader, DataDictionary } from "../../src/protocol/index.ts";
+import { decodeLines } from "../support/serial.ts";
 
-const REF = `${SHARED_REFERENCE}/klipper`;
 const dir = mkdtempSync(join(tmpdir(), "stepline-fan-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let runs = 0;
-const dict = DataDictionary.fromJson(readFileSync(`${REF}/dict/atmega2560.dict`, "utf8"));
+const dict = loadDict("atmega2560.dict");
 
-function decode(path: string): string[] {
-  const reader = new BlockReader();
-  reader.push(new Uint8Array(readFileSync(path)));
-  const lines: string[] = [];
-  for (let b = reader.next(); b; b = reader.next()) for (const m of dict.decodeMessages(b.payload)) lines.push(dict.formatMessage(m));
-  return lines;
-}
 
 async function runFan(opts: Partial<ConstructorParameters<typeof FanOutput>[0]>, requests: Array<[number, number]>, withEnable = false) {
   const path = join(dir, `fan-${++runs}.serial`);
@@ -46,7 +38,7 @@ async function runFan(opts: Partial<ConstructorParameters<typeof FanOutput>[0]>,
   }
   while (mq.handleFlushTimer());
   await mcu.close();
-  return { lines: decode(path).filter((l) => l.startsWith("queue_digital_out") && !l.includes("clock=3200000")), fan };
+  return { lines: decodeLines(dict, path).filter((l) => l.startsWith("queue_digital_out") && !l.includes("clock=3200000")), fan };
 }
 
 // 16 MHz clock, 0.01 s cycle = 160000 ticks.

@@ -1,13 +1,8 @@
 // [multi_pin]: one fan (or heater) output driving several MCU pins together.
-import { SHARED_REFERENCE } from "../support/reference.ts";
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
 import "../../src/motion/modules.ts";
 import type { PrinterMotionQueuing } from "../../src/motion/motion-queuing.ts";
-import { BlockReader, DataDictionary } from "../../src/protocol/index.ts";
 import { simPrinter } from "../heaters/sim-printer.ts";
-
-const dict = DataDictionary.fromJson(readFileSync(`${SHARED_REFERENCE}/klipper/dict/atmega2560.dict`, "utf8"));
 
 describe("multi_pin", () => {
   test("a fan on a pin group configures and drives every member pin, inverted as asked", async () => {
@@ -32,11 +27,7 @@ kick_start_time: 0
     await sim.printer.gcode.runScript("M106 S255");
     const mq = sim.printer.lookupObject<PrinterMotionQueuing>("motion_queuing");
     while (mq.handleFlushTimer());
-    await sim.mcu.close();
-    const reader = new BlockReader();
-    reader.push(new Uint8Array(readFileSync((sim.mcu as unknown as { link: { outputPath: string } }).link.outputPath)));
-    const lines: string[] = [];
-    for (let b = reader.next(); b; b = reader.next()) for (const m of dict.decodeMessages(b.payload)) lines.push(dict.formatMessage(m));
+    const lines = await sim.outputLines();
     expect(lines).toContain("config_digital_out oid=0 pin=PH6 value=1 default_value=1 max_duration=0");
     expect(lines).toContain("config_digital_out oid=1 pin=PH4 value=1 default_value=1 max_duration=0");
     const full = lines.filter((l) => /^queue_digital_out oid=[01] clock=\d+ on_ticks=0$/.test(l) && !l.includes("clock=3200000"));

@@ -1,16 +1,16 @@
 // Fan tachometer: counter config lines and RPM from the MCU's counter reports.
-import { SHARED_REFERENCE } from "../support/reference.ts";
+import { loadDict } from "../support/reference.ts";
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FrequencyCounter, McuCounter } from "../../src/core/fans/tachometer.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
-import { BlockReader, DataDictionary } from "../../src/protocol/index.ts";
+import { decodeLines } from "../support/serial.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "stepline-tacho-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const dict = DataDictionary.fromJson(readFileSync(`${SHARED_REFERENCE}/klipper/dict/atmega2560.dict`, "utf8"));
+const dict = loadDict("atmega2560.dict");
 
 describe("fan tachometer", () => {
   test("config_counter / query_counter, then frequency from successive counts (32-bit wrap included)", async () => {
@@ -32,10 +32,7 @@ describe("fan tachometer", () => {
     report(4, 300, 2.99); // no new edge since: stopped
     expect(freq.frequency).toBe(0);
     await mcu.close();
-    const reader = new BlockReader();
-    reader.push(new Uint8Array(readFileSync(path)));
-    const lines: string[] = [];
-    for (let b = reader.next(); b; b = reader.next()) for (const m of dict.decodeMessages(b.payload)) lines.push(dict.formatMessage(m));
+    const lines = decodeLines(dict, path);
     expect(lines).toContain("config_counter oid=3 pin=PE4 pull_up=1");
     // Query slot: 1 s (rounded from 0 + 1.5) plus 10 ms per oid; 1.5 ms poll; 1 s sample.
     expect(lines).toContain("query_counter oid=3 clock=16480000 poll_ticks=24000 sample_ticks=16000000");

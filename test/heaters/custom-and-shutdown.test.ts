@@ -1,22 +1,8 @@
 // Custom [adc_temperature] sensor types, hardware PWM heaters, and heaters after a shutdown.
-import { SHARED_REFERENCE } from "../support/reference.ts";
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
 import { lookupHeaters } from "../../src/core/heaters/heaters.ts";
-import { BlockReader, DataDictionary } from "../../src/protocol/index.ts";
 import { simPrinter } from "./sim-printer.ts";
 import { ThermalPlant } from "./thermal-plant.ts";
-
-const dict = DataDictionary.fromJson(readFileSync(`${SHARED_REFERENCE}/klipper/dict/atmega2560.dict`, "utf8"));
-
-async function decodeAll(sim: Awaited<ReturnType<typeof simPrinter>>): Promise<string[]> {
-  await sim.mcu.close();
-  const reader = new BlockReader();
-  reader.push(new Uint8Array(readFileSync((sim.mcu as unknown as { link: { outputPath: string } }).link.outputPath)));
-  const out: string[] = [];
-  for (let b = reader.next(); b; b = reader.next()) for (const m of dict.decodeMessages(b.payload)) out.push(dict.formatMessage(m));
-  return out;
-}
 
 describe("custom adc_temperature sensors", () => {
   test("a voltage table and a resistance table become sensor types with the right ADC range", async () => {
@@ -52,7 +38,7 @@ max_temp: 300
     sim.printer.loadObject("temperature_sensor amp");
     sim.printer.loadObject("temperature_sensor rtd");
     await sim.mcu.connect();
-    const lines = (await decodeAll(sim)).filter((l) => l.startsWith("query_analog_in"));
+    const lines = (await sim.outputLines()).filter((l) => l.startsWith("query_analog_in"));
     // Amp: 0 °C = 0.5 V, 250 °C = 0.5 + 250/300·3 V = 3 V, of 5 V, times 8·1023.
     expect(lines[0]).toContain(` min_value=${Math.floor((0.5 / 5) * 8184)} max_value=${Math.ceil((3 / 5) * 8184)} `);
     // RTD: 0 °C = 1000 Ω, 300 °C = 2125 Ω, against a 1000 Ω pullup.
@@ -104,7 +90,7 @@ pwm_cycle_time: 0.01
     expect(heater.targetTemp).toBe(0);
     expect(heater.lastPwmValue).toBe(0);
     await sim.reactor.advance(10); // further readings do not turn it back on
-    const pwm = (await decodeAll(sim)).filter((l) => l.startsWith("queue_digital_out oid=1 "));
+    const pwm = (await sim.outputLines()).filter((l) => l.startsWith("queue_digital_out oid=1 "));
     expect(pwm.at(-1)).toMatch(/ on_ticks=0$/);
     expect(pwm.filter((l) => !l.endsWith(" on_ticks=0")).length).toBeGreaterThan(0);
     await sim.close();
@@ -150,7 +136,7 @@ max_temp: 250
     const sim = await simPrinter("[fan]\npin: PH6\nhardware_pwm: true\ncycle_time: 0.001\nshutdown_speed: 0.5\n");
     sim.printer.loadObject("fan");
     await sim.mcu.connect();
-    const lines = await decodeAll(sim);
+    const lines = await sim.outputLines();
     expect(lines).toContain("config_pwm_out oid=0 pin=PH6 cycle_ticks=16000 value=0 default_value=127 max_duration=0");
     // The initial queue_pwm_out is a restart-only line (not sent on a first configuration).
     expect(lines.some((l) => l.startsWith("queue_pwm_out"))).toBe(false);
@@ -206,7 +192,7 @@ sensor_pin: vref_scaled:PK5
     const conv = (await import("../../src/core/heaters/thermistor.ts")).Thermistor;
     const th = new conv(4700, 0, (await import("../../src/core/heaters/builtin-sensors.ts")).BUILTIN_THERMISTORS["Generic 3950"]!);
     expect(sensor.getStatus().temperature).toBeCloseTo(th.calcTemp(0.5), 0);
-    const lines = await decodeAll(sim);
+    const lines = await sim.outputLines();
     expect(lines.filter((l) => l.startsWith("config_analog_in"))).toEqual([
       "config_analog_in oid=0 pin=PK0", "config_analog_in oid=1 pin=PK1", "config_analog_in oid=2 pin=PK5",
     ]);

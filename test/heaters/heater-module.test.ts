@@ -1,6 +1,6 @@
 // Heater modules built from real config text into a real Printer with a batch-mode Mcu: config lines
 // against Klipper's reference output, G-code errors, temperature readings, shutdown behaviour.
-import { SHARED_REFERENCE } from "../support/reference.ts";
+import { SHARED_REFERENCE, loadDict } from "../support/reference.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,21 +11,14 @@ import type { Heater } from "../../src/core/heaters/heater.ts";
 import { lookupHeaters, setupHeater } from "../../src/core/heaters/heaters.ts";
 import { Printer } from "../../src/core/printer.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
-import { BlockReader, DataDictionary } from "../../src/protocol/index.ts";
+import { decodeLines } from "../support/serial.ts";
 
 const REF = `${SHARED_REFERENCE}/klipper`;
 const dir = mkdtempSync(join(tmpdir(), "stepline-heater-module-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const dict = DataDictionary.fromJson(readFileSync(`${REF}/dict/atmega2560.dict`, "utf8"));
+const dict = loadDict("atmega2560.dict");
 let files = 0;
 
-function decode(path: string): string[] {
-  const reader = new BlockReader();
-  reader.push(new Uint8Array(readFileSync(path)));
-  const lines: string[] = [];
-  for (let b = reader.next(); b; b = reader.next()) for (const m of dict.decodeMessages(b.payload)) lines.push(dict.formatMessage(m));
-  return lines;
-}
 
 /** A printer whose only chip is a batch Mcu writing to a temp file. */
 function makePrinter(cfgText: string, startArgs: Record<string, unknown> = {}) {
@@ -55,7 +48,7 @@ describe("heater modules in a printer", () => {
     setupHeater(printer, printer.config.getSection("extruder"), "T0");
     await mcu.connect();
     await mcu.close();
-    const ours = decode(path).filter((l) => /oid=(10|11|15|16) /.test(l));
+    const ours = decodeLines(dict, path).filter((l) => /oid=(10|11|15|16) /.test(l));
     const ref = readFileSync(`${REF}/cases/tk_move_cartesian/parsedump.txt`, "utf8").split("\n");
     const theirs = ref.filter((l) => /oid=(10|11|15|16) /.test(l)).filter((l) => !/^queue_digital_out .* clock=(?!3200000 )/.test(l));
     expect(ours).toEqual(theirs);
@@ -135,7 +128,7 @@ max_temp: 110
     await mcu.close();
     // Full power on the extruder PWM (oid 1): the whole 0.1 s cycle, one report period (0.3 s) after
     // the reading that asked for it (readings are dated 8 ms after their sample at 0.3·i s).
-    const full = decode(path).filter((l) => /^queue_digital_out oid=1 clock=\d+ on_ticks=1600000$/.test(l));
+    const full = decodeLines(dict, path).filter((l) => /^queue_digital_out oid=1 clock=\d+ on_ticks=1600000$/.test(l));
     expect(full.length).toBe(1);
     const t = Number(/clock=(\d+)/.exec(full[0]!)![1]) / 16e6 - 0.308;
     expect(Math.abs(t / 0.3 - Math.round(t / 0.3))).toBeLessThan(1e-6);
@@ -188,7 +181,7 @@ beta: 3950
     // Beta 3950 at 110 °C: R = 100k·exp(3950·(1/383.15 − 1/298.15)) in a divider with 4700 Ω.
     const r110 = 100000 * Math.exp(3950 * (1 / 383.15 - 1 / 298.15));
     const minRaw = Math.floor((r110 / (4700 + r110)) * 8184);
-    expect(decode(path).find((l) => l.startsWith("query_analog_in"))).toContain(` min_value=${minRaw} `);
+    expect(decodeLines(dict, path).find((l) => l.startsWith("query_analog_in"))).toContain(` min_value=${minRaw} `);
     expect(bed.minTemp).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 // MCU pin objects against the real batch-mode Mcu: the config lines they emit, decoded from the
 // framed output, must equal the lines Klipper sent for the same heater in the reference case.
-import { SHARED_REFERENCE } from "../support/reference.ts";
+import { SHARED_REFERENCE, loadDict } from "../support/reference.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,21 +12,13 @@ import { Thermistor } from "../../src/core/heaters/thermistor.ts";
 import { McuDigitalOut } from "../../src/core/outputs/mcu-digital-out.ts";
 import { McuPwm } from "../../src/core/outputs/mcu-pwm.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
-import { BlockReader, DataDictionary } from "../../src/protocol/index.ts";
+import { decodeLines } from "../support/serial.ts";
 
 const REF = `${SHARED_REFERENCE}/klipper`;
 const dir = mkdtempSync(join(tmpdir(), "stepline-heater-pins-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const quiet = { info: () => {}, warn: () => {} };
-const dict = DataDictionary.fromJson(readFileSync(`${REF}/dict/atmega2560.dict`, "utf8"));
-
-function decode(path: string): string[] {
-  const reader = new BlockReader();
-  reader.push(new Uint8Array(readFileSync(join(dir, path))));
-  const lines: string[] = [];
-  for (let b = reader.next(); b; b = reader.next()) for (const m of dict.decodeMessages(b.payload)) lines.push(dict.formatMessage(m));
-  return lines;
-}
+const dict = loadDict("atmega2560.dict");
 
 function newMcu(name: string, skipOids: number) {
   const mcu = new Mcu("mcu", { batch: { dict, outputPath: join(dir, name) }, log: quiet });
@@ -48,7 +40,7 @@ describe("heater pins emit Klipper's config commands", () => {
     await mcu.connect();
     pwm.setPwm(2.0, 0.25);
     await mcu.close();
-    const lines = decode(path);
+    const lines = decodeLines(dict, join(dir, path));
     const ours = lines.filter((l) => / oid=1[01] /.test(l) || /oid=1[01]$/.test(l));
     const theirs = ref.filter((l) => / oid=1[01] /.test(l)).slice(0, 5);
     expect(ours.slice(0, 5)).toEqual(theirs);
@@ -70,7 +62,7 @@ describe("heater pins emit Klipper's config commands", () => {
     pwm.setPwm(1, 0.75);
     en.setDigital(1, 1);
     await mcu.close();
-    expect(decode(path)).toEqual([
+    expect(decodeLines(dict, join(dir, path))).toEqual([
       "allocate_oids count=2",
       "config_digital_out oid=0 pin=PA0 value=1 default_value=0 max_duration=0",
       "set_digital_out_pwm_cycle oid=0 cycle_ticks=160000",

@@ -2,7 +2,7 @@
 // printer.cfg into a Printer with a batch Mcu, and compare every config/init line of their oids with
 // Klipper's parsedump. Oids of objects we do not build (steppers, endstops, ...) are reserved with
 // placeholder oids at the same positions, so the numbering matches.
-import { SHARED_REFERENCE } from "../support/reference.ts";
+import { SHARED_REFERENCE, loadDict } from "../support/reference.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +12,7 @@ import { PrinterConfig } from "../../src/core/config/index.ts";
 import { setupHeater } from "../../src/core/heaters/heaters.ts";
 import { Printer } from "../../src/core/printer.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
-import { BlockReader, DataDictionary } from "../../src/protocol/index.ts";
+import { decodeLines } from "../support/serial.ts";
 
 const REF = `${SHARED_REFERENCE}/klipper`;
 const dir = mkdtempSync(join(tmpdir(), "stepline-heater-ref-"));
@@ -64,7 +64,7 @@ describe("config lines of heaters, sensors, fans and output pins equal Klipper's
     compared++;
     test(`${caseName}: ${plan.plans.map((p) => p.section).join(", ")}`, async () => {
       const { caseDir, meta, dump, plans } = plan;
-      const dict = DataDictionary.fromJson(readFileSync(join(REF, "dict", meta.dicts.mcu), "utf8"));
+      const dict = loadDict(meta.dicts.mcu);
       const out = join(dir, `${caseName}.serial`);
       const printer = new Printer({ config: PrinterConfig.load(join(caseDir, "printer.cfg")), startArgs: { debugoutput: out } });
       const mcu = new Mcu("mcu", { batch: { dict, outputPath: out }, log: { info: () => {}, warn: () => {} } });
@@ -91,10 +91,7 @@ describe("config lines of heaters, sensors, fans and output pins equal Klipper's
           const c = /^queue_digital_out .* clock=(\d+) /.exec(l);
           return !c || Number(c[1]) === initClock;
         });
-      const reader = new BlockReader();
-      reader.push(new Uint8Array(readFileSync(out)));
-      const got: string[] = [];
-      for (let b = reader.next(); b; b = reader.next()) for (const m of dict.decodeMessages(b.payload)) got.push(dict.formatMessage(m));
+      const got = decodeLines(dict, out);
       const want = select(dump);
       expect(ours.size).toBeGreaterThan(0);
       expect(select(got)).toEqual(want);

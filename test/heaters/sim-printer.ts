@@ -2,9 +2,7 @@
 // time order as the test advances the clock), a real Mcu whose print time follows that clock, and a
 // first-order thermal plant per heater fed by the heater's PWM and read back as analog_in_state
 // reports every 0.3 s, as the MCU would send them.
-import { SHARED_REFERENCE } from "../support/reference.ts";
 import { mkdtempSync, rmSync } from "node:fs";
-import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import "../../src/core/heaters/modules.ts";
@@ -14,10 +12,11 @@ import { PrinterConfig } from "../../src/core/config/index.ts";
 import type { Heater } from "../../src/core/heaters/heater.ts";
 import { Printer } from "../../src/core/printer.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
-import { DataDictionary } from "../../src/protocol/index.ts";
+import { loadDict } from "../support/reference.ts";
 import { ThermalPlant } from "./thermal-plant.ts";
+import { decodeLines } from "../support/serial.ts";
 
-const DICT = `${SHARED_REFERENCE}/klipper/dict/atmega2560.dict`;
+const dict = loadDict("atmega2560.dict");
 
 export class SimReactor {
   now = 0;
@@ -47,7 +46,6 @@ export class SimReactor {
 /** The batch Mcu's output, but print time runs with the simulated host clock. */
 class SimClockMcu extends Mcu {
   constructor(private readonly reactor: SimReactor, outputPath: string) {
-    const dict = DataDictionary.fromJson(readFileSync(DICT, "utf8"));
     super("mcu", { batch: { dict, outputPath }, log: { info: () => {}, warn: () => {} } });
   }
   override estimatedPrintTime(_hostTime: number): number {
@@ -71,7 +69,8 @@ export async function simPrinter(cfgText: string) {
   const dir = mkdtempSync(join(tmpdir(), "stepline-sim-printer-"));
   const reactor = new SimReactor();
   const printer = new Printer({ config: PrinterConfig.fromText(cfgText) });
-  const mcu = new SimClockMcu(reactor, join(dir, "out.serial"));
+  const outputPath = join(dir, "out.serial");
+  const mcu = new SimClockMcu(reactor, outputPath);
   printer.pins.registerChip("mcu", mcu as never);
   printer.addObject("mcu", mcu);
   printer.addObject("reactor", reactor);
@@ -96,6 +95,11 @@ export async function simPrinter(cfgText: string) {
         if (!printer.isShutdown()) reactor.setTimer(`plant:${oid}`, reactor.now + 0.3, tick);
       };
       reactor.setTimer(`plant:${oid}`, reactor.now + 0.3, tick);
+    },
+    /** Close the MCU and decode everything it wrote (parsedump lines). */
+    async outputLines(): Promise<string[]> {
+      await mcu.close();
+      return decodeLines(dict, outputPath);
     },
     async close() {
       await mcu.close();

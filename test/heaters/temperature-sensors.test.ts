@@ -1,6 +1,6 @@
 // [temperature_sensor] sections: host CPU temperature from a thermal-zone file, and an analog sensor
 // with its measured min/max; readings out of range shut the printer down with Klipper's message.
-import { SHARED_REFERENCE } from "../support/reference.ts";
+import { SHARED_REFERENCE, loadDict } from "../support/reference.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +10,7 @@ import { parseThermalZone } from "../../src/core/heaters/temperature-host.ts";
 import { Thermistor } from "../../src/core/heaters/thermistor.ts";
 import type { TemperatureSensorModule } from "../../src/core/heaters/temperature-sensor.ts";
 import { simPrinter } from "./sim-printer.ts";
+import { decodeLines } from "../support/serial.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "stepline-temp-host-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,8 +85,7 @@ describe("DS18B20", () => {
     const { PrinterConfig } = await import("../../src/core/config/index.ts");
     const { Printer } = await import("../../src/core/printer.ts");
     const { Mcu } = await import("../../src/mcu/mcu.ts");
-    const { BlockReader, DataDictionary } = await import("../../src/protocol/index.ts");
-    const dict = DataDictionary.fromJson(readFileSync(`${REF}/dict/linuxprocess.dict`, "utf8"));
+    const dict = loadDict("linuxprocess.dict");
     const out = join(dir, "ds18b20.serial");
     const printer = new Printer({ config: PrinterConfig.load(`${REF}/cases/tk_linuxtest/printer.cfg`), startArgs: { debugoutput: out } });
     const mcu = new Mcu("mcu", { batch: { dict, outputPath: out }, log: { info: () => {}, warn: () => {} } });
@@ -97,10 +97,7 @@ describe("DS18B20", () => {
     });
     await mcu.close();
     expect(sensor.getStatus().temperature).toBe(23.44);
-    const reader = new BlockReader();
-    reader.push(new Uint8Array(readFileSync(out)));
-    const lines: string[] = [];
-    for (let b = reader.next(); b; b = reader.next()) for (const m of dict.decodeMessages(b.payload)) lines.push(dict.formatMessage(m));
+    const lines = decodeLines(dict, out);
     expect(lines).toEqual(readFileSync(`${REF}/cases/tk_linuxtest/parsedump.txt`, "utf8").trimEnd().split("\n"));
   });
 });

@@ -3,7 +3,7 @@
 // writing its command stream to a file (print time stands still), or the virtual MCU over an
 // in-process link (a live clock, for timeouts that wait on real print time).
 // Output lines are collected; waits are on output events.
-import { SHARED_REFERENCE } from "../support/reference.ts";
+import { dictPath } from "../support/reference.ts";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -19,7 +19,7 @@ import { vmcuLink } from "../mcu/vmcu-link.ts";
 /** The virtual printer's config (its board is the virtual MCU's simulated hardware). */
 export const VIRTUAL_CFG = VIRTUAL_PRINTER_CFG;
 
-export const DICT_PATH = `${SHARED_REFERENCE}/klipper/dict/atmega2560.dict`;
+export const DICT_PATH = dictPath("atmega2560.dict");
 
 /** A cartesian printer with an extruder and a heated bed on an atmega2560. */
 export const CARTESIAN_CFG = `

@@ -1,6 +1,6 @@
 // Batch mode: the config phase and queued commands end up as framed blocks in
 // a file, decodable by the protocol module, with Klipper's config CRC.
-import { SHARED_REFERENCE } from "../support/reference.ts";
+import { SHARED_REFERENCE, loadDict } from "../support/reference.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,7 +27,7 @@ function decodeFile(dict: DataDictionary, path: string) {
 }
 
 describe("Mcu batch mode", () => {
-  const dict = DataDictionary.fromJson(readFileSync(`${REF}/dict/atmega2560.dict`, "utf8"));
+  const dict = loadDict("atmega2560.dict");
   const ref = readFileSync(`${REF}/cases/tk_move_cartesian/parsedump.txt`, "utf8").split("\n");
   const finalizeAt = ref.findIndex((l) => l.startsWith("finalize_config"));
   const refConfig = ref.slice(1, finalizeAt); // without allocate_oids

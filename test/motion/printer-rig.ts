@@ -1,13 +1,12 @@
 // A printer-like rig for motion tests: a real batch Mcu (atmega2560 dictionary), real pins,
 // real endstops and a step sync whose commands are decoded with the real dictionary.
-import { SHARED_REFERENCE } from "../support/reference.ts";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { SHARED_REFERENCE, loadDict } from "../support/reference.ts";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PrinterConfig } from "../../src/core/config/index.ts";
 import { PrinterPins } from "../../src/core/pins.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
-import { BlockReader, DataDictionary } from "../../src/protocol/index.ts";
 import { McuEndstop } from "../../src/motion/homing-endstop.ts";
 import { StepperSyncManager } from "../../src/motion/steppersync.ts";
 import { TrapQ } from "../../src/motion/trapq.ts";
@@ -15,21 +14,13 @@ import type { StepperMcu } from "../../src/motion/stepper.ts";
 import type { RailServices } from "../../src/motion/rail.ts";
 
 export const REF = `${SHARED_REFERENCE}/klipper`;
-export const dict = DataDictionary.fromJson(readFileSync(`${REF}/dict/atmega2560.dict`, "utf8"));
+export const dict = loadDict("atmega2560.dict");
 const quiet = { info: () => {}, warn: () => {} };
 
 /** A temp dir for the test file; call cleanup() in afterAll. */
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "stepline-steps-"));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-export function decodeFile(path: string): string[] {
-  const reader = new BlockReader();
-  reader.push(new Uint8Array(readFileSync(path)));
-  const lines: string[] = [];
-  for (let b = reader.next(); b; b = reader.next()) for (const m of dict.decodeMessages(b.payload)) lines.push(dict.formatMessage(m));
-  return lines;
 }
 
 /** Printer-like services for motion tests; `extraMcus` adds more batch MCUs ("extboard"). */

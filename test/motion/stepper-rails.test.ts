@@ -10,7 +10,8 @@ import { PrinterConfig } from "../../src/core/config/index.ts";
 import { parseStepDistance } from "../../src/motion/stepper.ts";
 import { loadKinematics } from "../../src/motion/kinematics/index.ts";
 import type { KinMove } from "../../src/motion/kinematics/index.ts";
-import { decodeFile, printerRig, REF, tempDir } from "./printer-rig.ts";
+import { dict, printerRig, REF, tempDir } from "./printer-rig.ts";
+import { decodeLines } from "../support/serial.ts";
 
 const CASE = `${REF}/cases/tk_move_cartesian`;
 const { dir, cleanup } = tempDir();
@@ -26,7 +27,7 @@ describe("steppers and rails from printer.cfg", () => {
     expect(kin.getSteppers().map((st) => st.getName())).toEqual(["stepper_x", "stepper_y", "stepper_z"]);
     await s.mcu.connect();
     await s.mcu.close();
-    const ours = decodeFile(s.outputPath).filter((l) => /^config_(stepper|endstop|trsync)/.test(l));
+    const ours = decodeLines(dict, s.outputPath).filter((l) => /^config_(stepper|endstop|trsync)/.test(l));
     const ref = readFileSync(`${CASE}/parsedump.txt`, "utf8").split("\n")
       .filter((l) => /^config_(stepper|endstop|trsync)/.test(l)).slice(0, 9);
     expect(ours).toEqual(ref);

@@ -1,14 +1,15 @@
 // Helpers for toolhead tests: run a real batch (config + g-code in a temp dir,
 // output decoded with the protocol layer) and turn queue_step/set_next_step_dir
 // into step times per stepper, as the MCU would execute them.
-import { SHARED_REFERENCE } from "../support/reference.ts";
+import { dictPath, loadDict } from "../support/reference.ts";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBatch, type BatchResult } from "../../src/batch/run.ts";
-import { BlockReader, DataDictionary, type DecodedMessage } from "../../src/protocol/index.ts";
+import type { DecodedMessage } from "../../src/protocol/index.ts";
+import { decodeMessages } from "../support/serial.ts";
 
-export const DICT_PATH = `${SHARED_REFERENCE}/klipper/dict/atmega2560.dict`;
+export const DICT_PATH = dictPath("atmega2560.dict");
 export const CLOCK_FREQ = 16000000;
 
 /** A cartesian printer (80 steps/mm on X/Y, 400 on Z) without heaters. */
@@ -103,11 +104,7 @@ export async function runGcode(cfgText: string, gcode: string): Promise<BatchRun
     const responses: string[] = [];
     const result = await runBatch({ config: cfg, input, output, dicts: { mcu: DICT_PATH }, respond: (l) => responses.push(l) });
     const bytes = new Uint8Array(readFileSync(output));
-    const dict = DataDictionary.fromJson(readFileSync(DICT_PATH, "utf8"));
-    const reader = new BlockReader();
-    reader.push(bytes);
-    const messages: DecodedMessage[] = [];
-    for (let b = reader.next(); b; b = reader.next()) messages.push(...dict.decodeMessages(b.payload));
+    const messages = decodeMessages(loadDict("atmega2560.dict"), bytes);
     return { result, responses, messages, bytes, stepsByPin: stepTimes(messages) };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,13 +1,12 @@
-import { SHARED_REFERENCE } from "../support/reference.ts";
+import { SHARED_REFERENCE, loadDict } from "../support/reference.ts";
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DataDictionary } from "../../src/protocol/index.ts";
 import { VirtualMcu } from "../../firmware-bridge/index.ts";
 import { TestHost } from "./host.ts";
 import { connect } from "./setup.ts";
 
-const realDict = DataDictionary.fromJson(await Bun.file(`${SHARED_REFERENCE}/klipper/dict/stm32f446.dict`).text());
+const realDict = loadDict("stm32f446.dict");
 
 describe("data dictionary served through identify", () => {
   test("reassembled from 40-byte identify chunks it is the zlib JSON dictionary the MCU declares", () => {

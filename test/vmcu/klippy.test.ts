@@ -1,4 +1,4 @@
-// Real Klipper host (klippy from /work/klipper-src) driving the virtual MCU over a pty: connect,
+// Real Klipper host (klippy from ../klipper-src beside the clone, or STEPLINE_KLIPPER_SRC) driving the virtual MCU over a pty: connect,
 // identify, configure, home, move, heat, emergency stop. Skipped when Debian's python3 with
 // klippy's modules (python3-serial, -greenlet, -cffi, -jinja2), gcc, socat or the source are missing.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -8,9 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PtyServer } from "../../firmware-bridge/pty.ts";
 import { VIRTUAL_PRINTER_CFG, VIRTUAL_PRINTER_HARDWARE, VirtualMcu } from "../../firmware-bridge/index.ts";
+import { KLIPPER_SRC } from "../support/reference.ts";
 
 const PYTHON = "/usr/bin/python3";
-const KLIPPY = "/work/klipper-src/klippy";
+const KLIPPY = join(KLIPPER_SRC, "klippy");
 const ok = (cmd: string[]) => {
   try {
     return Bun.spawnSync(cmd, { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
