@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { checkConfig } from "../src/cli/check-config.ts";
 import type { ConfigSection } from "../src/core/config/index.ts";
 import { ModuleRegistry } from "../src/core/printer.ts";
-import { TempDir } from "./config/helpers.ts";
+import { TempDir } from "./support/temp-dir.ts";
 import { KLIPPER_REFERENCE } from "./support/reference.ts";
 
 const REF = KLIPPER_REFERENCE;

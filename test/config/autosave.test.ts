@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { AUTOSAVE_HEADER, PrinterConfig, splitAutosave } from "../../src/core/config/index.ts";
-import { TempDir } from "./helpers.ts";
+import { TempDir } from "../support/temp-dir.ts";
 
 const tmp = new TempDir();
 afterAll(() => tmp.remove());

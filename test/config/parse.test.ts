@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { ConfigError, PrinterConfig } from "../../src/core/config/index.ts";
-import { TempDir } from "./helpers.ts";
+import { TempDir } from "../support/temp-dir.ts";
 
 const tmp = new TempDir();
 afterAll(() => tmp.remove());

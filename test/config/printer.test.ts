@@ -173,7 +173,7 @@ describe("lifecycle", () => {
 
 describe("configfile object and restart commands", () => {
   test("SAVE_CONFIG writes pending values, then asks for a restart", async () => {
-    const { TempDir } = await import("./helpers.ts");
+    const { TempDir } = await import("../support/temp-dir.ts");
     const d = new TempDir();
     try {
       const path = d.write("printer.cfg", "[probe]\npin: PA1\n");

@@ -7,7 +7,8 @@ import type { DisplayStatus } from "../../src/core/jobs/display-status.ts";
 import { formatVariablesFile } from "../../src/core/jobs/save-variables.ts";
 import { parsePyLiteral } from "../../src/core/macros/python-literal.ts";
 import { hasPython } from "../macros/oracle.ts";
-import { CARTESIAN_CFG, type Rig, startPrinter, TempDir } from "./printer-rig.ts";
+import { CARTESIAN_CFG, type Rig, startPrinter } from "./printer-rig.ts";
+import { TempDir } from "../support/temp-dir.ts";
 
 const rigs: Rig[] = [];
 const dirs: TempDir[] = [];

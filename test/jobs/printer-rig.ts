@@ -4,9 +4,7 @@
 // in-process link (a live clock, for timeouts that wait on real print time).
 // Output lines are collected; waits are on output events.
 import { dictPath } from "../support/reference.ts";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { VIRTUAL_PRINTER_CFG, VIRTUAL_PRINTER_HARDWARE, VirtualMcu } from "../../firmware-bridge/index.ts";
 import { BatchMcu, buildBatchMcu } from "../../src/batch/mcu.ts";
 import { PrinterConfig } from "../../src/core/config/printer-config.ts";
@@ -14,6 +12,7 @@ import "../../src/core/modules.ts";
 import { Printer } from "../../src/core/printer.ts";
 import { LiveReactor, NEVER, NOW } from "../../src/core/reactor.ts";
 import { lookupMotionQueuing } from "../../src/motion/toolhead-module.ts";
+import { TempDir } from "../support/temp-dir.ts";
 import { vmcuLink } from "../mcu/vmcu-link.ts";
 
 /** The virtual printer's config (its board is the virtual MCU's simulated hardware). */
@@ -90,19 +89,6 @@ min_temp: 0
 max_temp: 110
 `;
 
-export class TempDir {
-  readonly path = mkdtempSync(join(tmpdir(), "stepline-jobs-"));
-  write(rel: string, text: string): string {
-    const p = join(this.path, rel);
-    mkdirSync(dirname(p), { recursive: true });
-    writeFileSync(p, text);
-    return p;
-  }
-  remove(): void {
-    rmSync(this.path, { recursive: true, force: true });
-  }
-}
-
 export interface Rig {
   printer: Printer;
   reactor: LiveReactor;
@@ -126,7 +112,7 @@ export interface RigOptions {
 /** Build and start a printer from `cfgText` ("${TMP}" stands for the temp dir). */
 export async function startPrinter(cfgText: string, opts: RigOptions = {}): Promise<Rig> {
   const files = opts.files ?? {};
-  const dir = new TempDir();
+  const dir = new TempDir("stepline-jobs-");
   for (const [rel, text] of Object.entries(files)) dir.write(rel, text);
   const cfgPath = dir.write("printer.cfg", cfgText.replaceAll("${TMP}", dir.path));
   const config = PrinterConfig.load(cfgPath);

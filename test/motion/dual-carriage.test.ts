@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { loadKinematics, type KinematicsHost } from "../../src/motion/kinematics/index.ts";
 import type { CartesianKinematics } from "../../src/motion/kinematics/cartesian.ts";
 import type { DualCarriages } from "../../src/motion/kinematics/idex-modes.ts";
-import { printerRig, REF, tempDir } from "./printer-rig.ts";
+import { printerRig, REF } from "./printer-rig.ts";
+import { TempDir } from "../support/temp-dir.ts";
 
 const CFG = readFileSync(`${REF}/cases/tk_move_cartesian/printer.cfg`, "utf8") + `
 [dual_carriage]
@@ -19,11 +20,11 @@ position_endstop: 200
 position_max: 200
 safe_distance: 30
 `;
-const { dir, cleanup } = tempDir();
-afterAll(cleanup);
+const tmp = new TempDir("stepline-steps-");
+afterAll(() => tmp.remove());
 
 function build() {
-  const rig = printerRig(CFG, join(dir, "dc.serial"));
+  const rig = printerRig(CFG, join(tmp.path, "dc.serial"));
   const objects = new Map<string, unknown>();
   const host: KinematicsHost = {
     gcode: { register: () => {} },

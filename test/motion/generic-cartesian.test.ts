@@ -7,11 +7,12 @@ import { join } from "node:path";
 import { loadKinematics, type KinematicsHost } from "../../src/motion/kinematics/index.ts";
 import { GenericCartesianKinematics } from "../../src/motion/kinematics/generic-cartesian.ts";
 import type { DualCarriages } from "../../src/motion/kinematics/idex-modes.ts";
-import { printerRig, REF, tempDir } from "./printer-rig.ts";
+import { printerRig, REF } from "./printer-rig.ts";
+import { TempDir } from "../support/temp-dir.ts";
 
 const CFG = readFileSync(`${REF}/cases/tk_generic_cartesian_h723/printer.cfg`, "utf8");
-const { dir, cleanup } = tempDir();
-afterAll(cleanup);
+const tmp = new TempDir("stepline-steps-");
+afterAll(() => tmp.remove());
 let runs = 0;
 
 /** Command and object registry standing in for the printer, plus a toolhead position holder. */
@@ -30,7 +31,7 @@ function host() {
 }
 
 function build(cfg = CFG) {
-  const rig = printerRig(cfg, join(dir, `gc-${++runs}.serial`), ["extboard"]);
+  const rig = printerRig(cfg, join(tmp.path, `gc-${++runs}.serial`), ["extboard"]);
   const hs = host();
   const kin = loadKinematics("generic_cartesian", { ...rig.env, host: hs.h }) as GenericCartesianKinematics;
   let pos = [0, 0, 0, 0];

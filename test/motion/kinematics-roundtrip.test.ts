@@ -4,10 +4,11 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadKinematics, type KinematicsHost } from "../../src/motion/kinematics/index.ts";
-import { printerRig, REF, tempDir } from "./printer-rig.ts";
+import { printerRig, REF } from "./printer-rig.ts";
+import { TempDir } from "../support/temp-dir.ts";
 
-const { dir, cleanup } = tempDir();
-afterAll(cleanup);
+const tmp = new TempDir("stepline-steps-");
+afterAll(() => tmp.remove());
 
 const host: KinematicsHost = {
   gcode: { register: () => {} }, addObject: () => {}, registerEventHandler: () => {},
@@ -29,7 +30,7 @@ const CASES: [string, string, number[][]][] = [
 describe("kinematics round trip on Klipper's example configs", () => {
   for (const [name, file, points] of CASES) {
     test(name, () => {
-      const rig = printerRig(readFileSync(`${REF}/configs/${file}`, "utf8"), join(dir, `${name}.serial`));
+      const rig = printerRig(readFileSync(`${REF}/configs/${file}`, "utf8"), join(tmp.path, `${name}.serial`));
       expect(rig.config.getSection("printer").get("kinematics")).toBe(name);
       const kin = loadKinematics(name, { ...rig.env, host });
       expect(kin.getSteppers().length).toBeGreaterThanOrEqual(3);
@@ -47,7 +48,7 @@ describe("kinematics round trip on Klipper's example configs", () => {
 });
 
 test("winch cable lengths are the distances to the anchors", () => {
-  const rig = printerRig(readFileSync(`${REF}/configs/example-winch.cfg`, "utf8"), join(dir, "winch.serial"));
+  const rig = printerRig(readFileSync(`${REF}/configs/example-winch.cfg`, "utf8"), join(tmp.path, "winch.serial"));
   const kin = loadKinematics("winch", { ...rig.env, host });
   const anchors = ["a", "b", "c", "d"].map((n) => ["x", "y", "z"].map((k) => rig.config.getSection(`stepper_${n}`).getFloat(`anchor_${k}`)));
   const p = [20, -30, 60];

@@ -1,9 +1,6 @@
 // A printer-like rig for motion tests: a real batch Mcu (atmega2560 dictionary), real pins,
 // real endstops and a step sync whose commands are decoded with the real dictionary.
 import { SHARED_REFERENCE, loadDict } from "../support/reference.ts";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PrinterConfig } from "../../src/core/config/index.ts";
 import { PrinterPins } from "../../src/core/pins.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
@@ -16,12 +13,6 @@ import type { RailServices } from "../../src/motion/rail.ts";
 export const REF = `${SHARED_REFERENCE}/klipper`;
 export const dict = loadDict("atmega2560.dict");
 const quiet = { info: () => {}, warn: () => {} };
-
-/** A temp dir for the test file; call cleanup() in afterAll. */
-export function tempDir(): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), "stepline-steps-"));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
 
 /** Printer-like services for motion tests; `extraMcus` adds more batch MCUs ("extboard"). */
 export function printerRig(cfgText: string, outputPath: string, extraMcus: string[] = []) {

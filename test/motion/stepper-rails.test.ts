@@ -10,13 +10,14 @@ import { PrinterConfig } from "../../src/core/config/index.ts";
 import { parseStepDistance } from "../../src/motion/stepper.ts";
 import { loadKinematics } from "../../src/motion/kinematics/index.ts";
 import type { KinMove } from "../../src/motion/kinematics/index.ts";
-import { dict, printerRig, REF, tempDir } from "./printer-rig.ts";
+import { dict, printerRig, REF } from "./printer-rig.ts";
+import { TempDir } from "../support/temp-dir.ts";
 import { decodeLines } from "../support/serial.ts";
 
 const CASE = `${REF}/cases/tk_move_cartesian`;
-const { dir, cleanup } = tempDir();
-afterAll(cleanup);
-const setup = (cfg: string, name: string) => printerRig(cfg, join(dir, `${name}.serial`));
+const tmp = new TempDir("stepline-steps-");
+afterAll(() => tmp.remove());
+const setup = (cfg: string, name: string) => printerRig(cfg, join(tmp.path, `${name}.serial`));
 
 const CART_CFG = readFileSync(`${CASE}/printer.cfg`, "utf8");
 
