@@ -2,21 +2,13 @@
 // the target, verify_heater trips on a heater that cannot heat, PID_CALIBRATE finds usable gains.
 import { describe, expect, test } from "bun:test";
 import { lookupHeaters } from "../../src/core/heaters/heaters.ts";
+import { HOTEND_HEATER_OPTIONS } from "../support/printer-configs.ts";
 import { simPrinter } from "./sim-printer.ts";
 import { ThermalPlant } from "./thermal-plant.ts";
 
 const CFG = `
 [heater_generic hotend]
-heater_pin: PB4
-sensor_type: EPCOS 100K B57560G104F
-sensor_pin: PK5
-control: pid
-pid_Kp: 22.2
-pid_Ki: 1.08
-pid_Kd: 114
-min_temp: 0
-max_temp: 250
-gcode_id: T0
+${HOTEND_HEATER_OPTIONS}gcode_id: T0
 `;
 
 async function setup(plant: ThermalPlant) {

@@ -1,6 +1,7 @@
 // Custom [adc_temperature] sensor types, hardware PWM heaters, and heaters after a shutdown.
 import { describe, expect, test } from "bun:test";
 import { lookupHeaters } from "../../src/core/heaters/heaters.ts";
+import { HOTEND_HEATER_OPTIONS } from "../support/printer-configs.ts";
 import { simPrinter } from "./sim-printer.ts";
 import { ThermalPlant } from "./thermal-plant.ts";
 
@@ -97,18 +98,8 @@ pwm_cycle_time: 0.01
   });
 
   test("M109 waits until a PID heater has settled at the target", async () => {
-    const sim = await simPrinter(`
-[extruder]
-heater_pin: PB4
-sensor_type: EPCOS 100K B57560G104F
-sensor_pin: PK5
-control: pid
-pid_Kp: 22.2
-pid_Ki: 1.08
-pid_Kd: 114
-min_temp: 0
-max_temp: 250
-`);
+    const sim = await simPrinter(`[extruder]
+${HOTEND_HEATER_OPTIONS}`);
     const heater = lookupHeaters(sim.printer).setupHeater(sim.printer.config.getSection("extruder"), "T0");
     await sim.start();
     sim.attachPlant(heater, 0, new ThermalPlant(25, 280, 60, 2));

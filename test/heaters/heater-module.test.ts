@@ -11,6 +11,7 @@ import type { Heater } from "../../src/core/heaters/heater.ts";
 import { lookupHeaters, setupHeater } from "../../src/core/heaters/heaters.ts";
 import { Printer } from "../../src/core/printer.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
+import { HEATER_BED_CFG } from "../support/printer-configs.ts";
 import { decodeLines } from "../support/serial.ts";
 
 const REF = `${SHARED_REFERENCE}/klipper`;
@@ -69,15 +70,7 @@ pid_Ki: 1.08
 pid_Kd: 114
 min_temp: 0
 max_temp: 250
-
-[heater_bed]
-heater_pin: PH5
-sensor_type: EPCOS 100K B57560G104F
-sensor_pin: PK6
-control: watermark
-min_temp: 0
-max_temp: 110
-`;
+${HEATER_BED_CFG}`;
 
   async function readyPrinter() {
     const p = makePrinter(basicCfg);

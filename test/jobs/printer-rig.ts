@@ -12,6 +12,7 @@ import "../../src/core/modules.ts";
 import { Printer } from "../../src/core/printer.ts";
 import { LiveReactor, NEVER, NOW } from "../../src/core/reactor.ts";
 import { lookupMotionQueuing } from "../../src/motion/toolhead-module.ts";
+import { CARTESIAN_MOTION_CFG, EXTRUDER_CFG, HEATER_BED_CFG } from "../support/printer-configs.ts";
 import { TempDir } from "../support/temp-dir.ts";
 import { vmcuLink } from "../mcu/vmcu-link.ts";
 
@@ -21,73 +22,7 @@ export const VIRTUAL_CFG = VIRTUAL_PRINTER_CFG;
 export const DICT_PATH = dictPath("atmega2560.dict");
 
 /** A cartesian printer with an extruder and a heated bed on an atmega2560. */
-export const CARTESIAN_CFG = `
-[mcu]
-serial: /dev/ttyACM0
-
-[printer]
-kinematics: cartesian
-max_velocity: 500
-max_accel: 3000
-max_z_velocity: 25
-max_z_accel: 30
-
-[stepper_x]
-step_pin: PF0
-dir_pin: PF1
-enable_pin: !PD7
-microsteps: 16
-rotation_distance: 40
-endstop_pin: ^PE5
-position_endstop: 0
-position_max: 200
-
-[stepper_y]
-step_pin: PF6
-dir_pin: !PF7
-enable_pin: !PF2
-microsteps: 16
-rotation_distance: 40
-endstop_pin: ^PJ1
-position_endstop: 0
-position_max: 200
-
-[stepper_z]
-step_pin: PL3
-dir_pin: PL1
-enable_pin: !PK0
-microsteps: 16
-rotation_distance: 8
-endstop_pin: ^PD3
-position_endstop: 0.5
-position_max: 200
-
-[extruder]
-step_pin: PA4
-dir_pin: PA6
-enable_pin: !PA2
-microsteps: 16
-rotation_distance: 33.500
-nozzle_diameter: 0.500
-filament_diameter: 3.500
-heater_pin: PB4
-sensor_type: EPCOS 100K B57560G104F
-sensor_pin: PK5
-control: pid
-pid_Kp: 22.2
-pid_Ki: 1.08
-pid_Kd: 114
-min_temp: 0
-max_temp: 250
-
-[heater_bed]
-heater_pin: PH5
-sensor_type: EPCOS 100K B57560G104F
-sensor_pin: PK6
-control: watermark
-min_temp: 0
-max_temp: 110
-`;
+export const CARTESIAN_CFG = CARTESIAN_MOTION_CFG + EXTRUDER_CFG + HEATER_BED_CFG;
 
 export interface Rig {
   printer: Printer;

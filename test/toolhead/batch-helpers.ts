@@ -2,80 +2,15 @@
 // output decoded with the protocol layer) and turn queue_step/set_next_step_dir
 // into step times per stepper, as the MCU would execute them.
 import { dictPath, loadDict } from "../support/reference.ts";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runBatch, type BatchResult } from "../../src/batch/run.ts";
 import type { DecodedMessage } from "../../src/protocol/index.ts";
 import { decodeMessages } from "../support/serial.ts";
+import { TempDir } from "../support/temp-dir.ts";
 
 export const DICT_PATH = dictPath("atmega2560.dict");
 export const CLOCK_FREQ = 16000000;
-
-/** A cartesian printer (80 steps/mm on X/Y, 400 on Z) without heaters. */
-export const CARTESIAN_CFG = `
-[stepper_x]
-step_pin: PF0
-dir_pin: PF1
-enable_pin: !PD7
-microsteps: 16
-rotation_distance: 40
-endstop_pin: ^PE5
-position_endstop: 0
-position_max: 200
-
-[stepper_y]
-step_pin: PF6
-dir_pin: !PF7
-enable_pin: !PF2
-microsteps: 16
-rotation_distance: 40
-endstop_pin: ^PJ1
-position_endstop: 0
-position_max: 200
-
-[stepper_z]
-step_pin: PL3
-dir_pin: PL1
-enable_pin: !PK0
-microsteps: 16
-rotation_distance: 8
-endstop_pin: ^PD3
-position_endstop: 0.5
-position_max: 200
-
-[mcu]
-serial: /dev/ttyACM0
-
-[printer]
-kinematics: cartesian
-max_velocity: 500
-max_accel: 3000
-max_z_velocity: 25
-max_z_accel: 30
-`;
-
-/** An extruder on PA4 (3200 / 33.5 steps per mm), heater and sensor included. */
-export const EXTRUDER_CFG = `
-[extruder]
-step_pin: PA4
-dir_pin: PA6
-enable_pin: !PA2
-microsteps: 16
-rotation_distance: 33.500
-nozzle_diameter: 0.500
-filament_diameter: 3.500
-heater_pin: PB4
-sensor_type: EPCOS 100K B57560G104F
-sensor_pin: PK5
-control: pid
-pid_Kp: 22.2
-pid_Ki: 1.08
-pid_Kd: 114
-min_temp: 0
-max_temp: 210
-
-`;
 
 export interface Steps {
   /** Step times (s) in order. */
@@ -94,20 +29,18 @@ export interface BatchRun {
 }
 
 export async function runGcode(cfgText: string, gcode: string): Promise<BatchRun> {
-  const dir = mkdtempSync(join(tmpdir(), "stepline-toolhead-"));
+  const dir = new TempDir("stepline-toolhead-");
   try {
-    const cfg = join(dir, "printer.cfg");
-    const input = join(dir, "input.gcode");
-    const output = join(dir, "out.serial");
-    writeFileSync(cfg, cfgText);
-    writeFileSync(input, gcode);
+    const cfg = dir.write("printer.cfg", cfgText);
+    const input = dir.write("input.gcode", gcode);
+    const output = join(dir.path, "out.serial");
     const responses: string[] = [];
     const result = await runBatch({ config: cfg, input, output, dicts: { mcu: DICT_PATH }, respond: (l) => responses.push(l) });
     const bytes = new Uint8Array(readFileSync(output));
     const messages = decodeMessages(loadDict("atmega2560.dict"), bytes);
     return { result, responses, messages, bytes, stepsByPin: stepTimes(messages) };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   }
 }
 

@@ -1,7 +1,8 @@
 // exclude_object through a real batch run: moves inside an excluded object
 // produce no steps, and printing resumes at the right place afterwards.
 import { describe, expect, test } from "bun:test";
-import { CARTESIAN_CFG, EXTRUDER_CFG, netSteps, runGcode } from "./batch-helpers.ts";
+import { netSteps, runGcode } from "./batch-helpers.ts";
+import { CARTESIAN_MOTION_CFG, EXTRUDER_CFG } from "../support/printer-configs.ts";
 
 const EXCLUDE_CFG = `${EXTRUDER_CFG}\n[exclude_object]\n`;
 
@@ -19,7 +20,7 @@ const PRINT =
 
 describe("exclude_object", () => {
   test("moves inside an excluded object are skipped", async () => {
-    const cfg = CARTESIAN_CFG + EXCLUDE_CFG;
+    const cfg = CARTESIAN_MOTION_CFG + EXCLUDE_CFG;
     const all = await runGcode(cfg, "G28\n" + OBJECTS + PRELUDE + PRINT);
     const skip = await runGcode(cfg, "G28\n" + OBJECTS + "EXCLUDE_OBJECT NAME=part_b\n" + PRELUDE + PRINT);
     expect(skip.responses).toContain("// Excluding object PART_B");
@@ -36,7 +37,7 @@ describe("exclude_object", () => {
   });
 
   test("EXCLUDE_OBJECT lists and EXCLUDE_OBJECT_DEFINE reports known objects", async () => {
-    const run = await runGcode(CARTESIAN_CFG + EXCLUDE_CFG,
+    const run = await runGcode(CARTESIAN_MOTION_CFG + EXCLUDE_CFG,
       "EXCLUDE_OBJECT_DEFINE NAME=b CENTER=1,2\nEXCLUDE_OBJECT_DEFINE NAME=a\nEXCLUDE_OBJECT_DEFINE\nEXCLUDE_OBJECT NAME=b\nEXCLUDE_OBJECT\nEXCLUDE_OBJECT_START\n");
     expect(run.responses).toContain("// Known objects: A B");
     expect(run.responses).toContain("// Excluded objects: B");
