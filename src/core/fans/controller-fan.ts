@@ -26,7 +26,6 @@ export class ControllerFan {
   private heaters: Heater[] = [];
   private stepperEnable: StepperEnable | null = null;
   private lastOn: number;
-  private lastSpeed = 0;
 
   constructor(config: ConfigSection, private readonly printer: Printer) {
     this.stepperNames = config.getList("stepper", null);
@@ -70,10 +69,7 @@ export class ControllerFan {
       speed = this.idleSpeed;
       this.lastOn++;
     }
-    if (speed !== this.lastSpeed) {
-      this.lastSpeed = speed;
-      this.fan.setSpeed(speed);
-    }
+    this.fan.setSpeedIfChanged(speed);
     return now + 1;
   }
 

@@ -16,7 +16,6 @@ export class HeaterFan {
   readonly heaterTemp: number;
   readonly fanSpeed: number;
   private heaters: Heater[] = [];
-  private lastSpeed = 0;
 
   constructor(config: ConfigSection, private readonly printer: Printer) {
     lookupHeaters(printer);
@@ -40,10 +39,7 @@ export class HeaterFan {
       const [temp, target] = h.getTemp(now);
       if (target || temp > this.heaterTemp) speed = this.fanSpeed;
     }
-    if (speed !== this.lastSpeed) {
-      this.lastSpeed = speed;
-      this.fan.setSpeed(speed);
-    }
+    this.fan.setSpeedIfChanged(speed);
     return now + 1;
   }
 

@@ -13,6 +13,8 @@ import { setupTachometer } from "./tachometer.ts";
 export class Fan {
   readonly output: FanOutput;
   private readonly rq: RequestQueue;
+  /** Last speed a periodic check asked for (see setSpeedIfChanged). */
+  private checkedSpeed = 0;
 
   constructor(config: ConfigSection, printer: Printer, defaultShutdownSpeed = 0) {
     const opts = {
@@ -36,6 +38,13 @@ export class Fan {
   /** Change speed now (or at a print time), outside the G-code stream. */
   setSpeed(speed: number, printTime?: number): void {
     this.rq.sendAsyncRequest(speed, printTime);
+  }
+
+  /** For fans a once-a-second check drives ([heater_fan], [controller_fan]): send only changes. */
+  setSpeedIfChanged(speed: number): void {
+    if (speed === this.checkedSpeed) return;
+    this.checkedSpeed = speed;
+    this.setSpeed(speed);
   }
 
   /** Change speed after the moves queued so far (M106, SET_FAN_SPEED). */
