@@ -17,6 +17,9 @@ export interface PinChip {
   setupPin(pinType: PinType, params: PinParams): unknown;
   /** The chip's data dictionary, when known; used to check pin names against its 'pin' enumeration. */
   readonly dict?: PinEnumeration | null;
+  /** A chip that sends config commands (an MCU) gets them rewritten through its pin resolver
+   * (board_pins aliases → chip pin names, reserved pins refused), as Klipper does before the CRC. */
+  setConfigLineRewriter?(rewrite: (line: string) => string): void;
 }
 
 /** The part of DataDictionary (src/protocol) used for pin validation. */
@@ -167,7 +170,9 @@ export class PrinterPins {
     const name = chipName.trim();
     if (this.chips.has(name)) throw new PinError(`Duplicate chip name '${name}'`);
     this.chips.set(name, chip);
-    this.resolvers.set(name, new PinResolver());
+    const resolver = new PinResolver();
+    this.resolvers.set(name, resolver);
+    chip.setConfigLineRewriter?.((line) => resolver.updateCommand(line));
   }
 
   hasChip(chipName: string): boolean {

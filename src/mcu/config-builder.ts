@@ -44,17 +44,18 @@ export class ConfigBuilder {
     else this.configCmds.push(line);
   }
 
-  /** Run the config callbacks (they may still add lines) and freeze the config. */
-  finalize(): FinalConfig {
+  /** Run the config callbacks (they may still add lines), rewrite every line (pin aliases; before
+   * the CRC, so the CRC covers what is sent) and freeze the config. */
+  finalize(rewrite: (line: string) => string = (line) => line): FinalConfig {
     if (this.final) return this.final;
     for (const cb of this.callbacks) cb();
-    const configCmds = [`allocate_oids count=${this.oidCount}`, ...this.configCmds];
+    const configCmds = [`allocate_oids count=${this.oidCount}`, ...this.configCmds].map(rewrite);
     const crc = crc32Text(configCmds.join("\n"));
     configCmds.push(`finalize_config crc=${crc}`);
     this.final = {
       configCmds,
-      restartCmds: [...this.restartCmds],
-      initCmds: [...this.initCmds],
+      restartCmds: this.restartCmds.map(rewrite),
+      initCmds: this.initCmds.map(rewrite),
       crc,
     };
     return this.final;

@@ -75,6 +75,7 @@ export class Mcu {
   private readonly clockSync: ClockSync | null;
   private readonly defaultQueue: CommandQueue;
   private finalConfig: FinalConfig | null = null;
+  private rewriteConfigLine: (line: string) => string = (line) => line;
   private shutdownInfo: McuShutdown | null = null;
   private watchdog: ReturnType<typeof setInterval> | null = null;
   private unhandledCounts = new Map<string, number>();
@@ -140,6 +141,10 @@ export class Mcu {
   }
   registerConfigCallback(cb: () => void): void {
     this.config.registerConfigCallback(cb);
+  }
+  /** How every config/restart/init line is rewritten before it is sent (the printer's pin aliases). */
+  setConfigLineRewriter(rewrite: (line: string) => string): void {
+    this.rewriteConfigLine = rewrite;
   }
   /** Called after the MCU is configured, before moveCount is fixed. */
   registerPostInitCallback(cb: () => void): void {
@@ -241,7 +246,7 @@ export class Mcu {
   }
 
   private finalize(): FinalConfig {
-    this.finalConfig = this.config.finalize();
+    this.finalConfig = this.config.finalize(this.rewriteConfigLine);
     return this.finalConfig;
   }
 

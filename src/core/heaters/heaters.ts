@@ -18,6 +18,7 @@ import { builtinSensorFactories, type SensorFactory } from "./sensor-factories.t
 import type { TemperatureSensor } from "./sensor.ts";
 import { TemperatureHost } from "./temperature-host.ts";
 import { TemperatureMcu } from "./temperature-mcu.ts";
+import { spiTemperatureFactories } from "../extras/spi-temperature.ts";
 
 /** Anything M105 and TEMPERATURE_WAIT can read: (temperature, target). */
 export interface TemperatureSource {
@@ -42,6 +43,7 @@ export class PrinterHeaters {
     this.factories.set("temperature_host", (config) => new TemperatureHost(config, printer));
     this.factories.set("temperature_mcu", (config) => new TemperatureMcu(config, printer));
     this.factories.set("DS18B20", (config) => new Ds18b20(config, printer));
+    for (const [type, factory] of spiTemperatureFactories(printer)) this.factories.set(type, factory);
     printer.registerEventHandler("klippy:ready", () => this.handleReady());
     printer.registerEventHandler("klippy:shutdown", () => this.handleShutdown());
     printer.registerEventHandler("gcode:request_restart", () => this.turnOffAllHeaters());
