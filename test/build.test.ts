@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSerialTransport, type ByteTransport } from "../src/mcu/transport/index.ts";
 import { BlockReader, DataDictionary, encodeBlock } from "../src/protocol/index.ts";
-import { startSocatPair } from "./transport/socat-pair.ts";
+import { startSocatPair } from "./support/socat-pair.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const REFERENCE = `${SHARED_REFERENCE}/klipper`;

@@ -10,7 +10,7 @@ import { VirtualMcu } from "../../firmware-bridge/index.ts";
 import { PtyServer } from "../../firmware-bridge/pty.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
 import { FaultProxy } from "./fault-proxy.ts";
-import { socatPair } from "./socat-pair.ts";
+import { startSocatPair } from "../support/socat-pair.ts";
 import { openSerialTransport } from "../../src/mcu/transport/index.ts";
 
 const FREQ = 72_000_000;
@@ -83,12 +83,12 @@ function pinName(n: number): string {
 async function noisyLink(seed: number, configure: (mcu: Mcu) => void) {
   const dir = tempDir();
   const vmcu = await vmcuOnPty(join(dir, "vmcu"));
-  const pair = await socatPair(join(dir, "host"), join(dir, "relay"));
+  const pair = await startSocatPair(); // host end a, relay end b
   cleanups.push(() => pair.stop());
-  const proxy = new FaultProxy(await openSerialTransport(join(dir, "relay")), await openSerialTransport(join(dir, "vmcu")), seed, { drop: 0, corrupt: 0 });
+  const proxy = new FaultProxy(await openSerialTransport(pair.b), await openSerialTransport(join(dir, "vmcu")), seed, { drop: 0, corrupt: 0 });
   proxy.start();
   cleanups.push(() => proxy.stop());
-  const mcu = await liveMcu(join(dir, "host"));
+  const mcu = await liveMcu(pair.a);
   configure(mcu);
   await mcu.identify();
   await mcu.connect();

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createStreamPair, DEFAULT_BAUD, openSerialTransport, resolveSerialTarget, type ByteTransport } from "../../src/mcu/transport/index.ts";
-import { startSocatPair } from "./socat-pair.ts";
+import { startSocatPair } from "../support/socat-pair.ts";
 
 function received(t: ByteTransport): { chunks: Uint8Array[]; bytes(): number[] } {
   const chunks: Uint8Array[] = [];

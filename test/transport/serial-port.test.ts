@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLinuxBinding, LinuxBinding, openSerialPort, openSerialTransport, type ByteTransport } from "../../src/mcu/transport/index.ts";
 import { BlockReader, encodeBlock, MESSAGE_MAX, MESSAGE_MIN } from "../../src/protocol/index.ts";
-import { startSocatPair, type SocatPair } from "./socat-pair.ts";
+import { startSocatPair, type SocatPair } from "../support/socat-pair.ts";
 import { seededRandom } from "../support/random.ts";
 
 /** `count` Klipper blocks with random payloads of every legal size, sequence numbers counting up. */

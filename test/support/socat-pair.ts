@@ -1,4 +1,4 @@
-// A real pty pair joined by socat, in a temp dir, for serial transport tests.
+// A real pty pair joined by socat, in a temp dir, for serial link and transport tests.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
