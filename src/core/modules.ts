@@ -23,6 +23,7 @@ import "./extras/firmware-retraction.ts";
 import "./extras/gcode-button.ts";
 import "./extras/homing-heaters.ts";
 import "./extras/leds.ts";
+import "./extras/mpu9250.ts";
 import "./extras/pwm-cycle-time.ts";
 import "./extras/resonance/resonance-tester.ts";
 import "./extras/screws-tilt-adjust.ts";
