@@ -1,6 +1,6 @@
 // Cartesian stepper kinematics: the stepper follows one axis (x, y or z) directly.
 import { StepperKinematics, AF_X } from "../itersolve.ts";
-import { STRIDE, M_START_X, M_AXES_RX, M_START_V, M_HALF_ACCEL } from "../trapq.ts";
+import { STRIDE, M_START_X, M_AXES_RX, moveDistance } from "../trapq.ts";
 
 export type Axis = "x" | "y" | "z";
 
@@ -22,6 +22,6 @@ export class CartesianStepperKinematics extends StepperKinematics {
   }
   override calcPosition(d: Float64Array, m: number, t: number): number {
     const b = m * STRIDE;
-    return d[b + this.posOff]! + d[b + this.rOff]! * ((d[b + M_START_V]! + d[b + M_HALF_ACCEL]! * t) * t);
+    return d[b + this.posOff]! + d[b + this.rOff]! * moveDistance(d, m, t);
   }
 }

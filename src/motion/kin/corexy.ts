@@ -1,6 +1,6 @@
 // CoreXY stepper kinematics: stepper '+' follows x + y, stepper '-' follows x - y.
 import { StepperKinematics, AF_X, AF_Y } from "../itersolve.ts";
-import { STRIDE, M_START_X, M_START_Y, M_AXES_RX, M_AXES_RY, M_START_V, M_HALF_ACCEL } from "../trapq.ts";
+import { STRIDE, M_START_X, M_START_Y, M_AXES_RX, M_AXES_RY, moveDistance } from "../trapq.ts";
 
 export class CoreXYStepperKinematics extends StepperKinematics {
   private readonly sign: number;
@@ -10,8 +10,7 @@ export class CoreXYStepperKinematics extends StepperKinematics {
     this.activeFlags = AF_X | AF_Y;
   }
   override calcPosition(d: Float64Array, m: number, t: number): number {
-    const b = m * STRIDE;
-    const dist = (d[b + M_START_V]! + d[b + M_HALF_ACCEL]! * t) * t;
+    const b = m * STRIDE, dist = moveDistance(d, m, t);
     const x = d[b + M_START_X]! + d[b + M_AXES_RX]! * dist;
     const y = d[b + M_START_Y]! + d[b + M_AXES_RY]! * dist;
     return this.sign > 0 ? x + y : x - y;

@@ -13,7 +13,7 @@
 // and pressure advance). genStepsPreActive/PostActive = smoothTime / 2.
 
 import { StepperKinematics, AF_X } from "../itersolve.ts";
-import { STRIDE, M_PRINT_TIME, M_MOVE_T, M_START_V, M_HALF_ACCEL, M_START_X, M_AXES_RY } from "../trapq.ts";
+import { STRIDE, M_PRINT_TIME, M_MOVE_T, M_START_V, M_HALF_ACCEL, M_START_X, M_AXES_RY, moveDistance } from "../trapq.ts";
 
 /** Integral of base + t*(startV + t*halfAccel) over [start, end]. */
 function integrate(base: number, startV: number, halfAccel: number, start: number, end: number): number {
@@ -87,7 +87,7 @@ export class ExtruderStepperKinematics extends StepperKinematics {
 
   override calcPosition(d: Float64Array, m: number, t: number): number {
     const b = m * STRIDE, hst = this.halfSmoothTime;
-    if (!hst) return d[b + M_START_X]! + (d[b + M_START_V]! + d[b + M_HALF_ACCEL]! * t) * t;
+    if (!hst) return d[b + M_START_X]! + moveDistance(d, m, t);
     const area = this.rangeIntegrate(d, m, t, hst);
     return d[b + M_START_X]! + area * this.invHalfSmoothTime2;
   }

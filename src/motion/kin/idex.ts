@@ -4,7 +4,7 @@
 // also makes the stepper inactive on that axis).
 //   new DualCarriageStepperKinematics(origSk); dc.setTransform("x" | "y", scale, offset)
 import { StepperKinematics, AF_X, AF_Y } from "../itersolve.ts";
-import { STRIDE, M_MOVE_T, M_START_X, M_START_Y, M_START_Z, M_AXES_RX, M_AXES_RY, M_AXES_RZ, M_START_V, M_HALF_ACCEL } from "../trapq.ts";
+import { STRIDE, M_MOVE_T, M_START_X, M_START_Y, M_START_Z, M_AXES_RX, M_AXES_RY, M_AXES_RZ, moveDistance } from "../trapq.ts";
 
 const DUMMY_T = 500.0;
 
@@ -31,8 +31,7 @@ export class DualCarriageStepperKinematics extends StepperKinematics {
   }
 
   override calcPosition(d: Float64Array, m: number, t: number): number {
-    const b = m * STRIDE, sm = this.m;
-    const dist = (d[b + M_START_V]! + d[b + M_HALF_ACCEL]! * t) * t;
+    const b = m * STRIDE, sm = this.m, dist = moveDistance(d, m, t);
     sm[M_START_X] = (d[b + M_START_X]! + d[b + M_AXES_RX]! * dist) * this.xScale + this.xOffs;
     sm[M_START_Y] = (d[b + M_START_Y]! + d[b + M_AXES_RY]! * dist) * this.yScale + this.yOffs;
     sm[M_START_Z] = d[b + M_START_Z]! + d[b + M_AXES_RZ]! * dist;

@@ -3,7 +3,7 @@
 // The bed angle is taken on the branch nearest the current commanded angle and kept within
 // [-pi, pi] after each solved range, so continuous rotation never runs away.
 import { StepperKinematics, AF_X, AF_Y } from "../itersolve.ts";
-import { STRIDE, M_START_X, M_START_Y, M_AXES_RX, M_AXES_RY, M_START_V, M_HALF_ACCEL } from "../trapq.ts";
+import { STRIDE, M_START_X, M_START_Y, M_AXES_RX, M_AXES_RY, moveDistance } from "../trapq.ts";
 
 export class PolarStepperKinematics extends StepperKinematics {
   private readonly angle: boolean;
@@ -13,8 +13,7 @@ export class PolarStepperKinematics extends StepperKinematics {
     this.activeFlags = AF_X | AF_Y;
   }
   override calcPosition(d: Float64Array, m: number, t: number): number {
-    const b = m * STRIDE;
-    const dist = (d[b + M_START_V]! + d[b + M_HALF_ACCEL]! * t) * t;
+    const b = m * STRIDE, dist = moveDistance(d, m, t);
     const x = d[b + M_START_X]! + d[b + M_AXES_RX]! * dist;
     const y = d[b + M_START_Y]! + d[b + M_AXES_RY]! * dist;
     if (!this.angle) return Math.sqrt(x * x + y * y);

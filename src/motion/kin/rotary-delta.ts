@@ -2,7 +2,7 @@
 // shoulder_radius/shoulder_height, rotated by the tower angle); the stepper position is the
 // upper arm angle in radians that puts the elbow a lower-arm length from the effector.
 import { StepperKinematics, AF_X, AF_Y, AF_Z } from "../itersolve.ts";
-import { STRIDE, M_START_X, M_START_Y, M_START_Z, M_AXES_RX, M_AXES_RY, M_AXES_RZ, M_START_V, M_HALF_ACCEL } from "../trapq.ts";
+import { STRIDE, M_START_X, M_START_Y, M_START_Z, M_AXES_RX, M_AXES_RY, M_AXES_RZ, moveDistance } from "../trapq.ts";
 
 /** Upper arm angle for an elbow circle intersection (dx, dy from the shoulder joint). */
 function twoArmAngle(dx: number, dy: number, upperArm2: number, lowerArm2: number): number {
@@ -29,8 +29,7 @@ export class RotaryDeltaStepperKinematics extends StepperKinematics {
     this.activeFlags = AF_X | AF_Y | AF_Z;
   }
   override calcPosition(d: Float64Array, m: number, t: number): number {
-    const b = m * STRIDE;
-    const dist = (d[b + M_START_V]! + d[b + M_HALF_ACCEL]! * t) * t;
+    const b = m * STRIDE, dist = moveDistance(d, m, t);
     const x = d[b + M_START_X]! + d[b + M_AXES_RX]! * dist;
     const y = d[b + M_START_Y]! + d[b + M_AXES_RY]! * dist;
     const z = d[b + M_START_Z]! + d[b + M_AXES_RZ]! * dist;

@@ -10,7 +10,7 @@
 //   is.orig                                       the wrapped kinematics
 
 import { StepperKinematics, AF_X, AF_Y, AF_Z } from "../itersolve.ts";
-import { STRIDE, M_MOVE_T, M_START_V, M_HALF_ACCEL, M_START_X, M_AXES_RX } from "../trapq.ts";
+import { STRIDE, M_MOVE_T, M_START_X, M_AXES_RX, moveDistance } from "../trapq.ts";
 import { axisIndex } from "./cartesian.ts";
 
 const MAX_PULSES = 10;
@@ -97,7 +97,7 @@ export class InputShaperKinematics extends StepperKinematics {
 
   private axisPos(d: Float64Array, m: number, axis: number, t: number): number {
     const b = m * STRIDE;
-    return d[b + M_START_X + axis]! + d[b + M_AXES_RX + axis]! * ((d[b + M_START_V]! + d[b + M_HALF_ACCEL]! * t) * t);
+    return d[b + M_START_X + axis]! + d[b + M_AXES_RX + axis]! * moveDistance(d, m, t);
   }
 
   /** Convolution of the axis position with the shaper pulses around moveTime. */
