@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError, PrinterConfig } from "../../src/core/config/index.ts";
+import { thrownMessage } from "../support/errors.ts";
 
 const cfg = () =>
   PrinterConfig.fromText(
@@ -27,15 +28,7 @@ const cfg = () =>
     ].join("\n"),
   ).getSection("stepper_x");
 
-function err(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error("expected ConfigError");
-}
+const err = (fn: () => unknown) => thrownMessage(ConfigError, fn);
 
 describe("typed getters", () => {
   test("values parse like Python int()/float()", () => {

@@ -1,23 +1,19 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { ConfigError, PrinterConfig } from "../../src/core/config/index.ts";
 import { TempDir } from "../support/temp-dir.ts";
+import { thrownMessage } from "../support/errors.ts";
 
 const tmp = new TempDir();
 afterAll(() => tmp.remove());
 
+let files = 0;
+
 /** Parse text as a main config file and return section → option → raw value. */
 function raw(text: string): Record<string, Record<string, string>> {
-  return PrinterConfig.load(tmp.write(`p${Math.random().toString(36).slice(2)}.cfg`, text)).rawConfig();
+  return PrinterConfig.load(tmp.write(`p${++files}.cfg`, text)).rawConfig();
 }
-function loadError(text: string): string {
-  try {
-    raw(text);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error("expected a ConfigError");
-}
+
+const loadError = (text: string) => thrownMessage(ConfigError, () => raw(text));
 
 describe("printer.cfg syntax", () => {
   test("both delimiters, option names lower-cased, values trimmed", () => {

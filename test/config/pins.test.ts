@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { PinError, type PinChip, type PinParams, PrinterPins } from "../../src/core/pins.ts";
 import { DataDictionary } from "../../src/protocol/index.ts";
 import { loadDict } from "../support/reference.ts";
+import { thrownMessage } from "../support/errors.ts";
 
 /** A chip that records the pins set up on it. */
 class RecordingChip implements PinChip {
@@ -19,15 +20,7 @@ function pinsWith(...names: string[]): PrinterPins {
   return pins;
 }
 
-function pinError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(PinError);
-    return (e as Error).message;
-  }
-  throw new Error("expected PinError");
-}
+const pinError = (fn: () => unknown) => thrownMessage(PinError, fn);
 
 describe("pin descriptions", () => {
   test("modifiers and chip prefixes", () => {

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { PrinterConfig } from "../../src/core/config/index.ts";
 import { type GCodeCommand, GCodeError, GCodeInput } from "../../src/core/gcode/index.ts";
 import { ModuleRegistry, Printer } from "../../src/core/printer.ts";
+import { rejectionMessage } from "../support/errors.ts";
 
 /** A printer with no modules; `ready` sends klippy:ready. Output lines are collected. */
 function setup(opts: { ready?: boolean; startArgs?: Record<string, unknown> } = {}) {
@@ -13,15 +14,7 @@ function setup(opts: { ready?: boolean; startArgs?: Record<string, unknown> } = 
   return { printer, gcode: printer.gcode, out };
 }
 
-async function scriptError(run: Promise<void>): Promise<string> {
-  try {
-    await run;
-  } catch (e) {
-    expect(e).toBeInstanceOf(GCodeError);
-    return (e as Error).message;
-  }
-  throw new Error("expected GCodeError");
-}
+const scriptError = (run: Promise<void>) => rejectionMessage(GCodeError, run);
 
 describe("dispatching", () => {
   test("classic handler gets the tokenised parameters; ok after each input line", async () => {

@@ -4,7 +4,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { lookupHeaters } from "../../src/core/heaters/heaters.ts";
 import type { IdleTimeout } from "../../src/core/jobs/idle-timeout.ts";
-import { type Rig, startPrinter, VIRTUAL_CFG } from "./printer-rig.ts";
+import { VIRTUAL_PRINTER_CFG } from "../../firmware-bridge/index.ts";
+import { type Rig, startPrinter } from "./printer-rig.ts";
 
 const rigs: Rig[] = [];
 afterEach(async () => {
@@ -12,7 +13,7 @@ afterEach(async () => {
 });
 
 async function livePrinter(extra: string): Promise<Rig> {
-  const r = await startPrinter(`${VIRTUAL_CFG}\n[respond]\n${extra}`, { mcu: "virtual" });
+  const r = await startPrinter(`${VIRTUAL_PRINTER_CFG}\n[respond]\n${extra}`, { mcu: "virtual" });
   rigs.push(r);
   return r;
 }

@@ -5,7 +5,7 @@
 // Output lines are collected; waits are on output events.
 import { dictPath } from "../support/reference.ts";
 import { join } from "node:path";
-import { VIRTUAL_PRINTER_CFG, VIRTUAL_PRINTER_HARDWARE, VirtualMcu } from "../../firmware-bridge/index.ts";
+import { VIRTUAL_PRINTER_HARDWARE, VirtualMcu } from "../../firmware-bridge/index.ts";
 import { BatchMcu, buildBatchMcu } from "../../src/batch/mcu.ts";
 import { PrinterConfig } from "../../src/core/config/printer-config.ts";
 import "../../src/core/modules.ts";
@@ -16,10 +16,7 @@ import { CARTESIAN_MOTION_CFG, EXTRUDER_CFG, HEATER_BED_CFG } from "../support/p
 import { TempDir } from "../support/temp-dir.ts";
 import { vmcuLink } from "../mcu/vmcu-link.ts";
 
-/** The virtual printer's config (its board is the virtual MCU's simulated hardware). */
-export const VIRTUAL_CFG = VIRTUAL_PRINTER_CFG;
-
-export const DICT_PATH = dictPath("atmega2560.dict");
+const DICT_PATH = dictPath("atmega2560.dict");
 
 /** A cartesian printer with an extruder and a heated bed on an atmega2560. */
 export const CARTESIAN_CFG = CARTESIAN_MOTION_CFG + EXTRUDER_CFG + HEATER_BED_CFG;

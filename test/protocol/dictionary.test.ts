@@ -5,21 +5,15 @@ import { readFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
 import { DataDictionary, encodeBlock, ProtocolError } from "../../src/protocol/index.ts";
 import { DICT_DIR } from "./helpers.ts";
+import { thrownMessage } from "../support/errors.ts";
+import { loadDict } from "../support/reference.ts";
 
 const text = (f: string) => readFileSync(DICT_DIR + f, "utf8");
-const stm32 = DataDictionary.fromJson(text("stm32f103-serial.dict"));
-const avr = DataDictionary.fromJson(text("atmega2560.dict"));
-const linux = DataDictionary.fromJson(text("linuxprocess.dict"));
+const stm32 = loadDict("stm32f103-serial.dict");
+const avr = loadDict("atmega2560.dict");
+const linux = loadDict("linuxprocess.dict");
 
-function errorOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProtocolError);
-    return (e as Error).message;
-  }
-  throw new Error("expected a ProtocolError");
-}
+const errorOf = (f: () => unknown) => thrownMessage(ProtocolError, f);
 
 describe("loading", () => {
   test("metadata and constants of a .dict file", () => {

@@ -9,8 +9,8 @@ import type { DecodedMessage } from "../../src/protocol/index.ts";
 import { decodeMessages } from "../support/serial.ts";
 import { TempDir } from "../support/temp-dir.ts";
 
-export const DICT_PATH = dictPath("atmega2560.dict");
-export const CLOCK_FREQ = 16000000;
+const DICT_PATH = dictPath("atmega2560.dict");
+const CLOCK_FREQ = 16000000;
 
 export interface Steps {
   /** Step times (s) in order. */
