@@ -23,12 +23,6 @@ async function printer(cfg: string, files: Record<string, string> = {}): Promise
   return r;
 }
 
-async function run(r: Rig, script: string): Promise<string[]> {
-  const from = r.out.length;
-  await r.printer.gcode.runScript(script);
-  return r.out.slice(from);
-}
-
 describe("delayed_gcode", () => {
   test("initial_duration runs it after ready; UPDATE_DELAYED_GCODE schedules and repeats it from inside", async () => {
     const r = await printer(`
@@ -52,7 +46,7 @@ gcode:
 `);
     await r.waitOutput(/^echo: startup ran$/);
     expect(r.out.filter((l) => l.startsWith("echo: tick"))).toEqual([]);
-    await run(r, "UPDATE_DELAYED_GCODE ID=TICK DURATION=0.01");
+    await r.run("UPDATE_DELAYED_GCODE ID=TICK DURATION=0.01");
     await r.waitOutput(/^echo: tick 3$/);
     // It stopped repeating once the script no longer asked
     const reactor = r.reactor;
@@ -63,11 +57,11 @@ gcode:
 
   test("DURATION=0 cancels a pending run; bad IDs and durations are errors", async () => {
     const r = await printer("[delayed_gcode LATER]\ngcode:\n  RESPOND MSG=later\n");
-    await run(r, "UPDATE_DELAYED_GCODE ID=LATER DURATION=0.02\nUPDATE_DELAYED_GCODE ID=LATER DURATION=0");
+    await r.run("UPDATE_DELAYED_GCODE ID=LATER DURATION=0.02\nUPDATE_DELAYED_GCODE ID=LATER DURATION=0");
     await r.reactor.pause(r.reactor.monotonic() + 0.06);
     expect(r.out).not.toContain("echo: later");
-    await expect(run(r, "UPDATE_DELAYED_GCODE ID=NOPE DURATION=1")).rejects.toThrow("The value 'NOPE' is not valid for ID");
-    await expect(run(r, "UPDATE_DELAYED_GCODE ID=LATER DURATION=-1")).rejects.toThrow("DURATION must have minimum of 0");
+    await expect(r.run("UPDATE_DELAYED_GCODE ID=NOPE DURATION=1")).rejects.toThrow("The value 'NOPE' is not valid for ID");
+    await expect(r.run("UPDATE_DELAYED_GCODE ID=LATER DURATION=-1")).rejects.toThrow("DURATION must have minimum of 0");
   });
 });
 
@@ -77,8 +71,8 @@ describe("save_variables", () => {
   test("SAVE_VARIABLE writes Klipper's file format and survives a restart", async () => {
     const cfg = "[save_variables]\nfilename: ${TMP}/vars.cfg\n[gcode_macro SHOW]\ngcode:\n  RESPOND MSG=\"{printer.save_variables.variables}\"\n";
     const r = await printer(cfg, { "vars.cfg": VARS });
-    expect(await run(r, "SHOW")).toEqual(["echo: {'foo': 'bar', 'num': 1.5}"]);
-    await run(r, `SAVE_VARIABLE VARIABLE=count VALUE=3\nSAVE_VARIABLE VARIABLE=spot VALUE="{'x': 10.0, 'ok': True, 'tags': ['a', None]}"`);
+    expect(await r.run("SHOW")).toEqual(["echo: {'foo': 'bar', 'num': 1.5}"]);
+    await r.run(`SAVE_VARIABLE VARIABLE=count VALUE=3\nSAVE_VARIABLE VARIABLE=spot VALUE="{'x': 10.0, 'ok': True, 'tags': ['a', None]}"`);
     const path = join(r.dir.path, "vars.cfg");
     const text = readFileSync(path, "utf8");
     expect(text).toBe("[Variables]\ncount = 3\nfoo = 'bar'\nnum = 1.5\nspot = {'x': 10.0, 'ok': True, 'tags': ['a', None]}\n\n");
@@ -87,7 +81,7 @@ describe("save_variables", () => {
     dirs.push(copy);
     writeFileSync(join(copy.path, "vars.cfg"), text);
     const again = await printer(cfg.replace("${TMP}", copy.path));
-    expect(await run(again, "SHOW")).toEqual(["echo: {'count': 3, 'foo': 'bar', 'num': 1.5, 'spot': {'x': 10.0, 'ok': True, 'tags': ['a', None]}}"]);
+    expect(await again.run("SHOW")).toEqual(["echo: {'count': 3, 'foo': 'bar', 'num': 1.5, 'spot': {'x': 10.0, 'ok': True, 'tags': ['a', None]}}"]);
   });
 
   test.skipIf(!hasPython)("the file is what Python's configparser writes for the same values", () => {
@@ -108,9 +102,9 @@ describe("save_variables", () => {
     const r = await printer("[save_variables]\nfilename: ${TMP}/new.cfg\n");
     // A missing file is created empty
     expect(readFileSync(join(r.dir.path, "new.cfg"), "utf8")).toBe("");
-    await expect(run(r, "SAVE_VARIABLE VARIABLE=Bad VALUE=1")).rejects.toThrow("VARIABLE must not contain upper case");
-    await expect(run(r, "SAVE_VARIABLE VARIABLE=x VALUE=abc")).rejects.toThrow("Unable to parse 'abc' as a literal");
-    await expect(run(r, "SAVE_VARIABLE VARIABLE=x")).rejects.toThrow("missing VALUE");
+    await expect(r.run("SAVE_VARIABLE VARIABLE=Bad VALUE=1")).rejects.toThrow("VARIABLE must not contain upper case");
+    await expect(r.run("SAVE_VARIABLE VARIABLE=x VALUE=abc")).rejects.toThrow("Unable to parse 'abc' as a literal");
+    await expect(r.run("SAVE_VARIABLE VARIABLE=x")).rejects.toThrow("missing VALUE");
     await expect(startPrinter(CARTESIAN_CFG + "[save_variables]\nfilename: ${TMP}/v.cfg\n", { files: { "v.cfg": "[Variables]\nx = nope\n" } })).rejects.toThrow(
       /Unable to parse existing variable file: .*v\.cfg: variable 'x': malformed node or string: name 'nope'/,
     );
@@ -120,22 +114,22 @@ describe("save_variables", () => {
 describe("respond", () => {
   test("M118 and RESPOND with types and prefixes", async () => {
     const r = await printer("");
-    expect(await run(r, "M118 Hello there")).toEqual(["echo: Hello there"]);
-    expect(await run(r, "RESPOND MSG=plain")).toEqual(["echo: plain"]);
-    expect(await run(r, 'RESPOND TYPE=command MSG="to the host"')).toEqual(["// to the host"]);
-    expect(await run(r, "RESPOND TYPE=error MSG=bad")).toEqual(["!! bad"]);
-    expect(await run(r, "RESPOND TYPE=echo_no_space MSG=tight")).toEqual(["echo:tight"]);
-    expect(await run(r, "RESPOND PREFIX=note: MSG=x")).toEqual(["note: x"]);
-    await expect(run(r, "RESPOND TYPE=shout MSG=x")).rejects.toThrow("RESPOND TYPE 'shout' is invalid. Must be one of 'echo', 'command', or 'error'");
+    expect(await r.run("M118 Hello there")).toEqual(["echo: Hello there"]);
+    expect(await r.run("RESPOND MSG=plain")).toEqual(["echo: plain"]);
+    expect(await r.run('RESPOND TYPE=command MSG="to the host"')).toEqual(["// to the host"]);
+    expect(await r.run("RESPOND TYPE=error MSG=bad")).toEqual(["!! bad"]);
+    expect(await r.run("RESPOND TYPE=echo_no_space MSG=tight")).toEqual(["echo:tight"]);
+    expect(await r.run("RESPOND PREFIX=note: MSG=x")).toEqual(["note: x"]);
+    await expect(r.run("RESPOND TYPE=shout MSG=x")).rejects.toThrow("RESPOND TYPE 'shout' is invalid. Must be one of 'echo', 'command', or 'error'");
   });
 
   test("default_type and default_prefix", async () => {
     const r = await startPrinter(`${CARTESIAN_CFG}\n[respond]\ndefault_type: command\n`);
     rigs.push(r);
-    expect(await run(r, "M118 hi")).toEqual(["// hi"]);
+    expect(await r.run("M118 hi")).toEqual(["// hi"]);
     const p = await startPrinter(`${CARTESIAN_CFG}\n[respond]\ndefault_type: error\ndefault_prefix: >>\n`);
     rigs.push(p);
-    expect(await run(p, "M118 hi\nRESPOND MSG=yo")).toEqual([">> hi", ">> yo"]);
+    expect(await p.run("M118 hi\nRESPOND MSG=yo")).toEqual([">> hi", ">> yo"]);
     await expect(startPrinter(`${CARTESIAN_CFG}\n[respond]\ndefault_type: loud\n`)).rejects.toThrow("Choice 'loud' for option 'default_type' in section 'respond' is not a valid choice");
   });
 });
@@ -146,19 +140,19 @@ describe("display_status", () => {
     const display = r.printer.lookupObject<DisplayStatus>("display_status");
     const now = () => r.reactor.monotonic();
     expect(display.getStatus(now())).toEqual({ progress: 0, message: null });
-    await run(r, "M117 Printing part 1");
+    await r.run("M117 Printing part 1");
     expect(display.getStatus(now()).message).toBe("Printing part 1");
-    await run(r, "M117");
+    await r.run("M117");
     expect(display.getStatus(now()).message).toBeNull();
-    await run(r, 'SET_DISPLAY_TEXT MSG="hello world"');
+    await r.run('SET_DISPLAY_TEXT MSG="hello world"');
     expect(display.getStatus(now()).message).toBe("hello world");
-    await run(r, "SET_DISPLAY_TEXT");
+    await r.run("SET_DISPLAY_TEXT");
     expect(display.getStatus(now()).message).toBeNull();
-    await run(r, "M73 P42.5");
+    await r.run("M73 P42.5");
     expect(display.getStatus(now()).progress).toBe(0.425);
-    await run(r, "M73 P150");
+    await r.run("M73 P150");
     expect(display.getStatus(now()).progress).toBe(1);
-    await run(r, "M73");
+    await r.run("M73");
     expect(display.getStatus(now()).progress).toBe(1);
     // Not printing (idle_timeout is not "Printing"): after 5 s the M73 value is dropped
     expect(display.getStatus(now() + 5.5).progress).toBe(0);

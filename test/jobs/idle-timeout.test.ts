@@ -55,9 +55,7 @@ gcode:
   test("defaults: 600 s, and the default G-code turns off heaters and motors", async () => {
     const r = await livePrinter("");
     expect(idle(r).getStatus()).toMatchObject({ state: "Idle", idle_timeout: 600 });
-    const from = r.out.length;
-    await r.printer.gcode.runScript("SET_IDLE_TIMEOUT TIMEOUT=0.3");
-    expect(r.out.slice(from)).toEqual(["// idle_timeout: Timeout set to 0.30 s"]);
+    expect(await r.run("SET_IDLE_TIMEOUT TIMEOUT=0.3")).toEqual(["// idle_timeout: Timeout set to 0.30 s"]);
     await r.printer.gcode.runScript("M140 S40\nSET_STEPPER_ENABLE STEPPER=stepper_y ENABLE=1\nG4 P20");
     await r.waitFor(() => idle(r).state === "Idle" && !steppersEnabled(r).stepper_y, "the default idle G-code");
     expect(lookupHeaters(r.printer).lookupHeater("heater_bed").targetTemp).toBe(0);

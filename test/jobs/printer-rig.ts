@@ -27,6 +27,8 @@ export interface Rig {
   dir: TempDir;
   /** Every line the printer sent to its G-code output. */
   out: string[];
+  /** Runs a G-code script; resolves with the output lines sent while it ran. */
+  run(script: string): Promise<string[]>;
   /** Resolves at the next output line matching `re` (checking lines already sent from `from`). */
   waitOutput(re: RegExp, from?: number): Promise<string>;
   /** Resolves when `cb` returns true (checked on every output line and every 10 ms). */
@@ -133,11 +135,17 @@ export async function startPrinter(cfgText: string, opts: RigOptions = {}): Prom
     }, `output ${re}`);
     return found;
   };
+  const run = async (script: string) => {
+    const from = out.length;
+    await printer.gcode.runScript(script);
+    return out.slice(from);
+  };
   return {
     printer,
     reactor,
     dir,
     out,
+    run,
     waitOutput,
     waitFor,
     close: cleanup,

@@ -77,9 +77,7 @@ describe("printing a file", () => {
 
   test("M23 selects, M24 starts, M27 reports, M20 lists; writing is refused", async () => {
     const rig = await sdPrinter({ "b.gcode": "G28\n", "A.gco": "G28\nG1 X5\n", "notes.txt": "x", ".hidden": "x", "sub/deep.gcode": "G28\n" });
-    const from = rig.out.length;
-    await rig.printer.gcode.runScript("M20");
-    expect(rig.out.slice(from)).toEqual(["Begin file list", "A.gco 10", "b.gcode 4", "notes.txt 1", "End file list"]);
+    expect(await rig.run("M20")).toEqual(["Begin file list", "A.gco 10", "b.gcode 4", "notes.txt 1", "End file list"]);
     await rig.printer.gcode.runScript("M27");
     expect(rig.out.at(-1)).toBe("Not SD printing.");
     await rig.printer.gcode.runScript("M23 /a.gco");

@@ -16,13 +16,6 @@ async function printer(extra: string): Promise<Rig> {
   return rig;
 }
 
-/** Output lines sent while `script` ran. */
-async function run(rig: Rig, script: string): Promise<string[]> {
-  const from = rig.out.length;
-  await rig.printer.gcode.runScript(script);
-  return rig.out.slice(from);
-}
-
 /** G-code lines of a rendered script, numbers normalised ("Z20.0" and "Z20" are the same move). */
 function commands(text: string): string[] {
   return text
@@ -46,12 +39,12 @@ gcode:
   RESPOND MSG="{printer.heaters.available_heaters|join(',')} bed was {'%.1f' % printer['heater_bed'].target}"
 `);
     // The whole macro renders before its first command runs: status is the state before it
-    expect(await run(rig, "SET_TEMPS T=215 BED=55")).toEqual(["echo: heater_bed,extruder bed was 0.0"]);
+    expect(await rig.run("SET_TEMPS T=215 BED=55")).toEqual(["echo: heater_bed,extruder bed was 0.0"]);
     const heaters = lookupHeaters(rig.printer);
     expect([heaters.lookupHeater("extruder").targetTemp, heaters.lookupHeater("heater_bed").targetTemp]).toEqual([215, 55]);
-    expect(await run(rig, "SET_TEMPS")).toEqual(["echo: heater_bed,extruder bed was 55.0"]);
+    expect(await rig.run("SET_TEMPS")).toEqual(["echo: heater_bed,extruder bed was 55.0"]);
     expect([heaters.lookupHeater("extruder").targetTemp, heaters.lookupHeater("heater_bed").targetTemp]).toEqual([200, 55]);
-    const help = await run(rig, "HELP");
+    const help = await rig.run("HELP");
     expect(help.join("\n")).toContain("SET_TEMPS : Set hotend and (optionally) bed temperatures");
   });
 
@@ -71,9 +64,9 @@ gcode:
   RESPOND MSG="park_z={printer['gcode_macro PARK'].park_z} heaters={'heaters' in printer} nope={'nope' in printer}"
   RESPOND MSG="xmax={printer.configfile.settings.stepper_x.position_max} kin={printer.configfile.settings.printer.kinematics}"
 `);
-    expect(await run(rig, "WHERE")).toContain("echo: homed= x=0.0 y=0.0 z=0.0");
-    await run(rig, "G28\nPARK AT=back");
-    const out = await run(rig, "WHERE");
+    expect(await rig.run("WHERE")).toContain("echo: homed= x=0.0 y=0.0 z=0.0");
+    await rig.run("G28\nPARK AT=back");
+    const out = await rig.run("WHERE");
     expect(out).toEqual(["echo: homed=xyz x=100.0 y=195.0 z=10.0", "echo: park_z=10.0 heaters=True nope=False", "echo: xmax=200 kin=cartesian"]);
   });
 
@@ -86,15 +79,15 @@ gcode:
   SET_GCODE_VARIABLE MACRO=COUNTER VARIABLE=count VALUE={count + 1}
   SET_GCODE_VARIABLE MACRO=COUNTER VARIABLE=log VALUE="{log + [params.TAG|default('x')]}"
 `);
-    await run(rig, "COUNTER TAG=a\nCOUNTER TAG=b\nCOUNTER");
+    await rig.run("COUNTER TAG=a\nCOUNTER TAG=b\nCOUNTER");
     const macro = rig.printer.lookupObject<{ getStatus(): Record<string, unknown> }>("gcode_macro COUNTER");
     expect(macro.getStatus()).toEqual({ count: 3, log: ["a", "b", "x"] });
-    await expect(run(rig, "SET_GCODE_VARIABLE MACRO=COUNTER VARIABLE=nope VALUE=1")).rejects.toThrow("Unknown gcode_macro variable 'nope'");
-    await expect(run(rig, "SET_GCODE_VARIABLE MACRO=COUNTER VARIABLE=toString VALUE=1")).rejects.toThrow("Unknown gcode_macro variable 'toString'");
-    await expect(run(rig, "SET_GCODE_VARIABLE MACRO=COUNTER VARIABLE=count VALUE=abc")).rejects.toThrow(
+    await expect(rig.run("SET_GCODE_VARIABLE MACRO=COUNTER VARIABLE=nope VALUE=1")).rejects.toThrow("Unknown gcode_macro variable 'nope'");
+    await expect(rig.run("SET_GCODE_VARIABLE MACRO=COUNTER VARIABLE=toString VALUE=1")).rejects.toThrow("Unknown gcode_macro variable 'toString'");
+    await expect(rig.run("SET_GCODE_VARIABLE MACRO=COUNTER VARIABLE=count VALUE=abc")).rejects.toThrow(
       "Unable to parse 'abc' as a literal: malformed node or string: name 'abc' in 'SET_GCODE_VARIABLE MACRO=COUNTER VARIABLE=count VALUE=abc'",
     );
-    await expect(run(rig, "SET_GCODE_VARIABLE MACRO=OTHER VARIABLE=count VALUE=1")).rejects.toThrow("The value 'OTHER' is not valid for MACRO");
+    await expect(rig.run("SET_GCODE_VARIABLE MACRO=OTHER VARIABLE=count VALUE=1")).rejects.toThrow("The value 'OTHER' is not valid for MACRO");
     expect(macro.getStatus().count).toBe(3);
   });
 
@@ -106,7 +99,7 @@ gcode:
   RESPOND MSG="homing {rawparams}"
   G28.1 {rawparams}
 `);
-    expect(await run(rig, "G28 X")).toEqual(["echo: homing X"]);
+    expect(await rig.run("G28 X")).toEqual(["echo: homing X"]);
     const homed = rig.printer.lookupObject<{ getStatus(t: number): { homed_axes: string } }>("toolhead").getStatus(0).homed_axes;
     expect(homed).toBe("x");
     expect(rig.printer.gcode.getCommandHelp()["G28.1"]).toBe("Renamed builtin of 'G28'");
@@ -114,12 +107,12 @@ gcode:
 
   test("attributes of something undefined are an error, as in Jinja2", async () => {
     const rig = await printer("[gcode_macro TYPO]\ngcode:\n  G1 X{printer.toolhed.position.x}\n");
-    await expect(run(rig, "TYPO")).rejects.toThrow("Error evaluating 'gcode_macro TYPO:gcode': jinja2.exceptions.UndefinedError: 'dict object' has no attribute 'toolhed'");
+    await expect(rig.run("TYPO")).rejects.toThrow("Error evaluating 'gcode_macro TYPO:gcode': jinja2.exceptions.UndefinedError: 'dict object' has no attribute 'toolhed'");
   });
 
   test("a macro calling itself is refused", async () => {
     const rig = await printer("[gcode_macro LOOP]\ngcode:\n  LOOP\n");
-    await expect(run(rig, "LOOP")).rejects.toThrow("Macro LOOP called recursively");
+    await expect(rig.run("LOOP")).rejects.toThrow("Macro LOOP called recursively");
   });
 });
 
@@ -144,22 +137,22 @@ gcode:
 gcode:
   {action_emergency_stop("testing stop")}
 `);
-    expect(await run(rig, "SAY T=205")).toEqual(["// temp is 205.0", "// 205.0"]);
-    await expect(run(rig, "FAIL")).rejects.toThrow("Error evaluating 'gcode_macro FAIL:gcode': gcode.CommandError: need OK=1");
+    expect(await rig.run("SAY T=205")).toEqual(["// temp is 205.0", "// 205.0"]);
+    await expect(rig.run("FAIL")).rejects.toThrow("Error evaluating 'gcode_macro FAIL:gcode': gcode.CommandError: need OK=1");
     expect(rig.out.at(-1)).toBe("!! Error evaluating 'gcode_macro FAIL:gcode': gcode.CommandError: need OK=1");
-    expect(await run(rig, "FAIL OK=1")).toEqual(["echo: fine"]);
+    expect(await rig.run("FAIL OK=1")).toEqual(["echo: fine"]);
     const errors: string[] = [];
     const origError = console.error;
     console.error = (m: string) => errors.push(m);
     try {
-      expect(await run(rig, "NOTIFY")).toEqual(["echo: notified"]);
+      expect(await rig.run("NOTIFY")).toEqual(["echo: notified"]);
     } finally {
       console.error = origError;
     }
     expect(errors).toEqual([`action_call_remote_method('notify_user', {"message":"done","level":2}): no API server to forward it to`]);
     expect(rig.printer.isShutdown()).toBe(false);
     // As in Klipper, the rest of the macro's script then meets a printer that is shut down
-    await expect(run(rig, "STOP")).rejects.toThrow("Shutdown due to testing stop");
+    await expect(rig.run("STOP")).rejects.toThrow("Shutdown due to testing stop");
     expect(rig.printer.isShutdown()).toBe(true);
     expect(rig.printer.getStateMessage()[0]).toBe("Shutdown due to testing stop");
   });
@@ -235,7 +228,7 @@ gcode:
     ]);
     expect(rig.out.at(-1)).toBe("// Starting print: bed 100 C, hotend 246 C");
     // Once homed, no G28; defaults fill in
-    await run(rig, "G28");
+    await rig.run("G28");
     const homed = renderWith({});
     expect(homed).not.toContain("G28");
     expect(homed).toContain("M190 S60");
@@ -245,7 +238,7 @@ gcode:
 
   test("END_PRINT renders from the toolhead position and runs: heaters off, parked, motors off", async () => {
     const rig = await printer(MACROS);
-    await run(rig, "G28\nG1 X50 Y60 Z12.5 F6000\nM104 S150\nM140 S50");
+    await rig.run("G28\nG1 X50 Y60 Z12.5 F6000\nM104 S150\nM140 S50");
     const tpl = lookupGCodeMacro(rig.printer).loadTemplate(rig.printer.config.getSection("gcode_macro END_PRINT"), "gcode");
     expect(commands(tpl.render())).toEqual([
       "M400",
@@ -259,7 +252,7 @@ gcode:
       "G0 X100 Y198 F3600",
       "M84",
     ]);
-    await run(rig, "END_PRINT");
+    await rig.run("END_PRINT");
     const status = (name: string) => rig.printer.lookupObject<{ getStatus(t: number): Record<string, unknown> }>(name).getStatus(0);
     // The relative move first (Z 13.5), then the park from the status read at render time
     expect(status("toolhead").position).toEqual([100, 198, 22.5, -5]);
