@@ -39,6 +39,7 @@ class Adxl345 extends BulkAccelerometer {
       sensor: "adxl345",
       scale: [SCALE_XY, SCALE_XY, SCALE_Z],
       rates: RATES,
+      rateOption: true,
       bytesPerSample: 5,
       decode: decodeAdxl345,
       openBus: (c, p) => spiRegisterBus(spiFromConfig(c, p, 3, { defaultSpeed: 5000000 })),

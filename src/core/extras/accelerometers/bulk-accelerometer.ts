@@ -43,8 +43,10 @@ export interface ChipSpec {
   sensor: string;
   /** mm/s^2 per LSB along the chip's x, y, z. */
   scale: readonly [number, number, number];
-  /** Supported sample rates (Hz), the default first; a single rate is not configurable. */
+  /** Supported sample rates (Hz), the default first. */
   rates: readonly number[];
+  /** Whether the section has a `rate` option (some chips run at one fixed rate). */
+  rateOption: boolean;
   bytesPerSample: number;
   decode: RecordDecoder;
   /** Opens the chip's SPI/I2C device from the config section. */
@@ -73,7 +75,7 @@ export abstract class BulkAccelerometer {
     this.name = this.sectionName.split(/\s+/).at(-1)!;
     new AccelCommands(printer, this.sectionName, this);
     this.axes = readAxesMap(config, ...spec.scale);
-    this.rate = spec.rates.length > 1 ? config.getInt("rate", spec.rates[0]) : spec.rates[0]!;
+    this.rate = spec.rateOption ? config.getInt("rate", spec.rates[0]) : spec.rates[0]!;
     if (!spec.rates.includes(this.rate)) throw new ConfigError(`Invalid rate parameter in section '${this.sectionName}': ${this.rate} (supported: ${spec.rates.join(", ")})`);
     this.bus = spec.openBus(config, printer);
     const mcu = this.bus.mcu;
@@ -127,10 +129,15 @@ export abstract class BulkAccelerometer {
     await this.bus.writeReg(reg, val, minClock);
   }
 
-  /** Write a register and read it back: a mismatch means wiring trouble, not a setting. */
+  /** Write a register and read it back (chips whose setReg checks every write). */
   protected async setRegChecked(reg: number, val: number): Promise<void> {
     this.requireLive();
     await this.bus.writeReg(reg, val);
+    await this.verifyReg(reg, val);
+  }
+
+  /** A register that does not read back as written means wiring trouble, not a setting. */
+  protected async verifyReg(reg: number, val: number): Promise<void> {
     const stored = await this.readReg(reg);
     if (stored !== val)
       throw new GCodeError(

@@ -3,7 +3,9 @@
 // device's config commands exist.
 import { GCodeError } from "../../gcode/errors.ts";
 import type { McuCommandQueue, McuPort } from "../../outputs/mcu-port.ts";
-import type { McuI2c, McuSpi } from "../bus.ts";
+import type { ConfigSection } from "../../config/section.ts";
+import type { Printer } from "../../printer.ts";
+import { i2cFromConfig, type McuI2c, type McuSpi, spiFromConfig } from "../bus.ts";
 
 /** The firmware's bus_oid_type enumeration (chips that accept either bus). */
 export type BusType = "spi" | "i2c";
@@ -27,7 +29,8 @@ const hex = (data: ArrayLike<number>) => Array.from(data, (b) => b.toString(16).
 /** SPI chips flag a register read with the top bit of the register address. */
 const SPI_READ = 0x80;
 
-export function spiRegisterBus(spi: McuSpi): RegisterBus {
+/** `waitWrites`: a write is a transfer, so it has happened when the promise resolves. */
+export function spiRegisterBus(spi: McuSpi, waitWrites = false): RegisterBus {
   return {
     type: "spi",
     mcu: spi.mcu,
@@ -38,7 +41,8 @@ export function spiRegisterBus(spi: McuSpi): RegisterBus {
       return r.response[1]!;
     },
     async writeReg(reg, val, minClock = 0) {
-      spi.send([reg, val & 0xff], minClock);
+      if (waitWrites) await spi.transfer([reg, val & 0xff], minClock);
+      else spi.send([reg, val & 0xff], minClock);
     },
   };
 }
@@ -80,4 +84,18 @@ export function i2cRegisterBus(i2c: McuI2c): RegisterBus {
       await transfer([reg, val & 0xff], 0, minClock);
     },
   };
+}
+
+export interface DualBusOptions {
+  spiMode: number;
+  spiSpeed: number;
+  /** Default I2C address (the section's i2c_address overrides it). */
+  i2cAddress: number;
+  spiWaitWrites?: boolean;
+}
+
+/** A chip wired either way: SPI when the section has cs_pin, otherwise I2C (at 400 kHz by default). */
+export function spiOrI2cRegisterBus(config: ConfigSection, printer: Printer, o: DualBusOptions): RegisterBus {
+  if (config.get("cs_pin", null) !== null) return spiRegisterBus(spiFromConfig(config, printer, o.spiMode, { defaultSpeed: o.spiSpeed }), o.spiWaitWrites ?? false);
+  return i2cRegisterBus(i2cFromConfig(config, printer, o.i2cAddress, 400000));
 }
