@@ -6,6 +6,7 @@ import { BUILTIN_THERMISTORS } from "../../src/core/heaters/builtin-sensors.ts";
 import { Thermistor } from "../../src/core/heaters/thermistor.ts";
 import type { TemperatureFan } from "../../src/core/fans/temperature-fan.ts";
 import { simPrinter } from "../heaters/sim-printer.ts";
+import { adcSum, analogInState } from "../heaters/adc-report.ts";
 
 const conv = new Thermistor(4700, 0, BUILTIN_THERMISTORS["Generic 3950"]!);
 
@@ -32,9 +33,8 @@ ${control}
   await sim.start();
   /** One sensor report of `temp` at the current simulated time, then advance 0.3 s. */
   const reading = async (temp: number) => {
-    const raw = Math.round(conv.calcAdc(temp) * 8 * 1023);
     // The fan's PWM pin is set up first (oid 0), the sensor's ADC second (oid 1), as in Klipper.
-    sim.mcu.receive({ name: "analog_in_state", params: { oid: 1, next_clock: Math.trunc((sim.reactor.now + 0.3) * 16e6), values: new Uint8Array([raw & 0xff, raw >> 8]) } });
+    sim.mcu.receive(analogInState(1, Math.trunc((sim.reactor.now + 0.3) * 16e6), adcSum(conv.calcAdc(temp))));
     await sim.reactor.advance(sim.reactor.now + 0.3);
   };
   return { ...sim, tf, reading };

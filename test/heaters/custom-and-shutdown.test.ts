@@ -4,6 +4,7 @@ import { lookupHeaters } from "../../src/core/heaters/heaters.ts";
 import { HOTEND_HEATER_OPTIONS } from "../support/printer-configs.ts";
 import { simPrinter } from "./sim-printer.ts";
 import { ThermalPlant } from "./thermal-plant.ts";
+import { adcSum, analogInState, heaterAdc } from "./adc-report.ts";
 
 describe("custom adc_temperature sensors", () => {
   test("a voltage table and a resistance table become sensor types with the right ADC range", async () => {
@@ -149,9 +150,7 @@ max_temp: 250
     sim.printer.loadObject("heater_generic hotend");
     await sim.start();
     const heater = lookupHeaters(sim.printer).lookupHeater("hotend");
-    const conv = (heater.sensor as unknown as { converter: { calcAdc(t: number): number } }).converter;
-    const raw = Math.round(conv.calcAdc(262) * 8 * 1023);
-    sim.mcu.receive({ name: "analog_in_state", params: { oid: 0, next_clock: 16_000_000, values: new Uint8Array([raw & 0xff, raw >> 8]) } });
+    sim.mcu.receive(analogInState(0, 16_000_000, adcSum(heaterAdc(heater, 262))));
     sim.printer.invokeShutdown("MCU 'mcu' shutdown: ADC out of range");
     expect(sim.out.at(-1)).toMatch(/^\/\/ Sensor 'heater_generic hotend' temperature 26[12]\.\d{3} not in range 0\.000:250\.000$/);
     await sim.close();
@@ -173,10 +172,7 @@ sensor_pin: vref_scaled:PK5
     sim.printer.loadObject("adc_scaled vref_scaled");
     const sensor = sim.printer.loadObject<{ getStatus(): { temperature: number } }>("temperature_sensor board");
     await sim.mcu.connect();
-    const send = (oid: number, t: number, frac: number) => {
-      const raw = Math.round(frac * 8 * 1023);
-      sim.mcu.receive({ name: "analog_in_state", params: { oid, next_clock: Math.trunc((t + 0.3) * 16e6), values: new Uint8Array([raw & 0xff, raw >> 8]) } });
-    };
+    const send = (oid: number, t: number, frac: number) => sim.mcu.receive(analogInState(oid, Math.trunc((t + 0.3) * 16e6), adcSum(frac)));
     send(0, 5, 0.9); // vref (smoothing reaches the value: 5 s since the start > smooth_time)
     send(1, 5, 0.1); // vssa
     send(2, 5, 0.1 + 0.5 * 0.8); // the sensor at half of the vssa..vref span

@@ -13,6 +13,7 @@ import { Printer } from "../../src/core/printer.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
 import { HEATER_BED_CFG } from "../support/printer-configs.ts";
 import { decodeLines } from "../support/serial.ts";
+import { adcSum, analogInState, heaterAdc } from "./adc-report.ts";
 
 const REF = `${SHARED_REFERENCE}/klipper`;
 const dir = mkdtempSync(join(tmpdir(), "stepline-heater-module-"));
@@ -34,9 +35,7 @@ function makePrinter(cfgText: string, startArgs: Record<string, unknown> = {}) {
 /** Feed one analog reading (as the MCU would report it) to the sensor on `oid`. */
 function report(mcu: Mcu, oid: number, printTime: number, rawSum: number) {
   const nextClock = Math.round((printTime + 0.3) * 16e6);
-  (mcu as unknown as { dispatchResponse(m: unknown): void }).dispatchResponse({
-    name: "analog_in_state", params: { oid, next_clock: nextClock, values: new Uint8Array([rawSum & 0xff, rawSum >> 8]) },
-  });
+  (mcu as unknown as { dispatchResponse(m: unknown): void }).dispatchResponse(analogInState(oid, nextClock, rawSum));
 }
 
 describe("heater modules in a printer", () => {
@@ -108,7 +107,7 @@ ${HEATER_BED_CFG}`;
     const { printer, extruder, mcu, path } = await readyPrinter();
     await printer.gcode.runScript("M104 S200");
     extruder.stats(0); // host check-in: power allowed
-    const raw150 = Math.round(extruderAdc(extruder, 150) * 8 * 1023);
+    const raw150 = adcSum(heaterAdc(extruder, 150));
     for (let i = 0; i < 10; i++) report(mcu, 0, 0.3 * i, raw150);
     expect(extruder.lastTemp).toBeCloseTo(150, 0);
     expect(extruder.getStatus().temperature).toBeGreaterThan(140);
@@ -132,7 +131,7 @@ ${HEATER_BED_CFG}`;
     const bed = lookupHeaters(printer).lookupHeater("heater_bed");
     await printer.gcode.runScript("M104 S200\nM140 S60");
     extruder.stats(0);
-    const hot = Math.round(extruderAdc(extruder, 260) * 8 * 1023);
+    const hot = adcSum(heaterAdc(extruder, 260));
     for (let i = 0; i < 4; i++) report(mcu, 0, 0.3 * i, hot);
     expect(printer.isShutdown()).toBe(true);
     expect(extruder.lastTemp).toBeCloseTo(260, 0);
@@ -178,7 +177,3 @@ beta: 3950
     expect(bed.minTemp).toBe(0);
   });
 });
-
-function extruderAdc(h: Heater, temp: number): number {
-  return (h.sensor as unknown as { converter: { calcAdc(t: number): number } }).converter.calcAdc(temp);
-}

@@ -13,6 +13,7 @@ import { McuDigitalOut } from "../../src/core/outputs/mcu-digital-out.ts";
 import { McuPwm } from "../../src/core/outputs/mcu-pwm.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
 import { decodeLines } from "../support/serial.ts";
+import { adcSum, analogInState } from "./adc-report.ts";
 
 const REF = `${SHARED_REFERENCE}/klipper`;
 const dir = mkdtempSync(join(tmpdir(), "stepline-heater-pins-"));
@@ -97,11 +98,7 @@ describe("heater pins emit Klipper's config commands", () => {
     const seen: Array<[number, number]> = [];
     sensor.setupCallback((t, temp) => seen.push([t, temp]));
     await mcu.connect();
-    const raw = Math.round(th.calcAdc(200) * 8 * 1023);
-    const nextClock = 16000000 * 10;
-    (mcu as unknown as { dispatchResponse(m: unknown): void }).dispatchResponse({
-      name: "analog_in_state", params: { oid: 0, next_clock: nextClock, values: new Uint8Array([raw & 0xff, raw >> 8]) },
-    });
+    (mcu as unknown as { dispatchResponse(m: unknown): void }).dispatchResponse(analogInState(0, 16000000 * 10, adcSum(th.calcAdc(200))));
     await mcu.close();
     expect(seen.length).toBe(1);
     // Sample taken one report period before next_clock, plus 8 samples of 1 ms.

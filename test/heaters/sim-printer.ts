@@ -15,6 +15,7 @@ import { Mcu } from "../../src/mcu/mcu.ts";
 import { loadDict } from "../support/reference.ts";
 import { ThermalPlant } from "./thermal-plant.ts";
 import { decodeLines } from "../support/serial.ts";
+import { adcSum, analogInState, heaterAdc } from "./adc-report.ts";
 
 const dict = loadDict("atmega2560.dict");
 
@@ -85,13 +86,11 @@ export async function simPrinter(cfgText: string) {
     },
     /** Every 0.3 s: step the plant with the heater's power, report the sensed ADC value. */
     attachPlant(heater: Heater, oid: number, plant: ThermalPlant) {
-      const adcOf = (heater.sensor as unknown as { converter: { calcAdc(t: number): number } }).converter;
       const tick = () => {
         plant.power = heater.lastPwmValue;
         const temp = plant.step(0.3);
-        const raw = Math.round(adcOf.calcAdc(temp) * 8 * 1023);
         const nextClock = Math.trunc((reactor.now + 0.3) * 16e6) >>> 0; // 32 bits on the wire
-        mcu.receive({ name: "analog_in_state", params: { oid, next_clock: nextClock, values: new Uint8Array([raw & 0xff, raw >> 8]) } });
+        mcu.receive(analogInState(oid, nextClock, adcSum(heaterAdc(heater, temp))));
         if (!printer.isShutdown()) reactor.setTimer(`plant:${oid}`, reactor.now + 0.3, tick);
       };
       reactor.setTimer(`plant:${oid}`, reactor.now + 0.3, tick);

@@ -11,6 +11,7 @@ import { Thermistor } from "../../src/core/heaters/thermistor.ts";
 import type { TemperatureSensorModule } from "../../src/core/heaters/temperature-sensor.ts";
 import { simPrinter } from "./sim-printer.ts";
 import { decodeLines } from "../support/serial.ts";
+import { adcSum, analogInState } from "./adc-report.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "stepline-temp-host-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,8 +69,7 @@ sensor_pin: PK5
     expect(sim.printer.pins.activePins().map((p) => p.pin)).toEqual(["PK5"]);
     const conv = new Thermistor(4700, 0, BUILTIN_THERMISTORS["Generic 3950"]!);
     for (const [t, temp] of [[1, 30], [2, 45], [3, 38]] as const) {
-      const raw = Math.round(conv.calcAdc(temp) * 8 * 1023);
-      sim.mcu.receive({ name: "analog_in_state", params: { oid: 0, next_clock: Math.trunc((t + 0.3) * 16e6), values: new Uint8Array([raw & 0xff, raw >> 8]) } });
+      sim.mcu.receive(analogInState(0, Math.trunc((t + 0.3) * 16e6), adcSum(conv.calcAdc(temp))));
     }
     const s = sensor.getStatus();
     expect(s.temperature).toBeCloseTo(38, 0);
