@@ -3,29 +3,25 @@
 import { TrapQ } from "../../src/motion/trapq.ts";
 import { StepCompress, type StepMessage } from "../../src/motion/stepcompress.ts";
 import type { StepperKinematics } from "../../src/motion/itersolve.ts";
+import { StepExecutor } from "../support/step-executor.ts";
 
 export interface ExpandedSteps { clocks: number[]; dirs: number[]; }
 
 /** Step clocks and (MCU pin) directions produced by a stepper's command stream. */
 export function expandSteps(msgs: readonly StepMessage[]): ExpandedSteps {
-  const clocks: number[] = [], dirs: number[] = [];
-  let last = 0, dir = 0;
+  const ex = new StepExecutor();
   for (const m of msgs) {
-    if (m.name === "set_next_step_dir") { dir = m.params.dir!; continue; }
-    if (m.name === "reset_step_clock") { last = m.params.clock!; continue; }
-    if (m.name !== "queue_step") continue;
-    let interval = m.params.interval!;
-    const { count, add } = m.params as { count: number; add: number };
-    // A lone far step is sent with its absolute clock as reqClock (its interval may wrap).
-    if (count === 1 && m.reqClock > last) interval = m.reqClock - last;
-    for (let k = 0; k < count; k++) {
-      last += interval;
-      clocks.push(last);
-      dirs.push(dir);
-      interval += add;
+    if (m.name === "set_next_step_dir") ex.setNextDir(m.params.dir!);
+    else if (m.name === "reset_step_clock") ex.resetClock(m.params.clock!);
+    else if (m.name === "queue_step") {
+      let interval = m.params.interval!;
+      const { count, add } = m.params as { count: number; add: number };
+      // A lone far step is sent with its absolute clock as reqClock (its interval may wrap).
+      if (count === 1 && m.reqClock > ex.last) interval = m.reqClock - ex.last;
+      ex.queueStep(interval, count, add);
     }
   }
-  return { clocks, dirs };
+  return { clocks: ex.clocks, dirs: ex.dirs };
 }
 
 /** A trapq, one stepper kinematics and its step compressor recording every command. */

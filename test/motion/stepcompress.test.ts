@@ -7,6 +7,7 @@ import { gunzipSync } from "node:zlib";
 import { StepCompress, CLOCK_DIFF_MAX, type StepMessage } from "../../src/motion/stepcompress.ts";
 import { expandSteps } from "./helpers.ts";
 import { seededRandom } from "../support/random.ts";
+import { StepExecutor } from "../support/step-executor.ts";
 
 const FREQ = 16e6;
 const MAX_ERR = 400; // 25 us at 16 MHz
@@ -159,18 +160,16 @@ describe("StepCompress", () => {
 /** Step clocks and pin directions of one oid from a reference parsedump. */
 function referenceSteps(path: string, oid: number): [number, number][] {
   const text = path.endsWith(".gz") ? gunzipSync(readFileSync(path)).toString() : readFileSync(path, "utf8");
-  const out: [number, number][] = [];
-  let last = 0, dir = 0;
+  const ex = new StepExecutor();
   const re = new RegExp(`^(queue_step|set_next_step_dir) oid=${oid} (.*)$`);
   for (const line of text.split("\n")) {
     const m = re.exec(line);
     if (!m) continue;
     const p = Object.fromEntries(m[2]!.split(" ").map((kv) => kv.split("=")).map(([k, v]) => [k, Number(v)]));
-    if (m[1] === "set_next_step_dir") { dir = p.dir!; continue; }
-    let interval = p.interval!;
-    for (let k = 0; k < p.count!; k++) { last += interval; out.push([dir, last]); interval += p.add!; }
+    if (m[1] === "set_next_step_dir") ex.setNextDir(p.dir!);
+    else ex.queueStep(p.interval!, p.count!, p.add!);
   }
-  return out;
+  return ex.clocks.map((c, i) => [ex.dirs[i]!, c]);
 }
 
 describe("StepCompress on Klipper's reference step streams", () => {

@@ -8,6 +8,7 @@ import { runBatch, type BatchResult } from "../../src/batch/run.ts";
 import type { DecodedMessage } from "../../src/protocol/index.ts";
 import { decodeMessages } from "../support/serial.ts";
 import { TempDir } from "../support/temp-dir.ts";
+import { StepExecutor } from "../support/step-executor.ts";
 
 const DICT_PATH = dictPath("atmega2560.dict");
 const CLOCK_FREQ = 16000000;
@@ -46,32 +47,21 @@ export async function runGcode(cfgText: string, gcode: string): Promise<BatchRun
 
 /** Execute queue_step / set_next_step_dir per stepper (64-bit clocks, MCU arithmetic). */
 function stepTimes(messages: DecodedMessage[]): Map<string, Steps> {
-  const pinOf = new Map<number, string>();
-  const state = new Map<number, { last: number; dir: number; steps: Steps }>();
-  const out = new Map<string, Steps>();
+  const byOid = new Map<number, StepExecutor>();
+  const byPin = new Map<string, StepExecutor>();
   for (const m of messages) {
     const oid = m.params.oid as number;
     if (m.name === "config_stepper") {
-      pinOf.set(oid, String(m.params.step_pin));
-      const steps = { times: [], dirs: [] };
-      state.set(oid, { last: 0, dir: 0, steps });
-      out.set(String(m.params.step_pin), steps);
+      const ex = new StepExecutor();
+      byOid.set(oid, ex);
+      byPin.set(String(m.params.step_pin), ex);
     } else if (m.name === "set_next_step_dir") {
-      state.get(oid)!.dir = m.params.dir as number;
+      byOid.get(oid)!.setNextDir(m.params.dir as number);
     } else if (m.name === "queue_step") {
-      const st = state.get(oid)!;
-      let interval = m.params.interval as number;
-      const count = m.params.count as number, add = m.params.add as number;
-      // Extend the 32-bit interval of a lone long step against the 64-bit clock
-      for (let i = 0; i < count; i++) {
-        st.last += interval;
-        interval += add;
-        st.steps.times.push(st.last / CLOCK_FREQ);
-        st.steps.dirs.push(st.dir);
-      }
+      byOid.get(oid)!.queueStep(m.params.interval as number, m.params.count as number, m.params.add as number);
     }
   }
-  return out;
+  return new Map([...byPin].map(([pin, ex]) => [pin, { times: ex.clocks.map((c) => c / CLOCK_FREQ), dirs: ex.dirs }]));
 }
 
 /** Net position in steps (dir 1 = +1) after all steps, given the dir pin inversion. */
