@@ -1,88 +1,39 @@
-// Test peer for the serial queue: the MCU side of the block protocol only
-// (sequence check, ack after each accepted block, nak on a gap or garbage,
-// resync at the next 0x7e), following the firmware's rules. It records the
-// payloads it accepted; it is not an MCU (it runs no commands).
-import { crc16, encodeBlock, MESSAGE_DEST, MESSAGE_MAX, MESSAGE_MIN, MESSAGE_SEQ_MASK, MESSAGE_SYNC } from "../../src/protocol/index.ts";
+// Test peer for the serial queue: the firmware's end of the block protocol (firmware-bridge's
+// FirmwareLink: sequence check, ack after each accepted block, nak on a gap or garbage, resync at
+// the next 0x7e) with no MCU behind it: it records the payloads it accepted and runs no commands.
+import { FirmwareLink } from "../../firmware-bridge/link.ts";
+import { encodeBlock } from "../../src/protocol/index.ts";
 import { seededRandom } from "../support/random.ts";
 
 export class BlockPeer {
   /** Payloads of accepted blocks, in order. */
   readonly accepted: Uint8Array[] = [];
-  private buf: number[] = [];
-  private nextSeq = 1;
-  private needSync = false;
-  private needValid = false;
-  acks = 0;
-  naks = 0;
   /** When false the peer swallows blocks silently (an MCU that stopped answering). */
   answering = true;
-  /** Called with each accepted payload; may return reply payloads sent before the ack. */
-  onPayload: (payload: Uint8Array) => Uint8Array[] = () => [];
+  private readonly link: FirmwareLink;
 
-  constructor(private readonly write: (bytes: Uint8Array) => void, firstSeq = 1) {
-    this.nextSeq = firstSeq & MESSAGE_SEQ_MASK;
+  constructor(write: (bytes: Uint8Array) => void) {
+    this.link = new FirmwareLink(
+      (payload) => {
+        this.accepted.push(payload);
+        return "ack";
+      },
+      (bytes) => this.answering && write(bytes),
+    );
+    // The host numbers its first block 1 while a reset firmware expects 0: start one block in,
+    // silently, as if an earlier block had gone through.
+    this.answering = false;
+    this.link.receive(encodeBlock(0, new Uint8Array(0)));
+    this.answering = true;
+    this.accepted.length = 0;
+  }
+
+  get naks(): number {
+    return this.link.stats.naks;
   }
 
   receive(chunk: Uint8Array): void {
-    for (const b of chunk) this.buf.push(b);
-    for (;;) {
-      const r = this.findBlock();
-      if (r === 0) return;
-    }
-  }
-
-  /** 0: need more data; otherwise bytes consumed. */
-  private findBlock(): number {
-    const b = this.buf;
-    if (b.length && this.needSync) return this.skipToSync();
-    if (b.length < MESSAGE_MIN) return 0;
-    const len = b[0]!;
-    if (len < MESSAGE_MIN || len > MESSAGE_MAX) return this.error();
-    const seq = b[1]!;
-    if ((seq & ~MESSAGE_SEQ_MASK) !== MESSAGE_DEST) return this.error();
-    if (b.length < len) return 0;
-    if (b[len - 1] !== MESSAGE_SYNC) return this.error();
-    const block = Uint8Array.from(b.slice(0, len));
-    const crc = crc16(block, 0, len - 3);
-    if (block[len - 3] !== crc >> 8 || block[len - 2] !== (crc & 0xff)) return this.error();
-    this.needValid = false;
-    this.buf.splice(0, len);
-    if ((seq & MESSAGE_SEQ_MASK) !== this.nextSeq) {
-      this.sendAck(false);
-      return len;
-    }
-    this.nextSeq = (this.nextSeq + 1) & MESSAGE_SEQ_MASK;
-    const payload = block.slice(2, len - 3);
-    this.accepted.push(payload);
-    for (const reply of this.onPayload(payload)) if (this.answering) this.write(encodeBlock(this.nextSeq, reply));
-    this.sendAck(true);
-    return len;
-  }
-
-  private error(): number {
-    if (this.buf[0] === MESSAGE_SYNC) {
-      this.buf.shift();
-      return 1;
-    }
-    this.needSync = true;
-    return this.skipToSync();
-  }
-
-  private skipToSync(): number {
-    const i = this.buf.indexOf(MESSAGE_SYNC);
-    const n = i >= 0 ? i + 1 : this.buf.length;
-    this.buf.splice(0, n);
-    if (i >= 0) this.needSync = false;
-    if (this.needValid) return n;
-    this.needValid = true;
-    this.sendAck(false);
-    return n;
-  }
-
-  private sendAck(isAck: boolean): void {
-    if (isAck) this.acks++;
-    else this.naks++;
-    if (this.answering) this.write(encodeBlock(this.nextSeq, new Uint8Array(0)));
+    this.link.receive(chunk);
   }
 }
 
