@@ -9,7 +9,7 @@ import { type LivePrinter, startLivePrinter } from "../../src/core/live/live-pri
 import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware, type VirtualHardwareOptions } from "../../src/core/virtual-printer/index.ts";
 
 /** Plant speed-up used by the tests (the host's control loop is the real one). */
-export const TEST_TIME_SCALE = 20;
+export const TEST_TIME_SCALE = 10;
 
 export interface TestPrinterOptions {
   /** Sections appended to (or overriding, when repeated) the built-in config. */

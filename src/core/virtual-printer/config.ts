@@ -135,13 +135,15 @@ timeout: ${opts.idleTimeout ?? 600}
 [display_status]
 
 [gcode_macro PRINT_START]
-description: Home, heat the bed and the nozzle
+description: Heat the bed and the nozzle while homing, then wait for both
 gcode:
   {% set bed = params.BED|default(60)|float %}
   {% set extruder = params.EXTRUDER|default(200)|float %}
   G90
-  M190 S{bed}
+  M140 S{bed}
+  M104 S{extruder}
   G28
+  M190 S{bed}
   M109 S{extruder}
   G1 Z5 F600
 
