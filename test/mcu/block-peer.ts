@@ -1,9 +1,11 @@
 // Test peer for the serial queue: the firmware's end of the block protocol (firmware-bridge's
 // FirmwareLink: sequence check, ack after each accepted block, nak on a gap or garbage, resync at
 // the next 0x7e) with no MCU behind it: it records the payloads it accepted and runs no commands.
+// LossyWire carries bytes to and from it, dropping and corrupting some (fixed seed).
 import { FirmwareLink } from "../../firmware-bridge/link.ts";
 import { encodeBlock } from "../../src/protocol/index.ts";
 import { seededRandom } from "../support/random.ts";
+import { FaultCounter } from "./fault-proxy.ts";
 
 export class BlockPeer {
   /** Payloads of accepted blocks, in order. */
@@ -39,35 +41,17 @@ export class BlockPeer {
 
 /** One direction of a lossy wire: delivers chunks asynchronously, dropping and corrupting bytes. */
 export class LossyWire {
-  dropped = 0;
-  corrupted = 0;
-  delivered = 0;
-  private rnd: () => number;
+  readonly faults: FaultCounter;
   constructor(
     private readonly deliver: (bytes: Uint8Array) => void,
     seed: number,
-    private readonly dropRate = 0,
-    private readonly corruptRate = 0,
+    dropRate = 0,
+    corruptRate = 0,
   ) {
-    this.rnd = seededRandom(seed);
+    this.faults = new FaultCounter(seededRandom(seed), { drop: dropRate, corrupt: corruptRate });
   }
   send(bytes: Uint8Array): void {
-    const out: number[] = [];
-    for (const b of bytes) {
-      const r = this.rnd();
-      if (r < this.dropRate) {
-        this.dropped++;
-        continue;
-      }
-      if (r < this.dropRate + this.corruptRate) {
-        this.corrupted++;
-        out.push(b ^ (1 + Math.floor(this.rnd() * 255)));
-        continue;
-      }
-      out.push(b);
-    }
-    this.delivered += out.length;
-    const chunk = Uint8Array.from(out);
+    const chunk = this.faults.apply(bytes);
     setTimeout(() => this.deliver(chunk), 0);
   }
 }

@@ -8,6 +8,7 @@ export interface FaultRates {
   corrupt: number;
 }
 
+/** Drops and corrupts bytes at the given rates (one random draw per byte), counting what it did. */
 export class FaultCounter {
   bytes = 0;
   dropped = 0;

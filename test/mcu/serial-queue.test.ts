@@ -71,8 +71,8 @@ describe("SerialQueue", () => {
     await sendMany(host, [new CommandQueue(), new CommandQueue()], 1000);
     expectExactlyOnceInOrder(peer, 2, 1000);
     const s = host.stats();
-    expect(toPeer.dropped + toPeer.corrupted).toBeGreaterThan(100);
-    expect(toHost.dropped + toHost.corrupted).toBeGreaterThan(10);
+    expect(toPeer.faults.dropped + toPeer.faults.corrupted).toBeGreaterThan(100);
+    expect(toHost.faults.dropped + toHost.faults.corrupted).toBeGreaterThan(10);
     expect(s.bytes_retransmit).toBeGreaterThan(0);
     expect(s.bytes_invalid).toBeGreaterThan(0);
     expect(peer.naks).toBeGreaterThan(0);
