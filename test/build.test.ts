@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { openSerialTransport, type ByteTransport } from "../src/mcu/transport/index.ts";
 import { BlockReader, DataDictionary, encodeBlock } from "../src/protocol/index.ts";
 import { startSocatPair } from "./support/socat-pair.ts";
+import { fetchDictionary } from "./support/identify.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const REFERENCE = `${SHARED_REFERENCE}/klipper`;
@@ -58,11 +59,10 @@ async function firstMatch(stream: ReadableStream<Uint8Array>, re: RegExp): Promi
   }
 }
 
-/** Klipper's identify exchange: ask for 40-byte pieces of the zlib'd dictionary until one comes back empty. */
-async function fetchDictionary(t: ByteTransport): Promise<DataDictionary> {
+/** The MCU's dictionary over a transport, through Klipper's identify exchange. */
+function transportDictionary(t: ByteTransport): Promise<DataDictionary> {
   const boot = DataDictionary.bootstrap();
   const reader = new BlockReader();
-  const pieces: Uint8Array[] = [];
   let pending: ((data: Uint8Array) => void) | null = null;
   t.onData((chunk) => {
     reader.push(chunk);
@@ -70,15 +70,12 @@ async function fetchDictionary(t: ByteTransport): Promise<DataDictionary> {
       for (const m of boot.decodeMessages(b.payload)) if (m.name === "identify_response") pending?.(m.params.data as Uint8Array);
     }
   });
-  for (let seq = 0, offset = 0; ; seq++) {
+  let seq = 0;
+  return fetchDictionary((offset, count) => {
     const got = new Promise<Uint8Array>((resolve) => (pending = resolve));
-    t.write(encodeBlock(seq, boot.encodeCommand("identify", { offset, count: 40 })));
-    const data = await got;
-    if (data.length === 0) break;
-    pieces.push(data);
-    offset += data.length;
-  }
-  return DataDictionary.fromZlib(Buffer.concat(pieces));
+    t.write(encodeBlock(seq++, boot.encodeCommand("identify", { offset, count })));
+    return got;
+  });
 }
 
 describe.skipIf(skip)("build", () => {
@@ -155,7 +152,7 @@ describe.skipIf(skip)("build", () => {
       const ready = await firstMatch(proc.stdout, /ready on .* \(CLOCK_FREQ=(\d+)\)/);
       expect(ready).not.toBeNull();
       transport = await openSerialTransport(link);
-      const dict = await fetchDictionary(transport);
+      const dict = await transportDictionary(transport);
       expect(dict.clockFreq).toBe(Number(ready![1]));
       expect(dict.hasCommand("queue_step")).toBe(true);
     } finally {

@@ -4,6 +4,7 @@ import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, rmSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BlockReader, DataDictionary, encodeBlock, type DecodedMessage } from "../../src/protocol/index.ts";
+import { fetchDictionary } from "../support/identify.ts";
 
 const main = new URL("../../src/main.ts", import.meta.url).pathname;
 const haveSocat = Bun.spawnSync(["sh", "-c", "command -v socat"]).exitCode === 0;
@@ -83,15 +84,8 @@ describe.skipIf(!haveSocat)("stepline vmcu --pty", () => {
   });
 
   test("identify over the pty returns the dictionary also written by --dict-out", async () => {
-    const parts: Uint8Array[] = [];
-    for (let offset = 0; ; ) {
-      const r = await request(`identify offset=${offset} count=40`, "identify_response");
-      const data = r.params.data as Uint8Array;
-      if (!data.length) break;
-      parts.push(data.slice());
-      offset += data.length;
-    }
-    dict = DataDictionary.fromZlib(Buffer.concat(parts));
+    dict = await fetchDictionary(async (offset, count) =>
+      (await request(`identify offset=${offset} count=${count}`, "identify_response")).params.data as Uint8Array);
     expect(dict.json).toEqual(JSON.parse(await Bun.file(dictPath).text()));
     expect(dict.clockFreq).toBe(FREQ);
   });
