@@ -5,9 +5,9 @@ import type { ConfigSection } from "../src/core/config/index.ts";
 import { ModuleRegistry } from "../src/core/printer.ts";
 import { TempDir } from "./support/temp-dir.ts";
 import { KLIPPER_REFERENCE } from "./support/reference.ts";
+import { runStepline } from "./support/cli.ts";
 
 const REF = KLIPPER_REFERENCE;
-const MAIN = `${import.meta.dir}/../src/main.ts`;
 const tmp = new TempDir();
 afterAll(() => tmp.remove());
 
@@ -124,10 +124,7 @@ describe("check-config error wording (each names section and option)", () => {
 });
 
 describe("stepline check-config (command line)", () => {
-  const cli = (...args: string[]) => {
-    const r = Bun.spawnSync([process.execPath, MAIN, "check-config", ...args]);
-    return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
-  };
+  const cli = (...args: string[]) => runStepline("check-config", ...args);
   test("a valid config: exit 0, unsupported sections listed", () => {
     const path = tmp.write("ok.cfg", "[mcu]\nserial: /dev/null\n[board_pins]\naliases: EXP1_1=PE9\n[my_feature]\nx: 1\n");
     const r = cli(path);

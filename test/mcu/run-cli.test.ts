@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { STEPLINE_MAIN } from "../support/cli.ts";
 
-const MAIN = join(import.meta.dir, "../../src/main.ts");
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -20,7 +20,7 @@ function tempDir(): string {
 
 /** Spawn `bun src/main.ts ...args`; collects stdout+stderr lines; killed at cleanup. */
 function spawnStepline(args: string[]) {
-  const proc: Subprocess<"ignore", "pipe", "pipe"> = Bun.spawn([process.execPath, MAIN, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const proc: Subprocess<"ignore", "pipe", "pipe"> = Bun.spawn([process.execPath, STEPLINE_MAIN, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
   const pump = async (stream: ReadableStream<Uint8Array>) => {

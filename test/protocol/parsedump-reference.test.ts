@@ -8,6 +8,7 @@ import { gzipSync } from "node:zlib";
 import { readStream } from "../../src/cli/parsedump.ts";
 import { DataDictionary, ParseDumper } from "../../src/protocol/index.ts";
 import { DICT_DIR, REFERENCE } from "./helpers.ts";
+import { runStepline, STEPLINE_MAIN } from "../support/cli.ts";
 
 interface McuOutput {
   dict: string;
@@ -100,8 +101,7 @@ describe("parsedump equals Klipper's output", () => {
       const o = outputs.find((x) => x.label === "tk_commands mcu")!;
       const gz = join(dir, "out.serial.gz");
       writeFileSync(gz, gzipSync(readFileSync(o.serial)));
-      const main = new URL("../../src/main.ts", import.meta.url).pathname;
-      const proc = Bun.spawn([process.execPath, main, "parsedump", o.dict, gz], { stdout: "pipe", stderr: "pipe" });
+      const proc = Bun.spawn([process.execPath, STEPLINE_MAIN, "parsedump", o.dict, gz], { stdout: "pipe", stderr: "pipe" });
       const r = await compareStreams(proc.stdout as AsyncIterable<Uint8Array>, o.parsedump);
       expect(await proc.exited).toBe(0);
       expect(r.diff).toBeNull();
@@ -112,9 +112,8 @@ describe("parsedump equals Klipper's output", () => {
   });
 
   test("the command line names a missing file", () => {
-    const main = new URL("../../src/main.ts", import.meta.url).pathname;
-    const r = Bun.spawnSync([process.execPath, main, "parsedump", DICT_DIR + "atmega2560.dict", "/nonexistent/out.serial"]);
-    expect(r.exitCode).toBe(1);
-    expect(r.stderr.toString()).toContain("'/nonexistent/out.serial'");
+    const r = runStepline("parsedump", DICT_DIR + "atmega2560.dict", "/nonexistent/out.serial");
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("'/nonexistent/out.serial'");
   });
 });

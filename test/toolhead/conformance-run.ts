@@ -4,19 +4,19 @@
 // usage: bun test/toolhead/conformance-run.ts CFG GCODE OUTDIR -d DICT [-d NAME=DICT ...]
 import { openSync, closeSync } from "node:fs";
 import { join } from "node:path";
+import { STEPLINE_MAIN } from "../support/cli.ts";
 
 const [cfg, gcode, outdir, ...dictArgs] = process.argv.slice(2);
 if (!cfg || !gcode || !outdir) {
   console.error("usage: conformance-run.ts CFG GCODE OUTDIR -d DICT [-d NAME=DICT ...]");
   process.exit(2);
 }
-const main = join(import.meta.dir, "..", "..", "src", "main.ts");
 const bun = process.execPath;
 
 function run(args: string[], stdoutPath?: string): void {
   const out = stdoutPath ? openSync(stdoutPath, "w") : "inherit";
   try {
-    const p = Bun.spawnSync([bun, main, ...args], { stdout: out, stderr: "inherit" });
+    const p = Bun.spawnSync([bun, STEPLINE_MAIN, ...args], { stdout: out, stderr: "inherit" });
     if (p.exitCode !== 0) {
       console.error(`stepline ${args[0]} failed with exit code ${p.exitCode}`);
       process.exit(1);

@@ -3,15 +3,12 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runStepline } from "../support/cli.ts";
 
-const main = new URL("../../src/main.ts", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "vmcu-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function vmcu(...args: string[]) {
-  const r = Bun.spawnSync([process.execPath, main, "vmcu", ...args], { stdout: "pipe", stderr: "pipe" });
-  return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
-}
+const vmcu = (...args: string[]) => runStepline("vmcu", ...args);
 
 describe("stepline vmcu command line", () => {
   test("--help prints the usage", () => {

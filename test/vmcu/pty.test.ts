@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BlockReader, DataDictionary, encodeBlock, type DecodedMessage } from "../../src/protocol/index.ts";
 import { fetchDictionary } from "../support/identify.ts";
+import { STEPLINE_MAIN } from "../support/cli.ts";
 
-const main = new URL("../../src/main.ts", import.meta.url).pathname;
 const haveSocat = Bun.spawnSync(["sh", "-c", "command -v socat"]).exitCode === 0;
 const FREQ = 48_000_000;
 
@@ -49,7 +49,7 @@ describe.skipIf(!haveSocat)("stepline vmcu --pty", () => {
   beforeAll(async () => {
     const hardware = join(dir, "hw.json");
     writeFileSync(hardware, JSON.stringify({ axes: [{ stepPin: "PA0", initialPosition: 10 }] }));
-    proc = Bun.spawn([process.execPath, main, "vmcu", "--pty", ptyPath, "--dict-out", dictPath, "--clock-freq", String(FREQ), "--hardware", hardware], {
+    proc = Bun.spawn([process.execPath, STEPLINE_MAIN, "vmcu", "--pty", ptyPath, "--dict-out", dictPath, "--clock-freq", String(FREQ), "--hardware", hardware], {
       stdout: "pipe",
       stderr: "pipe",
     });
