@@ -1,17 +1,15 @@
 // A host Mcu against the virtual MCU (firmware-bridge) over an in-process
 // stream pair: identify, config phase, host restart, shutdown reports, lost
 // links, and bad input from the wire.
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { VirtualMcu } from "../../firmware-bridge/index.ts";
 import { encodeBlock } from "../../src/protocol/index.ts";
 import { Mcu, type McuShutdown } from "../../src/mcu/mcu.ts";
 import { vmcuLink } from "./vmcu-link.ts";
+import { Cleanups } from "../support/cleanups.ts";
 
 const FREQ = 72_000_000;
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = new Cleanups();
 
 function capture() {
   const lines: string[] = [];

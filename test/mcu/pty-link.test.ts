@@ -2,9 +2,7 @@
 // clock sync quality, and a noisy line (a relay between two socat pty pairs
 // that drops and corrupts bytes both ways) that must not lose, duplicate or
 // reorder a single command.
-import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { VirtualMcu } from "../../firmware-bridge/index.ts";
 import { PtyServer } from "../../firmware-bridge/pty.ts";
@@ -12,18 +10,11 @@ import { Mcu } from "../../src/mcu/mcu.ts";
 import { FaultProxy } from "./fault-proxy.ts";
 import { startSocatPair } from "../support/socat-pair.ts";
 import { openSerialTransport } from "../../src/mcu/transport/index.ts";
+import { Cleanups } from "../support/cleanups.ts";
 
 const FREQ = 72_000_000;
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = new Cleanups();
 
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "stepline-pty-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 const quiet = { info: () => {}, warn: () => {} };
 
@@ -81,7 +72,7 @@ function pinName(n: number): string {
  * vmcu's pty; the host Mcu on the host end, identified and configured (with the line clean).
  */
 async function noisyLink(seed: number, configure: (mcu: Mcu) => void) {
-  const dir = tempDir();
+  const dir = cleanups.tempDir("stepline-pty-");
   const vmcu = await vmcuOnPty(join(dir, "vmcu"));
   const pair = await startSocatPair(); // host end a, relay end b
   cleanups.push(() => pair.stop());
@@ -97,7 +88,7 @@ async function noisyLink(seed: number, configure: (mcu: Mcu) => void) {
 
 describe("host and virtual MCU over real ptys", () => {
   test("reach ready, and the host's clock prediction tracks the MCU clock", async () => {
-    const dir = tempDir();
+    const dir = cleanups.tempDir("stepline-pty-");
     const vmcu = await vmcuOnPty(join(dir, "vmcu"));
     const mcu = await liveMcu(join(dir, "vmcu"));
     await mcu.identify();

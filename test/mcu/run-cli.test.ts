@@ -1,22 +1,14 @@
 // `stepline run`: the built-in virtual printer, and a printer.cfg whose [mcu] is a pty served by
 // `stepline vmcu --pty`; each must log its way to ready and stop cleanly on a signal.
-import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { STEPLINE_MAIN } from "../support/cli.ts";
+import { Cleanups } from "../support/cleanups.ts";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = new Cleanups();
 
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "stepline-run-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** Spawn `bun src/main.ts ...args`; collects stdout+stderr lines; killed at cleanup. */
 function spawnStepline(args: string[]) {
@@ -66,7 +58,7 @@ function spawnStepline(args: string[]) {
 
 describe("stepline run", () => {
   test("with no config runs the built-in virtual printer to ready and stops on SIGINT", async () => {
-    const dir = tempDir();
+    const dir = cleanups.tempDir("stepline-run-");
     const run = spawnStepline(["run", "--data", dir]);
     await run.waitFor(/^Printer is ready$/);
     expect(await run.stop("SIGINT")).toBe(0);
@@ -79,7 +71,7 @@ describe("stepline run", () => {
   }, 30_000);
 
   test("--config connects to the MCU on the pty named by [mcu] serial, and stops on SIGTERM", async () => {
-    const dir = tempDir();
+    const dir = cleanups.tempDir("stepline-run-");
     const pty = join(dir, "vmcu-tty");
     const vmcu = spawnStepline(["vmcu", "--pty", pty]);
     await vmcu.waitFor(/ready on/);

@@ -1,7 +1,7 @@
 // A stepper on a live Mcu talking to the virtual MCU (in-process stream): generated and
 // compressed steps are executed by the firmware, and stepper_get_position brings the
 // MCU's step count back into the host's position bookkeeping.
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { VirtualMcu } from "../../firmware-bridge/index.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
 import { StepperSyncManager } from "../../src/motion/steppersync.ts";
@@ -9,11 +9,9 @@ import { TrapQ } from "../../src/motion/trapq.ts";
 import { McuStepper, type StepperMcu } from "../../src/motion/stepper.ts";
 import { CartesianStepperKinematics } from "../../src/motion/kin/cartesian.ts";
 import { vmcuLink } from "../mcu/vmcu-link.ts";
+import { Cleanups } from "../support/cleanups.ts";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = new Cleanups();
 
 describe("McuStepper on a live MCU", () => {
   test("steps reach the firmware and the queried position matches", async () => {
