@@ -156,6 +156,37 @@ describe.skipIf(!haveSocat)("printing on the virtual printer", () => {
     expect(await send("M105")).toEqual([]);
   }, 30_000);
 
+  test("END_PRINT turns the heaters off, lifts the nozzle and disables the motors", async () => {
+    const vmcu = p.lp.virtualMcus.get("mcu")!;
+    await send("M104 S150");
+    await p.until(() => (vmcu.output("PC0") ?? 0) > 0, "hotend on");
+    const z = vmcu.position(STEP_PINS.z);
+    await send("END_PRINT");
+    await send("M400");
+    expect(vmcu.position(STEP_PINS.z)).toBe(z + 5 * Z_STEPS_PER_MM);
+    await p.until(() => ENABLE_PINS.every((pin) => vmcu.output(pin) === 1), "motors disabled", 5);
+    await p.until(() => !vmcu.output("PC0") && !vmcu.output("PC2"), "heaters off", 5);
+    expect(status("toolhead", ["homed_axes"]).homed_axes).toBe("");
+  }, 30_000);
+
+  test("an exception in the host during a print shuts down with every heater off", async () => {
+    const vmcu = p.lp.virtualMcus.get("mcu")!;
+    p.lp.printer.gcode.register("TEST_HOST_BUG", () => {
+      throw new TypeError("simulated host bug");
+    });
+    writeFileSync(join(p.gcodesDir, "crash.gcode"), `G28\n${slicedFile({ layers: 1, insertBeforeLayer: { layer: 1, lines: ["TEST_HOST_BUG"] } })}`);
+    await send("M140 S35");
+    await send("SDCARD_PRINT_FILE FILENAME=crash.gcode");
+    await p.until(() => p.lp.printer.getStateMessage()[1] === "shutdown", "the shutdown", 30);
+    expect(p.lp.printer.getStateMessage()[0]).toStartWith('Internal error on command:"TEST_HOST_BUG"');
+    await p.until(() => vmcu.shutdownReason === "Command request", "the MCU stopped");
+    expect(!vmcu.output("PC0") && !vmcu.output("PC2")).toBe(true);
+    // FIRMWARE_RESTART recovers
+    const before = p.lp.printer;
+    term.send("FIRMWARE_RESTART\n");
+    await p.until(() => p.lp.printer !== before && p.lp.printer.getStateMessage()[1] === "ready", "ready again", 15);
+  }, 60_000);
+
   test("after the idle timeout heaters are off and motors disabled", async () => {
     const vmcu = p.lp.virtualMcus.get("mcu")!;
     await send("M140 S35");
@@ -167,5 +198,25 @@ describe.skipIf(!haveSocat)("printing on the virtual printer", () => {
     await p.until(() => !vmcu.output("PC0") && !vmcu.output("PC2"), "heaters off", 5);
     expect(status("heater_bed", ["target"]).target).toBe(0);
     expect(status("toolhead", ["homed_axes"]).homed_axes).toBe("");
+  }, 30_000);
+
+  test("losing the MCU during a print is reported and its heaters go off", async () => {
+    const vmcu = p.lp.virtualMcus.get("mcu")!;
+    await send("SET_IDLE_TIMEOUT TIMEOUT=600");
+    await send("M140 S35");
+    await send("SET_KINEMATIC_POSITION X=100 Y=100 Z=10");
+    // Travel moves only: nothing to extrude, so no hotend warm-up needed
+    const travel = Array.from({ length: 40 }, (_, i) => `G0 F3000 X${100 + (i % 2) * 50} Y${100 + (i % 3) * 20}`).join("\n");
+    writeFileSync(join(p.gcodesDir, "travel.gcode"), `${travel}\n`);
+    await send("SDCARD_PRINT_FILE FILENAME=travel.gcode");
+    await p.until(() => printState() === "printing" && (vmcu.output("PC2") ?? 0) > 0, "printing with the bed on");
+    expect(p.lp.unplugVirtualMcu()).toBe(true);
+    await p.until(() => p.lp.printer.getStateMessage()[1] === "shutdown", "the lost MCU", 10);
+    expect(p.lp.printer.getStateMessage()[0]).toStartWith("Lost communication with MCU 'mcu'");
+    // Nobody refreshes the bed's PWM any more: the MCU's max_duration check stops it
+    await p.until(() => vmcu.shutdownReason !== null, "the MCU's own shutdown", 10);
+    expect(vmcu.shutdownReason).toBe("Missed scheduling of next digital out event");
+    expect(!vmcu.output("PC0") && !vmcu.output("PC2")).toBe(true);
+    expect(printState()).not.toBe("printing");
   }, 30_000);
 });
