@@ -198,6 +198,13 @@ export class Printer implements GCodeHost {
     return this.inShutdown;
   }
 
+  /** Klipper's update_error_msg: reword the error state message if it still is `oldMsg`. */
+  updateErrorMsg(oldMsg: string, newMsg: string): void {
+    const transient = (m: string) => m === MESSAGE_READY || m === MESSAGE_STARTUP;
+    if (this.stateMessage !== oldMsg || transient(this.stateMessage) || transient(newMsg)) return;
+    this.stateMessage = newMsg;
+  }
+
   private setState(msg: string): void {
     if (this.stateMessage === MESSAGE_READY || this.stateMessage === MESSAGE_STARTUP) this.stateMessage = msg;
     if (msg !== MESSAGE_READY && this.startArgs.debuginput !== undefined) this.requestExit("error_exit");

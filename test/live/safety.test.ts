@@ -56,6 +56,7 @@ describe("shutdowns", () => {
     await t.run("M104 S200");
     await t.until(inShutdown(t), "verify_heater", 30);
     expect(state(t)[0]).toStartWith("Heater extruder not heating at expected rate");
+    expect(state(t)[0]).toEndWith('use the\n"FIRMWARE_RESTART" command to reset the firmware, reload the\nconfig, and restart the host software.\nPrinter is shutdown\n');
     // The host stopped the MCU: emergency stop, heaters off
     await t.until(() => vmcu.shutdownReason !== null, "the MCU shutdown");
     expect(vmcu.shutdownReason).toBe("Command request");
@@ -105,7 +106,7 @@ describe("M112", () => {
     await t.until(() => t.lp.status.query({ extruder: ["target"] }).extruder!.target === 200 || vmcu.output("PC0")! > 0, "M109 running");
     await input.feed("M112\n");
     await waiting;
-    expect(state(t)[0]).toStartWith("Shutdown due to M112 command");
+    expect(state(t)[0]).toStartWith("Shutdown due to M112 command\nOnce the underlying issue is corrected");
     await t.until(() => vmcu.shutdownReason !== null, "the MCU shutdown");
     expect(vmcu.shutdownReason).toBe("Command request");
     expect(heatersOff(vmcu)).toBe(true);

@@ -153,7 +153,7 @@ export class LivePrinter {
     }
     const reactor = new LiveReactor({
       onTimerError: (name, e) =>
-        printer.invokeShutdown(hostShutdownMessage(`Internal error in '${name}': ${(e as Error)?.message ?? e}`), { error: String((e as Error)?.stack ?? e) }),
+        printer.invokeShutdown(`Internal error in '${name}': ${(e as Error)?.message ?? e}`, { error: String((e as Error)?.stack ?? e) }),
     });
     printer.addObject("reactor", reactor);
     printer.gcode.registerOutputHandler((line) => {
@@ -163,6 +163,8 @@ export class LivePrinter {
       const mcu = printer.lookupObject<LiveMcu>("mcu", null);
       if (mcu && printer.lookupObject("toolhead", null)) attachMotionTimers(reactor, lookupMotionQueuing(printer), (t) => mcu.estimatedPrintTime(t));
     });
+    // Like Klipper's error_mcu: every shutdown message ends with what to do next
+    printer.registerEventHandler("klippy:analyze_shutdown", (msg: string) => printer.updateErrorMsg(msg, hostShutdownMessage(msg)));
     printer.registerEventHandler("klippy:shutdown", () => this.log.error(`Transition to shutdown state: ${printer.getStateMessage()[0]}`));
     this.current = printer;
     this.currentReactor = reactor;
