@@ -2,16 +2,20 @@
 // SIGINT/SIGTERM. Without --config it runs the built-in virtual printer (its MCU is the in-process
 // virtual MCU from firmware-bridge/); with --config it connects to the MCUs the config names
 // (`[mcu] serial: /dev/serial/by-id/...`, `baud:`, or a pty path).
+import { DEFAULT_GCODE_PTY, GCodePty } from "../core/gcode-pty.ts";
 import { startLivePrinter, type LivePrinter } from "../core/live/live-printer.ts";
 
-const USAGE = `usage: stepline run [--config printer.cfg] [--data DIR]
+const USAGE = `usage: stepline run [--config printer.cfg] [--data DIR] [--gcode-pty PATH|none]
   --config FILE   printer.cfg naming the MCUs ([mcu] serial: /dev/serial/by-id/..., baud: 250000);
                   without it, the built-in virtual printer
-  --data DIR      data folder (config/, gcodes/, logs/); default ~/printer_data`;
+  --data DIR      data folder (config/, gcodes/, logs/); default ~/printer_data
+  --gcode-pty P   G-code terminal for OctoPrint or a serial console (needs socat);
+                  default ${DEFAULT_GCODE_PTY}, "none" for no terminal`;
 
 interface RunArgs {
   config?: string;
   data?: string;
+  gcodePty?: string;
 }
 
 function parseArgs(args: string[]): RunArgs | string {
@@ -27,6 +31,7 @@ function parseArgs(args: string[]): RunArgs | string {
     try {
       if (flag === "--config" || flag === "-c") out.config = value();
       else if (flag === "--data" || flag === "-d") out.data = value();
+      else if (flag === "--gcode-pty" || flag === "-I") out.gcodePty = value();
       else return `unknown option '${opt}'`;
     } catch (e) {
       return (e as Error).message;
@@ -69,8 +74,23 @@ export async function run(args: string[]): Promise<number> {
     console.error(`stepline run: ${(e as Error).message}`);
     return 1;
   }
+  const ptyPath = parsed.gcodePty ?? DEFAULT_GCODE_PTY;
+  let pty: GCodePty | null = null;
+  if (ptyPath !== "none") {
+    const candidate = new GCodePty(printer, { path: ptyPath, log: (l) => console.log(l) });
+    try {
+      await candidate.start();
+      pty = candidate;
+      console.log(`G-code terminal on ${ptyPath}`);
+    } catch (e) {
+      // The printer runs without its terminal (the web API still works)
+      await candidate.stop();
+      console.error(`stepline: no G-code terminal: ${(e as Error).message}`);
+    }
+  }
   const sig = await stopRequested;
   console.log(`stepline: ${sig} received, shutting down`);
+  await pty?.stop();
   await printer.stop();
   console.log("stepline: stopped");
   return 0;

@@ -5,7 +5,7 @@
 // it to its stdin/stdout, which are pipes to this process: no native pty code, and a crashed or
 // closed client cannot hurt the printer. The pty outlives its clients (the next one opens the same
 // path); should socat itself end, it is started again behind the same path.
-import { lstatSync, unlinkSync } from "node:fs";
+import { existsSync, lstatSync, unlinkSync } from "node:fs";
 import type { Subprocess } from "bun";
 import { GCodeInput } from "./gcode/input.ts";
 import type { Printer } from "./printer.ts";
@@ -31,6 +31,8 @@ export class GCodePty {
   readonly path: string;
   private proc: Subprocess<"pipe", "pipe", "pipe"> | null = null;
   private stopped = false;
+  /** The link at `path` is ours (made by our socat), so ours to remove. */
+  private ownsLink = false;
   private input: GCodeInput;
   private readonly decoder = new TextDecoder();
   private readonly log: (line: string) => void;
@@ -59,7 +61,7 @@ export class GCodePty {
       p.kill();
       await p.exited;
     }
-    removeLink(this.path);
+    if (this.ownsLink) removeLink(this.path);
   }
 
   private write(text: string): void {
@@ -92,6 +94,7 @@ export class GCodePty {
       }
       await Bun.sleep(10);
     }
+    this.ownsLink = true;
   }
 
   private async pump(proc: Subprocess<"pipe", "pipe", "pipe">): Promise<void> {
@@ -127,7 +130,10 @@ function linkExists(path: string): boolean {
   }
 }
 
-/** Only a stale symlink may be replaced: never clobber a real file at the requested path. */
+/**
+ * Only a stale symlink may be replaced: never clobber a real file, nor the live pty of another
+ * running printer (its link still points at an existing /dev/pts entry).
+ */
 function refuseForeignPath(path: string): void {
   let st;
   try {
@@ -136,6 +142,7 @@ function refuseForeignPath(path: string): void {
     return;
   }
   if (!st.isSymbolicLink()) throw new Error(`${path} exists and is not a symlink; refusing to replace it`);
+  if (existsSync(path)) throw new Error(`${path} is in use (a pty of another running process); choose another path`);
   unlinkSync(path);
 }
 

@@ -2,7 +2,7 @@
 // line, "// info" and "!! error" replies, CR/LF line ends, M112 ahead of queued commands, and a
 // second client after the first one closed.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, lstatSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GCodePty } from "../../src/core/gcode-pty.ts";
 import { startTestPrinter, type TestPrinter } from "./helpers.ts";
@@ -67,7 +67,18 @@ describe.skipIf(!haveSocat)("G-code pty", () => {
   test("refuses to replace a file that is not its symlink", async () => {
     const path = join(p.dataDir, "not-a-link");
     writeFileSync(path, "keep me");
-    await expect(new GCodePty(p.lp, { path }).start()).rejects.toThrow(`${path} exists and is not a symlink`);
+    const other = new GCodePty(p.lp, { path });
+    await expect(other.start()).rejects.toThrow(`${path} exists and is not a symlink`);
+    await other.stop();
+    expect(readFileSync(path, "utf8")).toBe("keep me");
+  });
+
+  test("refuses the live pty of another process and leaves it alone", async () => {
+    const other = new GCodePty(p.lp, { path: ptyPath });
+    await expect(other.start()).rejects.toThrow(`${ptyPath} is in use`);
+    await other.stop();
+    expect(lstatSync(ptyPath).isSymbolicLink()).toBe(true);
+    expect(existsSync(ptyPath)).toBe(true);
   });
 
   test("M112 acts ahead of a waiting M109", async () => {
