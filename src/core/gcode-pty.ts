@@ -5,7 +5,7 @@
 // it to its stdin/stdout, which are pipes to this process: no native pty code, and a crashed or
 // closed client cannot hurt the printer. The pty outlives its clients (the next one opens the same
 // path); should socat itself end, it is started again behind the same path.
-import { existsSync, lstatSync, unlinkSync } from "node:fs";
+import { lstatSync, unlinkSync } from "node:fs";
 import type { Subprocess } from "bun";
 import { GCodeInput } from "./gcode/input.ts";
 import type { Printer } from "./printer.ts";
@@ -131,8 +131,8 @@ function linkExists(path: string): boolean {
 }
 
 /**
- * Only a stale symlink may be replaced: never clobber a real file, nor the live pty of another
- * running printer (its link still points at an existing /dev/pts entry).
+ * A symlink at the path is replaced, as Klipper does (a stale one after a crash cannot be told
+ * from a live one reliably: pty numbers are reused); never clobber a real file.
  */
 function refuseForeignPath(path: string): void {
   let st;
@@ -142,7 +142,6 @@ function refuseForeignPath(path: string): void {
     return;
   }
   if (!st.isSymbolicLink()) throw new Error(`${path} exists and is not a symlink; refusing to replace it`);
-  if (existsSync(path)) throw new Error(`${path} is in use (a pty of another running process); choose another path`);
   unlinkSync(path);
 }
 
