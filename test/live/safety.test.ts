@@ -119,4 +119,17 @@ describe("M112", () => {
     await t.until(() => t.lp.printer !== before && state(t)[1] === "ready", "ready after FIRMWARE_RESTART", 15);
     expect(vmcu.shutdownReason).toBeNull();
   }, 40_000);
+
+  test("works in the error state of a bad config too: the MCU is stopped, nothing crashes", async () => {
+    p = await startTestPrinter({ extraConfig: "\n[heater_bed]\nmax_temp: hot\n" });
+    const t = p;
+    expect(state(t)[1]).toBe("error");
+    expect(state(t)[0]).toContain("Unable to parse option 'max_temp' in section 'heater_bed'");
+    const input = new GCodeInput(t.lp.printer.gcode);
+    await input.feed("M112\n");
+    expect(state(t)[1]).toBe("shutdown");
+    await t.until(() => t.lp.virtualMcus.get("mcu")!.shutdownReason === "Command request", "the MCU stopped");
+    await input.feed("M105\nG28\n");
+    expect(t.output).toContainEqual(expect.stringMatching(/^!! Unable to parse option 'max_temp'/));
+  }, 40_000);
 });
