@@ -45,6 +45,10 @@ const TWO32 = 4294967296;
 // History ring layout (doubles per entry).
 const H_FIRST = 0, H_LAST = 1, H_START = 2, H_COUNT = 3, H_INTERVAL = 4, H_ADD = 5, H_STRIDE = 6;
 
+// Step windows (minmax() results) of the queued steps compress() has looked at, relative to
+// queuePos: it rescans them for every add it tries. Shared: compress() is never re-entered.
+const WINDOW_MIN = new Int32Array(65536), WINDOW_MAX = new Int32Array(65536);
+
 function idivUp(n: number, d: number): number {
   return n >= 0 ? (((n + d - 1) | 0) / d) | 0 : (n / d) | 0;
 }
@@ -123,6 +127,9 @@ export class StepCompress {
     if (qlast > pos + 65535) qlast = pos + 65535;
     this.minmax(pos);
     let outerMin = this.minp, outerMax = this.maxp;
+    const q = this.queue, lsc = this.lastStepClock, maxError = this.maxError;
+    const mins = WINDOW_MIN, maxs = WINDOW_MAX;
+    let filled = 1;
     let add = 0, minadd = -0x8000, maxadd = 0x7fff;
     let bestinterval = 0, bestcount = 1, bestadd = 1, bestreach = INT32_MIN;
     let zerointerval = 0, zerocount = 0;
@@ -137,8 +144,18 @@ export class StepCompress {
           this.mvInterval = interval; this.mvCount = nextcount - 1; this.mvAdd = add;
           return;
         }
-        this.minmax(pos + nextcount - 1);
-        npMin = this.minp; npMax = this.maxp;
+        const k = nextcount - 1;
+        if (k < filled) {
+          npMin = mins[k]!; npMax = maxs[k]!;
+        } else {
+          // minmax() of step pos+k (its previous step is queued too), inlined and kept for
+          // the next add tried
+          const point = q[pos + k]! - lsc;
+          let maxErr = Math.floor((point - (q[pos + k - 1]! - lsc)) / 2);
+          if (maxErr > maxError) maxErr = maxError;
+          npMin = mins[k] = (point - maxErr) | 0; npMax = maxs[k] = point | 0;
+          filled = k + 1;
+        }
         const nextaddfactor = (Math.imul(nextcount, nextcount - 1) / 2) | 0;
         const c = Math.imul(add, nextaddfactor);
         if (Math.imul(nextmin, nextcount) < ((npMin - c) | 0))
@@ -181,19 +198,28 @@ export class StepCompress {
     }
   }
 
+  private lineDesc(interval: number, count: number, add: number): string {
+    return `stepcompress o=${this.oid} i=${interval} c=${count} a=${add}`;
+  }
+
   /** Verify the found command reproduces every queued step within its window. */
   private checkLine(interval: number, count: number, add: number): void {
-    const desc = `stepcompress o=${this.oid} i=${interval} c=${count} a=${add}`;
     if (!count || (!interval && !add && count > 1) || interval >= 0x80000000 || interval < 0)
-      throw new StepCompressError(`${desc}: Invalid sequence`);
-    let iv = interval, p = 0;
+      throw new StepCompressError(`${this.lineDesc(interval, count, add)}: Invalid sequence`);
+    const q = this.queue, lsc = this.lastStepClock, maxError = this.maxError, pos = this.queuePos;
+    let iv = interval, p = 0, prevpoint = 0;
     for (let i = 0; i < count; i++) {
-      this.minmax(this.queuePos + i);
+      // minmax() of step pos+i, inlined
+      const point = q[pos + i]! - lsc;
+      let maxErr = Math.floor((point - prevpoint) / 2);
+      if (maxErr > maxError) maxErr = maxError;
+      prevpoint = point;
+      const minp = (point - maxErr) | 0, maxp = point | 0;
       p = (p + iv) >>> 0;
-      if (p < (this.minp >>> 0) || p > (this.maxp >>> 0))
-        throw new StepCompressError(`${desc}: Point ${i + 1}: ${p | 0} not in ${this.minp}:${this.maxp}`);
+      if (p < (minp >>> 0) || p > (maxp >>> 0))
+        throw new StepCompressError(`${this.lineDesc(interval, count, add)}: Point ${i + 1}: ${p | 0} not in ${minp}:${maxp}`);
       if (iv >= 0x80000000)
-        throw new StepCompressError(`${desc}: Point ${i + 1}: interval overflow ${iv | 0}`);
+        throw new StepCompressError(`${this.lineDesc(interval, count, add)}: Point ${i + 1}: interval overflow ${iv | 0}`);
       iv = (iv + add) >>> 0;
     }
   }

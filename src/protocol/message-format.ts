@@ -65,6 +65,8 @@ export class MessageFormat {
   private readonly scratchValues: ParamValue[];
   private readonly scratchInts: number[];
   private readonly scratchBytes: (Uint8Array | null)[];
+  /** Every parameter a plain integer (no strings, no enumeration): the fast encode path. */
+  private readonly plainInts: boolean;
 
   constructor(
     readonly id: number,
@@ -98,6 +100,7 @@ export class MessageFormat {
     this.scratchValues = new Array<ParamValue>(this.params.length).fill(0);
     this.scratchInts = new Array<number>(this.params.length).fill(0);
     this.scratchBytes = new Array<Uint8Array | null>(this.params.length).fill(null);
+    this.plainInts = kind !== "output" && this.params.every((p) => p.type.isInt && !p.enumeration);
   }
 
   param(name: string): ParamSpec | undefined {
@@ -107,6 +110,10 @@ export class MessageFormat {
   /** msgid + parameters, by parameter name; enum parameters take their symbol (or the raw number). */
   encode(values: Record<string, ParamValue>): Uint8Array {
     if (this.kind === "output") throw new ProtocolError(`output format '${this.format}' can not be encoded by name`);
+    if (this.plainInts) {
+      const out = this.encodePlainInts(values);
+      if (out) return out;
+    }
     for (const key in values) {
       if (!this.byName.has(key)) throw new ProtocolError(`${this.name}: unknown parameter '${key}' (parameters: ${this.describeParams()})`);
     }
@@ -117,6 +124,31 @@ export class MessageFormat {
     } finally {
       ordered.fill(0); // drop references to the caller's buffers
     }
+  }
+
+  /**
+   * encode() for formats of plain integers (queue_step and most other commands) without the
+   * scratch arrays; null when a value is missing, not an in-range integer or a key is unknown,
+   * so that the general path reports the error.
+   */
+  private encodePlainInts(values: Record<string, ParamValue>): Uint8Array | null {
+    const params = this.params, n = params.length, ints = this.scratchInts, id = this.idBytes;
+    let size = id.length;
+    for (let i = 0; i < n; i++) {
+      const p = params[i]!;
+      const v = values[p.name];
+      if (typeof v !== "number" || !Number.isInteger(v) || v < p.type.min || v > p.type.max) return null;
+      ints[i] = v;
+      size += vlqLength(v);
+    }
+    let keys = 0;
+    for (const _ in values) keys++;
+    if (keys !== n || size > MESSAGE_PAYLOAD_MAX) return null;
+    const out = new Uint8Array(size);
+    let pos = 0;
+    for (; pos < id.length; pos++) out[pos] = id[pos]!;
+    for (let i = 0; i < n; i++) pos = writeVlq(out, pos, ints[i]!);
+    return out;
   }
 
   /** msgid + parameters in format order. Encoding is a hot path: no allocation but the result. */
