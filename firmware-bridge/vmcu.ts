@@ -12,7 +12,7 @@ import { TrsyncModule } from "./handlers/trsync.ts";
 import { FirmwareLink, type BlockOutcome, type LinkStats } from "./link.ts";
 import { pinNumber } from "./pins.ts";
 import type { ShutdownReason } from "./reasons.ts";
-import { Hardware, type HardwareConfig } from "./sim/hardware.ts";
+import { Hardware, type HardwareConfig, type SensorFault } from "./sim/hardware.ts";
 
 export interface VirtualMcuOptions {
   /** MCU clock in Hz (a whole number of MHz, like real boards); default 72 MHz. */
@@ -174,6 +174,10 @@ export class VirtualMcu {
   /** Output value of a pin: 0/1 for digital outputs, the duty for PWM; undefined if never driven. */
   output(pin: string): number | undefined {
     return this.hardware.output(pinNumber(pin, "output()"));
+  }
+  /** Fault injection: disconnect ("open") or short a sensor's wire on an ADC pin; null repairs it. */
+  setSensorFault(adcPin: string, fault: SensorFault | null): void {
+    this.hardware.setSensorFault(pinNumber(adcPin, "setSensorFault()"), fault);
   }
   /** Temperature of the heated body whose thermistor is on this pin. */
   temperature(thermistorPin: string): number | undefined {

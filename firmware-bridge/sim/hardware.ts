@@ -27,6 +27,9 @@ export interface HeaterConfig {
   beta?: number; // default 3950
   pullup?: number; // default 4.7 kΩ
 }
+/** A broken sensor wire: disconnected (pulled to the reference) or shorted to ground. */
+export type SensorFault = "open" | "short";
+
 export interface HardwareConfig {
   axes?: AxisConfig[];
   endstops?: EndstopConfig[];
@@ -51,6 +54,8 @@ export class Hardware {
   private readonly heatersByOutput = new Map<number, Heater>();
   private readonly heatersByAdc = new Map<number, Heater>();
   private readonly outputs = new Map<number, number>();
+  /** ADC pins whose wiring failed: "open" (disconnected) reads full scale, "short" reads 0. */
+  private readonly sensorFaults = new Map<number, SensorFault>();
   private readonly record: boolean;
 
   /**
@@ -133,8 +138,16 @@ export class Hardware {
     return pullUp ? 1 : 0;
   }
 
+  /** Break (or repair, with null) the wiring of the sensor on an ADC pin. */
+  setSensorFault(pin: number, fault: SensorFault | null): void {
+    if (fault === null) this.sensorFaults.delete(pin);
+    else this.sensorFaults.set(pin, fault);
+  }
+
   /** One raw ADC sample: a thermistor if one is wired, else an open input pulled to the reference. */
   readAdc(pin: number, clock: number): number {
+    const fault = this.sensorFaults.get(pin);
+    if (fault) return fault === "open" ? this.adcMax : 0;
     const h = this.heatersByAdc.get(pin);
     if (!h) return this.adcMax;
     return thermistorAdc(h.thermistor, h.body.temperatureAt(this.seconds(clock)), this.adcMax);

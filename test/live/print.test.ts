@@ -181,6 +181,8 @@ describe.skipIf(!haveSocat)("printing on the virtual printer", () => {
     expect(p.lp.printer.getStateMessage()[0]).toStartWith('Internal error on command:"TEST_HOST_BUG"');
     await p.until(() => vmcu.shutdownReason === "Command request", "the MCU stopped");
     expect(!vmcu.output("PC0") && !vmcu.output("PC2")).toBe(true);
+    // Stepper drivers back at their disabled level
+    expect(ENABLE_PINS.map((pin) => vmcu.output(pin))).toEqual([1, 1, 1, 1]);
     // FIRMWARE_RESTART recovers
     const before = p.lp.printer;
     term.send("FIRMWARE_RESTART\n");
@@ -217,6 +219,7 @@ describe.skipIf(!haveSocat)("printing on the virtual printer", () => {
     await p.until(() => vmcu.shutdownReason !== null, "the MCU's own shutdown", 10);
     expect(vmcu.shutdownReason).toBe("Missed scheduling of next digital out event");
     expect(!vmcu.output("PC0") && !vmcu.output("PC2")).toBe(true);
+    expect(ENABLE_PINS.map((pin) => vmcu.output(pin))).toEqual([1, 1, 1, 1]);
     expect(printState()).not.toBe("printing");
   }, 30_000);
 });

@@ -46,6 +46,18 @@ describe("shutdowns", () => {
     expect(t.lp.status.query({ webhooks: null }).webhooks).toEqual({ state: "shutdown", state_message: msg });
   }, 40_000);
 
+  test("a thermistor that comes loose while heating shuts the printer down with heaters off", async () => {
+    p = await startTestPrinter();
+    const t = p;
+    const vmcu = await heatUp(t);
+    vmcu.setSensorFault("PC1", "open");
+    await t.until(inShutdown(t), "the shutdown", 10);
+    expect(state(t)[0]).toStartWith("MCU 'mcu' shutdown: ADC out of range");
+    expect(vmcu.shutdownReason).toBe("ADC out of range");
+    expect(heatersOff(vmcu)).toBe(true);
+    expect(t.output.some((l) => /Sensor 'extruder' temperature -?\d+\.\d+ not in range 0\.000:280\.000/.test(l))).toBe(true);
+  }, 40_000);
+
   test("a heater that cannot heat trips verify_heater", async () => {
     p = await startTestPrinter({
       hardware: { hotendMaxRise: 15 },
