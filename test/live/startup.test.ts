@@ -38,6 +38,26 @@ describe("first run of the built-in virtual printer", () => {
   });
 });
 
+describe("a printer whose MCU cannot be reached", () => {
+  test("stays up in the error state, naming the port, and RESTART tries again", async () => {
+    const lp = await startLivePrinter({ configText: "[mcu]\nserial: /dev/ttyNOPE0\n\n[printer]\nkinematics: none\nmax_velocity: 1\nmax_accel: 1\n", log: quiet });
+    try {
+      const [msg, category] = lp.printer.getStateMessage();
+      expect(category).toBe("error");
+      expect(msg).toStartWith("[mcu]: cannot open serial port '/dev/ttyNOPE0'");
+      const first = lp.printer;
+      const restarted = new Promise<void>((resolve) => lp.onInstance(() => resolve()));
+      await lp.printer.gcode.runScript("RESTART");
+      await restarted;
+      await lp.whenStarted();
+      expect(lp.printer).not.toBe(first);
+      expect(lp.printer.getStateMessage()[0]).toStartWith("[mcu]: cannot open serial port '/dev/ttyNOPE0'");
+    } finally {
+      await lp.stop();
+    }
+  });
+});
+
 describe("a running virtual printer", () => {
   let p: TestPrinter;
   beforeAll(async () => {
