@@ -1,14 +1,13 @@
 // Accelerometer chips (adxl345, mpu9250, icm20948, lis2dw/lis3dh, bmi160): the MCU objects they
 // configure in batch mode, their option errors, their record decoding and the clear errors of
 // the commands that need a live MCU.
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { int16Triple } from "../../src/core/extras/accelerometers/bulk-accelerometer.ts";
 import { decodeAdxl345 } from "../../src/core/extras/adxl345.ts";
-import { BASE_CONFIG, batchLines, configErrors, REF, Scratch } from "./helpers.ts";
-
-const scratch = new Scratch();
-afterAll(() => scratch.remove());
+import { batchLines, configErrors } from "./helpers.ts";
+import { CARTESIAN_MOTION_CFG } from "../support/printer-configs.ts";
+import { KLIPPER_REFERENCE } from "../support/reference.ts";
 
 /** Config lines (before finalize_config) that mention one of `oids`. */
 function configLinesFor(lines: string[], oids: Set<number>): string[] {
@@ -18,7 +17,7 @@ function configLinesFor(lines: string[], oids: Set<number>): string[] {
 
 describe("tk_input_shaper reference case", () => {
   test("the accelerometers' SPI/I2C and chip config lines equal Klipper's", async () => {
-    const caseDir = `${REF}/cases/tk_input_shaper`;
+    const caseDir = `${KLIPPER_REFERENCE}/cases/tk_input_shaper`;
     const reference = readFileSync(`${caseDir}/parsedump.txt`, "utf8").split("\n");
     // The oids of the buses and chips in Klipper's own output
     const chipLine = /^(config_spi|config_i2c|config_adxl345|config_mpu9250) oid=(\d+)/;
@@ -27,7 +26,7 @@ describe("tk_input_shaper reference case", () => {
     const expected = configLinesFor(reference, oids);
     expect(expected.some((l) => l.startsWith("i2c_set_bus"))).toBe(true);
 
-    const r = await batchLines(scratch, `${caseDir}/printer.cfg`, "G4 P10\n", "atmega2560.dict");
+    const r = await batchLines(readFileSync(`${caseDir}/printer.cfg`, "utf8"), "G4 P10\n");
     expect(r.error).toBeNull();
     expect(configLinesFor(r.lines, oids)).toEqual(expected);
   });
@@ -36,7 +35,7 @@ describe("tk_input_shaper reference case", () => {
 describe("the other chips", () => {
   // Expected lines as klippy (the reference commit) writes them for this config in batch mode
   test("lis2dw/lis3dh/bmi160 on SPI or I2C, icm20948 and mpu9250 on I2C", async () => {
-    const cfg = scratch.write("chips.cfg", `${BASE_CONFIG}
+    const cfg = `${CARTESIAN_MOTION_CFG}
 [lis2dw]
 cs_pin: PK7
 [lis2dw i2cone]
@@ -53,8 +52,8 @@ i2c_speed: 100000
 [mpu9250 m2]
 i2c_address: 105
 rate: 4000
-`);
-    const r = await batchLines(scratch, cfg, "G4 P10\n", "atmega2560.dict");
+`;
+    const r = await batchLines(cfg, "G4 P10\n");
     expect(r.error).toBeNull();
     const chipLines = r.lines.filter((l) => /^(config_(spi|i2c|lis2dw|bmi160|icm20948|mpu9250)|spi_set_bus|i2c_set_bus) /.test(l));
     expect(chipLines).toEqual([
@@ -84,7 +83,7 @@ rate: 4000
 });
 
 describe("option errors", () => {
-  const errorFor = async (sections: string) => (await configErrors(scratch, `${BASE_CONFIG}\n${sections}`)).join("\n");
+  const errorFor = async (sections: string) => (await configErrors(`${CARTESIAN_MOTION_CFG}\n${sections}`)).join("\n");
 
   test("rate, axes_map and i2c_address name the section and option", async () => {
     const rate = await errorFor("[mpu9250 my_mpu]\nrate: 1000\n");
@@ -99,8 +98,8 @@ describe("option errors", () => {
     expect(addr).toContain("i2c_address");
     expect(addr).toContain("'mpu9250'");
     // Bus names are checked against the firmware's when the MCU config is built
-    const busCfg = scratch.write("bus.cfg", `${BASE_CONFIG}\n[lis2dw]\ni2c_bus: nosuchbus\n`);
-    const bus = await batchLines(scratch, busCfg, "", "atmega2560.dict");
+    const busCfg = `${CARTESIAN_MOTION_CFG}\n[lis2dw]\ni2c_bus: nosuchbus\n`;
+    const bus = await batchLines(busCfg, "");
     expect(bus.error).toContain("Unknown i2c_bus 'nosuchbus'");
   });
 
@@ -120,16 +119,16 @@ describe("option errors", () => {
 
 describe("commands in batch mode", () => {
   test("measuring and register access say they need a live MCU", async () => {
-    const cfg = scratch.write("mpu.cfg", `${BASE_CONFIG}\n[mpu9250 my_mpu]\n`);
+    const cfg = `${CARTESIAN_MOTION_CFG}\n[mpu9250 my_mpu]\n`;
     for (const cmd of ["ACCELEROMETER_QUERY CHIP=my_mpu", "ACCELEROMETER_MEASURE CHIP=my_mpu", "ACCELEROMETER_DEBUG_READ CHIP=my_mpu REG=0x75"]) {
-      const r = await batchLines(scratch, cfg, `${cmd}\n`, "atmega2560.dict");
+      const r = await batchLines(cfg, `${cmd}\n`);
       expect(r.error ?? r.responses.join("\n")).toContain("mpu9250 my_mpu: accelerometer measurements need a live MCU");
     }
   });
 
   test("bad register parameters are reported before any bus access", async () => {
-    const cfg = scratch.write("mpu2.cfg", `${BASE_CONFIG}\n[mpu9250]\n`);
-    const r = await batchLines(scratch, cfg, "ACCELEROMETER_DEBUG_WRITE REG=0x80 VAL=1\n", "atmega2560.dict");
+    const cfg = `${CARTESIAN_MOTION_CFG}\n[mpu9250]\n`;
+    const r = await batchLines(cfg, "ACCELEROMETER_DEBUG_WRITE REG=0x80 VAL=1\n");
     expect(r.error ?? r.responses.join("\n")).toContain("REG must be between 0 and 127");
   });
 });

@@ -1,17 +1,12 @@
 // Extras modules in batch output on an atmega2560 (16 MHz): MCU configuration and the commands
 // they send, with expected values derived from the chips' timing and protocol facts.
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { turnsText } from "../../src/core/extras/screws-tilt-adjust.ts";
 import { diffRuns, pack9 } from "../../src/core/extras/display/lcd-chips.ts";
-import { BASE_CONFIG, batchLines, configErrors, Scratch } from "./helpers.ts";
+import { batchLines, configErrors } from "./helpers.ts";
+import { CARTESIAN_MOTION_CFG } from "../support/printer-configs.ts";
 
-const scratch = new Scratch();
-afterAll(() => scratch.remove());
-
-const PROBE_BASE = BASE_CONFIG.replace("endstop_pin: ^PD3\nposition_endstop: 0.5", "endstop_pin: probe:z_virtual_endstop").replace(
-  "position_max: 200\n\n[mcu]",
-  "position_max: 200\nposition_min: -2\n\n[mcu]",
-);
+const PROBE_BASE = CARTESIAN_MOTION_CFG.replace("endstop_pin: ^PD3\nposition_endstop: 0.5", "endstop_pin: probe:z_virtual_endstop\nposition_min: -2");
 
 const EXTRAS = `
 [bltouch]
@@ -42,8 +37,8 @@ initial_RED: 0.2
 `;
 
 describe("a printer with bltouch, buttons, display, digipot and neopixel", async () => {
-  const cfg = scratch.write("extras.cfg", PROBE_BASE + EXTRAS);
-  const r = await batchLines(scratch, cfg, "G28\nG1 Z5\nSET_LED LED=strip GREEN=1 INDEX=2 SYNC=0\n", "atmega2560.dict");
+  const cfg = PROBE_BASE + EXTRAS;
+  const r = await batchLines(cfg, "G28\nG1 Z5\nSET_LED LED=strip GREEN=1 INDEX=2 SYNC=0\n");
   const oidOf = (re: RegExp) => Number(/oid=(\d+)/.exec(r.lines.find((l) => re.test(l))!)![1]);
 
   test("runs to the end", () => {
@@ -135,13 +130,13 @@ describe("helpers", () => {
 describe("option errors name section and option", () => {
   test.each([
     [`${PROBE_BASE}\n[bltouch]\ncontrol_pin: PB5\nz_offset: 1\n`, "Option 'sensor_pin' in section 'bltouch' must be specified"],
-    [`${BASE_CONFIG}\n[bed_screws]\nscrew1: 10,10\nscrew2: 100,100\n`, "bed_screws: Must have at least three screws"],
-    [`${BASE_CONFIG}\n[display]\nlcd_type: st7921\n`, "Choice 'st7921' for option 'lcd_type' in section 'display' is not a valid choice"],
-    [`${BASE_CONFIG}\n[neopixel s]\npin: PB7\ncolor_order: GRX\n`, "Invalid color_order 'GRX' in section 'neopixel s'"],
-    [`${BASE_CONFIG}\n[ad5206 p]\nenable_pin: PL0\nchannel_1: 2\n`, "Option 'channel_1' in section 'ad5206 p' must have maximum of 1.0"],
-    [`${BASE_CONFIG}\n[filament_switch_sensor f]\nswitch_pin: PA3\npause_delay: 0\n`, "Option 'pause_delay' in section 'filament_switch_sensor f' must be above 0.0"],
+    [`${CARTESIAN_MOTION_CFG}\n[bed_screws]\nscrew1: 10,10\nscrew2: 100,100\n`, "bed_screws: Must have at least three screws"],
+    [`${CARTESIAN_MOTION_CFG}\n[display]\nlcd_type: st7921\n`, "Choice 'st7921' for option 'lcd_type' in section 'display' is not a valid choice"],
+    [`${CARTESIAN_MOTION_CFG}\n[neopixel s]\npin: PB7\ncolor_order: GRX\n`, "Invalid color_order 'GRX' in section 'neopixel s'"],
+    [`${CARTESIAN_MOTION_CFG}\n[ad5206 p]\nenable_pin: PL0\nchannel_1: 2\n`, "Option 'channel_1' in section 'ad5206 p' must have maximum of 1.0"],
+    [`${CARTESIAN_MOTION_CFG}\n[filament_switch_sensor f]\nswitch_pin: PA3\npause_delay: 0\n`, "Option 'pause_delay' in section 'filament_switch_sensor f' must be above 0.0"],
   ])("%#", async (text, message) => {
-    const errors = await configErrors(scratch, text);
+    const errors = await configErrors(text);
     expect(errors.some((e) => e.includes(message))).toBe(true);
   });
 });

@@ -1,13 +1,11 @@
 // Servo, pwm_cycle_time, I2C digipot, SX1509 expander and HD44780 display in batch output on an
 // atmega2560 (16 MHz), values derived from the modules' formulas and the chips' register maps.
-import { afterAll, describe, expect, test } from "bun:test";
-import { BASE_CONFIG, batchLines, Scratch } from "./helpers.ts";
-
-const scratch = new Scratch();
-afterAll(() => scratch.remove());
+import { describe, expect, test } from "bun:test";
+import { batchLines } from "./helpers.ts";
+import { CARTESIAN_MOTION_CFG } from "../support/printer-configs.ts";
 
 describe("servo, pwm_cycle_time, mcp4451, sx1509, hd44780", async () => {
-  const cfg = scratch.write("outputs.cfg", `${BASE_CONFIG}
+  const cfg = `${CARTESIAN_MOTION_CFG}
 [servo s]
 pin: PB6
 initial_angle: 90
@@ -30,8 +28,8 @@ d4_pin: PA1
 d5_pin: PA3
 d6_pin: PA5
 d7_pin: PA7
-`);
-  const r = await batchLines(scratch, cfg, "SET_SERVO SERVO=s ANGLE=180\nSET_PIN PIN=beeper VALUE=0.5 CYCLE_TIME=0.0005\nG4 P100\n", "atmega2560.dict");
+`;
+  const r = await batchLines(cfg, "SET_SERVO SERVO=s ANGLE=180\nSET_PIN PIN=beeper VALUE=0.5 CYCLE_TIME=0.0005\nG4 P100\n");
   const oidOf = (re: RegExp) => Number(/oid=(\d+)/.exec(r.lines.find((l) => re.test(l))!)![1]);
 
   test("runs to the end", () => expect(r.error).toBeNull());
@@ -93,38 +91,38 @@ d7_pin: PA7
 
 describe("SET_LED_TEMPLATE", () => {
   test("a display_template with a parameter drives one LED of a chain", async () => {
-    const cfg = scratch.write("ledtpl.cfg", `${BASE_CONFIG}
+    const cfg = `${CARTESIAN_MOTION_CFG}
 [neopixel strip]
 pin: PB7
 chain_count: 2
 [display_template led_level]
 param_v: 0.5
 text: {param_v},0,{1 - param_v}
-`);
-    const r = await batchLines(scratch, cfg, "SET_LED_TEMPLATE LED=strip INDEX=2 TEMPLATE=led_level PARAM_V=0.2\nG4 P2000\n", "atmega2560.dict");
+`;
+    const r = await batchLines(cfg, "SET_LED_TEMPLATE LED=strip INDEX=2 TEMPLATE=led_level PARAM_V=0.2\nG4 P2000\n");
     expect(r.error).toBeNull();
     // LED 2 (bytes 3..5, GRB order): red 0.2 -> 51 ('3'), blue 0.8 -> 204; green stays 0
     expect(r.lines).toContain("neopixel_update oid=0 pos=4 data=b'3\\xcc'");
   });
 
   test("unknown template and parameter names are G-code errors", async () => {
-    const cfg = scratch.write("ledtpl2.cfg", `${BASE_CONFIG}
+    const cfg = `${CARTESIAN_MOTION_CFG}
 [neopixel strip]
 pin: PB7
 [display_template led_level]
 param_v: 0.5
 text: {param_v},0,0
-`);
-    const a = await batchLines(scratch, cfg, "SET_LED_TEMPLATE LED=strip TEMPLATE=nope\n", "atmega2560.dict");
+`;
+    const a = await batchLines(cfg, "SET_LED_TEMPLATE LED=strip TEMPLATE=nope\n");
     expect(a.error ?? a.responses.join("\n")).toContain("Unknown display_template 'nope'");
-    const b = await batchLines(scratch, cfg, "SET_LED_TEMPLATE LED=strip TEMPLATE=led_level PARAM_W=1\n", "atmega2560.dict");
+    const b = await batchLines(cfg, "SET_LED_TEMPLATE LED=strip TEMPLATE=led_level PARAM_W=1\n");
     expect(b.error ?? b.responses.join("\n")).toContain("Invalid display_template parameter: param_w");
   });
 });
 
 describe("display_data rendering", () => {
   test("items of the active group are drawn at their row/column; ~right_arrow~ is the HD44780's 0x7e", async () => {
-    const cfg = scratch.write("screen.cfg", `${BASE_CONFIG}
+    const cfg = `${CARTESIAN_MOTION_CFG}
 [display]
 lcd_type: hd44780
 rs_pin: PH1
@@ -140,8 +138,8 @@ text: Hi {2 + 3}~right_arrow~
 [display_data mine corner]
 position: 0, 0
 text: X
-`);
-    const r = await batchLines(scratch, cfg, "G4 P1000\n", "atmega2560.dict");
+`;
+    const r = await batchLines(cfg, "G4 P1000\n");
     expect(r.error).toBeNull();
     const sent = r.lines.filter((l) => l.startsWith("hd44780_send"));
     // Row 0 is DDRAM 0x80 + column; row 1 is the second line, 0xc0 + column

@@ -6,9 +6,11 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runBatch } from "../../src/batch/run.ts";
-import { decodeSerial, REF, Scratch } from "./helpers.ts";
+import { KLIPPER_REFERENCE, dictPath, loadDict } from "../support/reference.ts";
+import { decodeLines } from "../support/serial.ts";
+import { TempDir } from "../support/temp-dir.ts";
 
-const scratch = new Scratch();
+const scratch = new TempDir("stepline-extras-");
 afterAll(() => scratch.remove());
 
 function configBlock(lines: string[]): string[] {
@@ -22,12 +24,11 @@ describe.each([
   ["cfg_skr_pico_motion", "rp2040.dict", ["config_tmcuart oid=0 rx_pin=gpio9 pull_up=0 tx_pin=gpio8 bit_time=300", "config_neopixel oid=1 pin=gpio24 data_size=3 bit_max_ticks=48 reset_min_ticks=600"]],
 ] as const)("%s", (name, dictName, expectedLines) => {
   test("MCU configuration and the whole command stream match Klipper's", async () => {
-    const dir = `${REF}/cases/${name}`;
-    const out = join(scratch.dir, `${name}.serial`);
-    const dict = `${REF}/dict/${dictName}`;
-    const r = await runBatch({ config: `${dir}/printer.cfg`, input: `${dir}/input.gcode`, output: out, dicts: { mcu: dict }, respond: () => {} });
+    const dir = `${KLIPPER_REFERENCE}/cases/${name}`;
+    const out = join(scratch.path, `${name}.serial`);
+    const r = await runBatch({ config: `${dir}/printer.cfg`, input: `${dir}/input.gcode`, output: out, dicts: { mcu: dictPath(dictName) }, respond: () => {} });
     expect(r.error).toBeNull();
-    const ours = decodeSerial(out, dict);
+    const ours = decodeLines(loadDict(dictName), out);
     const theirs = readFileSync(`${dir}/parsedump.txt`, "utf8").trimEnd().split("\n");
     for (const l of expectedLines) expect(configBlock(ours)).toContain(l);
     expect(configBlock(ours)).toEqual(configBlock(theirs));

@@ -1,11 +1,9 @@
 // Resonance testing: the test sequence, the spectrum estimate and shaper fitting on synthetic
 // accelerometer data with a known resonance, and the clear error without a live accelerometer.
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { calcFreqResponse, findBestShaper, kaiser, psd } from "../../src/core/extras/resonance/shaper-calibrate.ts";
-import { BASE_CONFIG, batchLines, Scratch } from "./helpers.ts";
-
-const scratch = new Scratch();
-afterAll(() => scratch.remove());
+import { batchLines } from "./helpers.ts";
+import { CARTESIAN_MOTION_CFG } from "../support/printer-configs.ts";
 
 describe("spectrum estimate", () => {
   test("Kaiser window: ends are 1/I0(beta), middle is 1", () => {
@@ -60,20 +58,20 @@ describe("shaper fitting", () => {
 
 describe("TEST_RESONANCES", () => {
   test("needs a live accelerometer: a clear error in batch mode", async () => {
-    const cfg = scratch.write("resonance.cfg", `${BASE_CONFIG}
+    const cfg = `${CARTESIAN_MOTION_CFG}
 [adxl345]
 cs_pin: PG0
 [resonance_tester]
 accel_chip: adxl345
 probe_points: 100, 100, 20
-`);
-    const ok = await batchLines(scratch, cfg, "G28\n", "atmega2560.dict");
+`;
+    const ok = await batchLines(cfg, "G28\n");
     expect(ok.error).toBeNull();
     // The chip is configured on its SPI device (mode 3, 5 MHz); streaming starts only when measuring
     const spi = Number(/^config_spi oid=(\d+) pin=PG0/.exec(ok.lines.find((l) => l.includes("pin=PG0"))!)![1]);
     expect(ok.lines).toContain(`spi_set_bus oid=${spi} spi_bus=spi mode=3 rate=5000000`);
     expect(ok.lines.some((l) => new RegExp(`^config_adxl345 oid=\\d+ spi_oid=${spi}$`).test(l))).toBe(true);
-    const r = await batchLines(scratch, cfg, "G28\nTEST_RESONANCES AXIS=X\n", "atmega2560.dict");
+    const r = await batchLines(cfg, "G28\nTEST_RESONANCES AXIS=X\n");
     expect(r.error ?? r.responses.join("\n")).toContain("accelerometer measurements need a live MCU");
   });
 });

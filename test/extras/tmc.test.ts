@@ -1,12 +1,10 @@
 // TMC drivers: register values checked against values worked out by hand from the Trinamic
 // datasheet formulas (derivations in the comments), SPI init traffic as klippy sends it, the UART
 // datagram format, and option errors that name section and option.
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { addSerialBits, crc8Atm, decodeRead, encodeRead, encodeWrite } from "../../src/core/extras/tmc/uart.ts";
-import { BASE_CONFIG, batchLines, configErrors, Scratch } from "./helpers.ts";
-
-const scratch = new Scratch();
-afterAll(() => scratch.remove());
+import { batchLines, configErrors } from "./helpers.ts";
+import { CARTESIAN_MOTION_CFG } from "../support/printer-configs.ts";
 
 /** The 5-byte SPI frames (address byte + 32-bit value) of every spi_send of `oid`. */
 function spiFrames(lines: string[], oid: number): [number, number][] {
@@ -40,14 +38,14 @@ function pyBytes(body: string): number[] {
 
 describe("TMC2130 over SPI (batch output)", () => {
   test("config, then every register written at connect in klippy's order with datasheet values", async () => {
-    const cfg = scratch.write("tmc2130.cfg", `${BASE_CONFIG}
+    const cfg = `${CARTESIAN_MOTION_CFG}
 [tmc2130 stepper_x]
 cs_pin: PG0
 run_current: 0.8
 hold_current: 0.5
 stealthchop_threshold: 100
-`);
-    const r = await batchLines(scratch, cfg, "G28 X\nG1 X10 F3000\n", "atmega2560.dict");
+`;
+    const r = await batchLines(cfg, "G28 X\nG1 X10 F3000\n");
     expect(r.error).toBeNull();
     expect(r.lines).toContain("config_spi oid=0 pin=PG0 cs_active_high=0");
     // SPI mode 3, default 4 MHz, the atmega's only hardware bus
@@ -86,12 +84,12 @@ stealthchop_threshold: 100
   });
 
   test("SET_TMC_CURRENT writes IHOLD_IRUN at the toolhead time and reports the rounded currents", async () => {
-    const cfg = scratch.write("tmc2130b.cfg", `${BASE_CONFIG}
+    const cfg = `${CARTESIAN_MOTION_CFG}
 [tmc2130 stepper_y]
 cs_pin: PG0
 run_current: 0.8
-`);
-    const r = await batchLines(scratch, cfg, "SET_TMC_CURRENT STEPPER=stepper_y CURRENT=0.4\n", "atmega2560.dict");
+`;
+    const r = await batchLines(cfg, "SET_TMC_CURRENT STEPPER=stepper_y CURRENT=0.4\n");
     expect(r.error).toBeNull();
     // 0.4 A: 0.4*32*1.41421*0.13/0.18 = 13.07 -> 13 - 1 = 12; hold follows run (hold_current unset = 2.0 A)
     // reported back: (12+1) * 0.18 / (32 * 0.13 * 1.41421) = 0.3977 -> "0.40"
@@ -103,13 +101,13 @@ run_current: 0.8
 
 describe("TMC5160 current via GLOBALSCALER", () => {
   test("GLOBALSCALER and IRUN from the datasheet formula", async () => {
-    const cfg = scratch.write("tmc5160.cfg", `${BASE_CONFIG}
+    const cfg = `${CARTESIAN_MOTION_CFG}
 [tmc5160 stepper_x]
 cs_pin: PG0
 run_current: 1.2
 sense_resistor: 0.075
-`);
-    const r = await batchLines(scratch, cfg, "", "atmega2560.dict");
+`;
+    const r = await batchLines(cfg, "");
     expect(r.error).toBeNull();
     const frames = spiFrames(r.lines, 0);
     const value = (addr: number) => frames.find(([a]) => a === (addr | 0x80))![1];
@@ -161,7 +159,7 @@ describe("TMC UART datagrams", () => {
 });
 
 describe("TMC option errors name section and option", () => {
-  const tmc = (extra: string) => `${BASE_CONFIG}\n[tmc2209 stepper_x]\nuart_pin: PG0\n${extra}\n`;
+  const tmc = (extra: string) => `${CARTESIAN_MOTION_CFG}\n[tmc2209 stepper_x]\nuart_pin: PG0\n${extra}\n`;
   test.each([
     ["run_current: 2.5", "Option 'run_current' in section 'tmc2209 stepper_x' must have maximum of 2.0"],
     ["run_current: 0.5\ndriver_TOFF: 16", "Option 'driver_TOFF' in section 'tmc2209 stepper_x' must have maximum of 15"],
@@ -170,33 +168,33 @@ describe("TMC option errors name section and option", () => {
     ["run_current: 0.5\ndriver_TBL: 1\nstealthchop_treshold: 50", "Option 'stealthchop_treshold' is not valid in section 'tmc2209 stepper_x'"],
     ["", "Option 'run_current' in section 'tmc2209 stepper_x' must be specified"],
   ])("%s", async (extra, message) => {
-    const errors = await configErrors(scratch, tmc(extra));
+    const errors = await configErrors(tmc(extra));
     expect(errors.some((e) => e.includes(message))).toBe(true);
   });
 
   test("a driver for a stepper that is not configured", async () => {
-    const errors = await configErrors(scratch, `${BASE_CONFIG}\n[tmc2209 stepper_q]\nuart_pin: PG0\nrun_current: 0.5\n`);
+    const errors = await configErrors(`${CARTESIAN_MOTION_CFG}\n[tmc2209 stepper_q]\nuart_pin: PG0\nrun_current: 0.5\n`);
     expect(errors.some((e) => e.includes("Could not find config section '[stepper_q]' required by tmc driver"))).toBe(true);
   });
 
   test("sensorless homing pin without a diag pin is refused when used", async () => {
-    const cfg = BASE_CONFIG.replace("endstop_pin: ^PE5", "endstop_pin: tmc2209_stepper_x:virtual_endstop");
-    const errors = await configErrors(scratch, `${cfg}\n[tmc2209 stepper_x]\nuart_pin: PG0\nrun_current: 0.5\n`);
+    const cfg = CARTESIAN_MOTION_CFG.replace("endstop_pin: ^PE5", "endstop_pin: tmc2209_stepper_x:virtual_endstop");
+    const errors = await configErrors(`${cfg}\n[tmc2209 stepper_x]\nuart_pin: PG0\nrun_current: 0.5\n`);
     expect(errors.some((e) => e.includes("tmc virtual endstop requires diag pin config"))).toBe(true);
   });
 });
 
 describe("sensorless homing and field commands", () => {
   test("virtual endstop homes on the DIAG1 pin with StallGuard set up, then restores the fields", async () => {
-    const base = BASE_CONFIG.replace("endstop_pin: ^PE5", "endstop_pin: tmc2130_stepper_x:virtual_endstop\nhoming_retract_dist: 0");
-    const cfg = scratch.write("sensorless.cfg", `${base}
+    const base = CARTESIAN_MOTION_CFG.replace("endstop_pin: ^PE5", "endstop_pin: tmc2130_stepper_x:virtual_endstop\nhoming_retract_dist: 0");
+    const cfg = `${base}
 [tmc2130 stepper_x]
 cs_pin: PG0
 run_current: 0.6
 diag1_pin: ^!PE4
 driver_SGT: -2
-`);
-    const r = await batchLines(scratch, cfg, "G28 X\nDUMP_TMC STEPPER=stepper_x REGISTER=COOLCONF\nSET_TMC_FIELD STEPPER=stepper_x FIELD=sgt VALUE=3\n", "atmega2560.dict");
+`;
+    const r = await batchLines(cfg, "G28 X\nDUMP_TMC STEPPER=stepper_x REGISTER=COOLCONF\nSET_TMC_FIELD STEPPER=stepper_x FIELD=sgt VALUE=3\n");
     expect(r.error).toBeNull();
     // The endstop is the diag pin (inverted: triggers low)
     const es = /^config_endstop oid=(\d+) pin=PE4 pull_up=1$/.exec(r.lines.find((l) => l.includes("pin=PE4"))!)!;
@@ -217,12 +215,12 @@ driver_SGT: -2
 
 describe("virtual enable (stepper without enable_pin)", () => {
   test("TOFF is 0 until the motor is enabled, restored on enable and cleared again by M84", async () => {
-    const cfg = scratch.write("venable.cfg", `${BASE_CONFIG.replace("enable_pin: !PD7\n", "")}
+    const cfg = `${CARTESIAN_MOTION_CFG.replace("enable_pin: !PD7\n", "")}
 [tmc2130 stepper_x]
 cs_pin: PG0
 run_current: 0.8
-`);
-    const r = await batchLines(scratch, cfg, "G28 X\nG1 X10 F3000\nM84\nG4 P10\n", "atmega2560.dict");
+`;
+    const r = await batchLines(cfg, "G28 X\nG1 X10 F3000\nM84\nG4 P10\n");
     expect(r.error).toBeNull();
     // CHOPCONF (0x6c) TOFF is its low nibble; the rest as derived above (0x14028384 with TOFF 4)
     const chopconf = spiFrames(r.lines, 0).filter(([a]) => a === 0xec).map(([, v]) => v);

@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { skewFactor } from "../../src/core/extras/skew-correction.ts";
 import { netSteps, runGcode } from "../toolhead/batch-helpers.ts";
-import { BASE_CONFIG } from "./helpers.ts";
+import { CARTESIAN_MOTION_CFG } from "../support/printer-configs.ts";
 
 // stepper_z: rotation_distance 8, 200 full steps, 16 microsteps -> 0.0025 mm per step
 const Z_STEP = 8 / 3200;
@@ -13,8 +13,8 @@ const X_STEP = 40 / 3200;
 describe("bed_tilt", () => {
   test("a move at X=100 lifts Z by x_adjust*100", async () => {
     const gcode = "G28\nG1 X100 Z5 F3000\n";
-    const flat = await runGcode(BASE_CONFIG, gcode);
-    const tilted = await runGcode(`${BASE_CONFIG}\n[bed_tilt]\nx_adjust: 0.01\n`, gcode);
+    const flat = await runGcode(CARTESIAN_MOTION_CFG, gcode);
+    const tilted = await runGcode(`${CARTESIAN_MOTION_CFG}\n[bed_tilt]\nx_adjust: 0.01\n`, gcode);
     expect(flat.result.error).toBeNull();
     expect(tilted.result.error).toBeNull();
     const dz = netSteps(tilted.stepsByPin.get("PL3")!) - netSteps(flat.stepsByPin.get("PL3")!);
@@ -37,8 +37,8 @@ describe("skew_correction", () => {
     const ac = Math.sqrt(20000 + 20000 * Math.cos(phi));
     const bd = Math.sqrt(20000 - 20000 * Math.cos(phi));
     const f = skewFactor(ac, bd, 100);
-    const r = await runGcode(`${BASE_CONFIG}\n[skew_correction]\n`, `G28\nSET_SKEW XY=${ac},${bd},100\nG1 X50 Y100 F3000\nGET_CURRENT_SKEW\n`);
-    const flat = await runGcode(BASE_CONFIG, "G28\nG1 X50 Y100 F3000\n");
+    const r = await runGcode(`${CARTESIAN_MOTION_CFG}\n[skew_correction]\n`, `G28\nSET_SKEW XY=${ac},${bd},100\nG1 X50 Y100 F3000\nGET_CURRENT_SKEW\n`);
+    const flat = await runGcode(CARTESIAN_MOTION_CFG, "G28\nG1 X50 Y100 F3000\n");
     expect(r.result.error).toBeNull();
     // X target = 50 - 100 * f instead of 50 (same homing moves in both runs)
     const dx = netSteps(r.stepsByPin.get("PF0")!) - netSteps(flat.stepsByPin.get("PF0")!);
@@ -49,17 +49,20 @@ describe("skew_correction", () => {
 
 describe("firmware_retraction", () => {
   test("SET_RETRACTION / GET_RETRACTION", async () => {
-    const r = await runGcode(`${BASE_CONFIG}\n[firmware_retraction]\nretract_length: 0.8\n`, "SET_RETRACTION RETRACT_SPEED=35 UNRETRACT_EXTRA_LENGTH=0.1\nGET_RETRACTION\n");
+    const r = await runGcode(`${CARTESIAN_MOTION_CFG}\n[firmware_retraction]\nretract_length: 0.8\n`, "SET_RETRACTION RETRACT_SPEED=35 UNRETRACT_EXTRA_LENGTH=0.1\nGET_RETRACTION\n");
     expect(r.result.error).toBeNull();
     expect(r.responses).toContain("// RETRACT_LENGTH=0.80000 RETRACT_SPEED=35.00000 UNRETRACT_EXTRA_LENGTH=0.10000 UNRETRACT_SPEED=10.00000");
   });
 });
 
 describe("z_tilt", () => {
-  const cfg = BASE_CONFIG.replace("endstop_pin: ^PD3\nposition_endstop: 0.5", "endstop_pin: probe:z_virtual_endstop").replace(
-    "position_max: 200\n\n[mcu]",
-    "position_max: 200\nposition_min: -2\n\n[stepper_z1]\nstep_pin: PC1\ndir_pin: PC3\nenable_pin: !PC7\nmicrosteps: 16\nrotation_distance: 8\n\n[mcu]",
-  ) + `
+  const cfg = CARTESIAN_MOTION_CFG.replace("endstop_pin: ^PD3\nposition_endstop: 0.5", "endstop_pin: probe:z_virtual_endstop\nposition_min: -2") + `
+[stepper_z1]
+step_pin: PC1
+dir_pin: PC3
+enable_pin: !PC7
+microsteps: 16
+rotation_distance: 8
 [probe]
 pin: ^PD2
 z_offset: 1

@@ -2,10 +2,10 @@
 // output decoded with the protocol layer) and turn queue_step/set_next_step_dir
 // into step times per stepper, as the MCU would execute them.
 import { dictPath, loadDict } from "../support/reference.ts";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runBatch, type BatchResult } from "../../src/batch/run.ts";
-import type { DecodedMessage } from "../../src/protocol/index.ts";
+import type { DataDictionary, DecodedMessage } from "../../src/protocol/index.ts";
 import { decodeMessages } from "../support/serial.ts";
 import { TempDir } from "../support/temp-dir.ts";
 import { StepExecutor } from "../support/step-executor.ts";
@@ -24,6 +24,8 @@ export interface BatchRun {
   result: BatchResult;
   responses: string[];
   messages: DecodedMessage[];
+  /** The dictionary the output was decoded with. */
+  dict: DataDictionary;
   bytes: Uint8Array;
   /** Steps by config_stepper step_pin name. */
   stepsByPin: Map<string, Steps>;
@@ -37,9 +39,11 @@ export async function runGcode(cfgText: string, gcode: string): Promise<BatchRun
     const output = join(dir.path, "out.serial");
     const responses: string[] = [];
     const result = await runBatch({ config: cfg, input, output, dicts: { mcu: DICT_PATH }, respond: (l) => responses.push(l) });
-    const bytes = new Uint8Array(readFileSync(output));
-    const messages = decodeMessages(loadDict("atmega2560.dict"), bytes);
-    return { result, responses, messages, bytes, stepsByPin: stepTimes(messages) };
+    // A config error may stop the run before anything is written
+    const bytes = existsSync(output) ? new Uint8Array(readFileSync(output)) : new Uint8Array(0);
+    const dict = loadDict("atmega2560.dict");
+    const messages = decodeMessages(dict, bytes);
+    return { result, responses, messages, dict, bytes, stepsByPin: stepTimes(messages) };
   } finally {
     dir.remove();
   }
