@@ -5,8 +5,8 @@
 // (a microtask, like the serial thread waking up after a send), on flush(),
 // or when a burst grows past MAX_QUEUED_BYTES.
 import { closeSync, openSync, writeSync } from "node:fs";
-import { encodeBlock, MESSAGE_SEQ_MASK } from "../protocol/index.ts";
-import { CommandQueue, CommandScheduler, joinPayload, type QueuedCommand } from "./command-queue.ts";
+import { frameBlockAt, MESSAGE_HEADER_SIZE, MESSAGE_MAX } from "../protocol/index.ts";
+import { CommandQueue, CommandScheduler, type QueuedCommand } from "./command-queue.ts";
 import type { McuLink } from "./link.ts";
 
 /** Batch "acks" carry no timing: there is no MCU. */
@@ -24,6 +24,8 @@ export class BatchLink implements McuLink {
   private drainScheduled = false;
   private buf = new Uint8Array(WRITE_CHUNK);
   private bufLen = 0;
+  /** Scratch list of the commands of the block being written. */
+  private readonly taken: QueuedCommand[] = [];
   readonly stats = { bytesWrite: 0, blocks: 0 };
 
   constructor(readonly outputPath: string) {
@@ -36,8 +38,9 @@ export class BatchLink implements McuLink {
 
   send(queue: CommandQueue, cmd: QueuedCommand): void {
     if (this.fd === null) throw new Error(`batch output '${this.outputPath}' is already closed`);
-    this.scheduler.push(queue, cmd);
-    if (this.scheduler.upcomingBytes + this.scheduler.readyBytes > MAX_QUEUED_BYTES) this.drain();
+    // No MCU clock to wait for: every command is ready at once
+    this.scheduler.push(queue, cmd, true);
+    if (this.scheduler.readyBytes > MAX_QUEUED_BYTES) this.drain();
     else if (!this.drainScheduled) {
       this.drainScheduled = true;
       queueMicrotask(() => this.drain());
@@ -60,23 +63,28 @@ export class BatchLink implements McuLink {
   private drain(): void {
     this.drainScheduled = false;
     if (this.fd === null) return;
-    // No MCU clock to wait for: every command is released at once.
-    this.scheduler.release(Infinity);
+    const cmds = this.taken;
     while (this.scheduler.readyBytes > 0) {
-      const cmds = this.scheduler.takeBlock();
-      const block = encodeBlock(this.sendSeq & MESSAGE_SEQ_MASK, joinPayload(cmds));
-      this.sendSeq++;
-      this.append(block);
+      this.scheduler.takeBlock(cmds);
+      this.appendBlock(cmds);
       this.stats.blocks++;
       for (const c of cmds) c.onAck?.(WRITTEN);
     }
+    cmds.length = 0;
   }
 
-  private append(block: Uint8Array): void {
-    if (this.bufLen + block.length > this.buf.length) this.writeOut();
-    this.buf.set(block, this.bufLen);
-    this.bufLen += block.length;
-    this.stats.bytesWrite += block.length;
+  /** Frame the commands as the next block straight into the write buffer. */
+  private appendBlock(cmds: readonly QueuedCommand[]): void {
+    if (this.bufLen + MESSAGE_MAX > this.buf.length) this.writeOut();
+    const buf = this.buf, start = this.bufLen;
+    let pos = start + MESSAGE_HEADER_SIZE;
+    for (const c of cmds) {
+      buf.set(c.data, pos);
+      pos += c.data.length;
+    }
+    const end = frameBlockAt(buf, start, this.sendSeq++, pos - start - MESSAGE_HEADER_SIZE);
+    this.bufLen = end;
+    this.stats.bytesWrite += end - start;
   }
 
   private writeOut(): void {

@@ -85,10 +85,16 @@ export class CommandScheduler {
     if (!this.queues.includes(queue)) this.queues.push(queue);
   }
 
-  push(queue: CommandQueue, cmd: QueuedCommand): void {
+  /** Queue a command; `released`: no MCU clock to wait for (batch), it is ready at once. */
+  push(queue: CommandQueue, cmd: QueuedCommand, released = false): void {
     if (cmd.data.length > BLOCK_PAYLOAD_MAX)
       throw new Error(`MCU command of ${cmd.data.length} bytes does not fit in one block (max ${BLOCK_PAYLOAD_MAX})`);
     this.register(queue);
+    if (released) {
+      queue.ready.push(cmd);
+      this.readyBytes += cmd.data.length;
+      return;
+    }
     if (cmd.reqClock !== BACKGROUND_PRIORITY_CLOCK && cmd.minClock + MAX_MIN_CLOCK_LAG < cmd.reqClock)
       cmd.minClock = cmd.reqClock - MAX_MIN_CLOCK_LAG;
     queue.upcoming.push(cmd);
@@ -130,10 +136,10 @@ export class CommandScheduler {
 
   /**
    * Fill one block payload from the ready queues, lowest reqClock first.
-   * Returns the commands taken (possibly none).
+   * Returns the commands taken (possibly none), in `taken` if given (emptied first).
    */
-  takeBlock(): QueuedCommand[] {
-    const taken: QueuedCommand[] = [];
+  takeBlock(taken: QueuedCommand[] = []): QueuedCommand[] {
+    taken.length = 0;
     let len = 0;
     while (this.readyBytes > 0) {
       let best: CommandQueue | undefined;

@@ -8,16 +8,28 @@ export function encodeBlock(seq: number, payload: Uint8Array): Uint8Array {
   if (payload.length > MESSAGE_PAYLOAD_MAX) {
     throw new ProtocolError(`block payload of ${payload.length} bytes exceeds the maximum of ${MESSAGE_PAYLOAD_MAX}`);
   }
-  const len = payload.length + MESSAGE_MIN;
-  const out = new Uint8Array(len);
-  out[0] = len;
-  out[1] = (seq & MESSAGE_SEQ_MASK) | MESSAGE_DEST;
+  const out = new Uint8Array(payload.length + MESSAGE_MIN);
   out.set(payload, MESSAGE_HEADER_SIZE);
-  const crc = crc16(out, 0, len - MESSAGE_TRAILER_SIZE);
-  out[len - 3] = crc >> 8;
-  out[len - 2] = crc & 0xff;
-  out[len - 1] = MESSAGE_SYNC;
+  frameBlockAt(out, 0, seq, payload.length);
   return out;
+}
+
+/**
+ * Frames a payload already placed at out[pos + MESSAGE_HEADER_SIZE ...] (length, sequence, CRC,
+ * sync around it), so writers can build blocks in their own buffer; returns the block's end.
+ */
+export function frameBlockAt(out: Uint8Array, pos: number, seq: number, payloadLength: number): number {
+  if (payloadLength > MESSAGE_PAYLOAD_MAX) {
+    throw new ProtocolError(`block payload of ${payloadLength} bytes exceeds the maximum of ${MESSAGE_PAYLOAD_MAX}`);
+  }
+  const len = payloadLength + MESSAGE_MIN, end = pos + len;
+  out[pos] = len;
+  out[pos + 1] = (seq & MESSAGE_SEQ_MASK) | MESSAGE_DEST;
+  const crc = crc16(out, pos, end - MESSAGE_TRAILER_SIZE);
+  out[end - 3] = crc >> 8;
+  out[end - 2] = crc & 0xff;
+  out[end - 1] = MESSAGE_SYNC;
+  return end;
 }
 
 /** Groups encoded messages, in order, into as few block payloads as fit (each <= MESSAGE_MAX-5). */

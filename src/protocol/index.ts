@@ -14,7 +14,7 @@
 export * from "./constants.ts";
 export { ProtocolError } from "./errors.ts";
 export { crc16 } from "./crc16.ts";
-export { encodeBlock, packMessages, BlockReader, type BlockStats } from "./block.ts";
+export { encodeBlock, frameBlockAt, packMessages, BlockReader, type BlockStats } from "./block.ts";
 export { DataDictionary, type DecodedMessage } from "./dictionary.ts";
 export { MessageFormat, type ParamValue, type ParamSpec, type MessageKind } from "./message-format.ts";
 export { Enumeration } from "./enumeration.ts";
