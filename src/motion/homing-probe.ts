@@ -70,8 +70,8 @@ interface ProbeToolhead {
   getKinematics(): { getStatus(): Record<string, unknown>; getSteppers(): (HomingStepper & { isActiveAxis(a: string): boolean })[] };
 }
 
-/** [probe] options for speeds and multi-sampling. */
-class ProbeParameterHelper {
+/** [probe] options for speeds and multi-sampling (every probe type reads them). */
+export class ProbeParameterHelper {
   readonly speed: number;
   readonly liftSpeed: number;
   readonly sampleCount: number;
@@ -106,8 +106,48 @@ class ProbeParameterHelper {
   }
 }
 
+/**
+ * Several samples at the current XY (lifting between them) until they agree within
+ * samples_tolerance, starting over up to samples_tolerance_retries times; their mean or median.
+ */
+export function* sampleProbe(
+  g: ProbeCommand,
+  params: ProbeParams,
+  th: { getPosition(): number[]; manualMove(coord: readonly (number | null)[], speed: number): unknown },
+  probeOnce: () => Generator<unknown, ProbeResult, unknown>,
+): Generator<unknown, ProbeResult, unknown> {
+  const probexy = th.getPosition().slice(0, 2);
+  let retries = 0;
+  let positions: ProbeResult[] = [];
+  while (positions.length < params.samples) {
+    positions.push(yield* probeOnce());
+    const zs = positions.map((p) => p.bedZ);
+    if (Math.max(...zs) - Math.min(...zs) > params.samplesTolerance) {
+      if (retries >= params.samplesToleranceRetries) throw g.error("Probe samples exceed samples_tolerance");
+      g.respondInfo("Probe samples exceed tolerance. Retrying...");
+      retries++;
+      positions = [];
+    }
+    if (positions.length < params.samples) {
+      const curZ = th.getPosition()[2]!;
+      yield th.manualMove([...probexy, curZ + params.sampleRetractDist], params.liftSpeed);
+    }
+  }
+  return calcProbeZAverage(positions, params.samplesResult);
+}
+
+/** Announce one touch (probe:update_results handlers may correct it) and report it unless homing. */
+export function reportProbeResult(printer: Printer, g: ProbeCommand, touch: ProbeResult): ProbeResult {
+  const results = [touch];
+  printer.sendEvent("probe:update_results", results);
+  const epos = results[0]!;
+  if (g.getCommand() !== "G28")
+    g.respondInfo(`probe: at ${epos.bedX.toFixed(3)},${epos.bedY.toFixed(3)} bed will contact at z=${epos.bedZ.toFixed(6)}`);
+  return epos;
+}
+
 /** The probe:z_virtual_endstop pin: lets a Z rail home with the probe. */
-class ZVirtualEndstop implements PinChip {
+export class ZVirtualEndstop implements PinChip {
   constructor(private readonly positionEndstop: number, private readonly query: (pt: number) => MaybePromise<number>) {}
   addStepper(_s: HomingStepper): void {}
   getSteppers(): HomingStepper[] {
@@ -236,12 +276,7 @@ export class PrinterProbe {
     } finally {
       if (this.multi === "OFF") this.runScript(this.deactivateGcode, "deactivate_gcode");
     }
-    const results = [this.triggerResults.splice(0)[0]!];
-    this.printer.sendEvent("probe:update_results", results);
-    const epos = results[0]!;
-    if (g.getCommand() !== "G28")
-      g.respondInfo(`probe: at ${epos.bedX.toFixed(3)},${epos.bedY.toFixed(3)} bed will contact at z=${epos.bedZ.toFixed(6)}`);
-    return epos;
+    return reportProbeResult(this.printer, g, this.triggerResults.splice(0)[0]!);
   }
 
   /** Probe (several samples within tolerance) at the current XY position. */
@@ -251,26 +286,7 @@ export class PrinterProbe {
   }
 
   private *runProbeSteps(g: ProbeCommand): Generator<unknown, void, unknown> {
-    const params = this.params.getProbeParams(g);
-    const th = this.toolhead();
-    const probexy = th.getPosition().slice(0, 2);
-    let retries = 0;
-    let positions: ProbeResult[] = [];
-    while (positions.length < params.samples) {
-      positions.push(yield* this.probeOnce(g));
-      const zs = positions.map((p) => p.bedZ);
-      if (Math.max(...zs) - Math.min(...zs) > params.samplesTolerance) {
-        if (retries >= params.samplesToleranceRetries) throw g.error("Probe samples exceed samples_tolerance");
-        g.respondInfo("Probe samples exceed tolerance. Retrying...");
-        retries++;
-        positions = [];
-      }
-      if (positions.length < params.samples) {
-        const curZ = th.getPosition()[2]!;
-        yield th.manualMove([...probexy, curZ + params.sampleRetractDist], params.liftSpeed);
-      }
-    }
-    this.sampleResults.push(calcProbeZAverage(positions, params.samplesResult));
+    this.sampleResults.push(yield* sampleProbe(g, this.params.getProbeParams(g), this.toolhead(), () => this.probeOnce(g)));
   }
 
   pullProbedResults(): ProbeResult[] {
@@ -314,7 +330,7 @@ export class PrinterProbe {
 }
 
 /** The lowest Z a probing move may go to (stepper_z position_min). */
-function lookupMinimumZ(printer: Printer): number {
+export function lookupMinimumZ(printer: Printer): number {
   const cfg = printer.config;
   if (cfg.hasSection("stepper_z")) return cfg.getSection("stepper_z").getFloat("position_min", 0, { noteValid: false });
   return cfg.getSection("printer").getFloat("minimum_z_position", 0, { noteValid: false });

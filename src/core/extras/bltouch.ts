@@ -9,9 +9,11 @@ import type { GCodeCommand } from "../gcode/command.ts";
 import { GCodeError } from "../gcode/errors.ts";
 import { setupPwmPin } from "../outputs/pin-setup.ts";
 import type { PwmOutput } from "../outputs/output-types.ts";
-import { PinError, type PinChip, type PinParams } from "../pins.ts";
 import { type Printer, registerModule } from "../printer.ts";
-import { calcProbeZAverage, createProbeResult, type ProbeCommand, type ProbeParams, type ProbeResult } from "../../motion/homing-probe.ts";
+import {
+  createProbeResult, lookupMinimumZ, ProbeParameterHelper, reportProbeResult, sampleProbe, ZVirtualEndstop,
+  type ProbeCommand, type ProbeParams, type ProbeResult,
+} from "../../motion/homing-probe.ts";
 import type { Completion, HomingStepper, McuEndstop } from "../../motion/homing-endstop.ts";
 import { type MaybePromise, runMaybeAsync } from "../../motion/maybe-async.ts";
 import { hostTime } from "../heaters/host-timers.ts";
@@ -46,13 +48,7 @@ export class PrinterBLTouch {
   readonly xOffset: number;
   readonly yOffset: number;
   readonly zOffset: number;
-  private readonly speed: number;
-  private readonly liftSpeed: number;
-  private readonly samples: number;
-  private readonly sampleRetractDist: number;
-  private readonly samplesResult: string;
-  private readonly samplesTolerance: number;
-  private readonly samplesRetries: number;
+  private readonly params: ProbeParameterHelper;
   private readonly stowOnEachSample: boolean;
   private readonly touchMode: boolean;
   private readonly outputMode: "5V" | "OD" | null;
@@ -78,13 +74,7 @@ export class PrinterBLTouch {
     this.xOffset = config.getFloat("x_offset", 0);
     this.yOffset = config.getFloat("y_offset", 0);
     this.zOffset = config.getFloat("z_offset");
-    this.speed = config.getFloat("speed", 5, { above: 0 });
-    this.liftSpeed = config.getFloat("lift_speed", this.speed, { above: 0 });
-    this.samples = config.getInt("samples", 1, { minval: 1 });
-    this.sampleRetractDist = config.getFloat("sample_retract_dist", 2, { above: 0 });
-    this.samplesResult = config.getChoice("samples_result", ["median", "average"], "average");
-    this.samplesTolerance = config.getFloat("samples_tolerance", 0.1, { minval: 0 });
-    this.samplesRetries = config.getInt("samples_tolerance_retries", 0, { minval: 0 });
+    this.params = new ProbeParameterHelper(config);
     this.stowOnEachSample = config.getBoolean("stow_on_each_sample", true);
     this.touchMode = config.getBoolean("probe_with_touch_mode", false);
     this.pwm = setupPwmPin(printer.pins, config.get("control_pin"), config.getName());
@@ -96,7 +86,7 @@ export class PrinterBLTouch {
     this.pinUpNotTriggered = config.getBoolean("pin_up_reports_not_triggered", true);
     this.pinUpTouchTriggered = config.getBoolean("pin_up_touch_mode_reports_triggered", true);
     this.pinMoveTime = config.getFloat("pin_move_time", 0.680, { above: 0 });
-    this.zMinPosition = minimumZ(printer);
+    this.zMinPosition = lookupMinimumZ(printer);
     printer.registerEventHandler("klippy:mcu_identify", () => {
       for (const s of this.toolhead().getKinematics().getSteppers()) if (s.isActiveAxis("z")) this.endstop.addStepper(s);
     });
@@ -238,19 +228,7 @@ export class PrinterBLTouch {
   }
 
   getProbeParams(g: ProbeCommand | null = null): ProbeParams {
-    if (!g) return {
-      probeSpeed: this.speed, liftSpeed: this.liftSpeed, samples: this.samples, sampleRetractDist: this.sampleRetractDist,
-      samplesTolerance: this.samplesTolerance, samplesToleranceRetries: this.samplesRetries, samplesResult: this.samplesResult,
-    };
-    return {
-      probeSpeed: g.getFloat("PROBE_SPEED", this.speed, { above: 0 }),
-      liftSpeed: g.getFloat("LIFT_SPEED", this.liftSpeed, { above: 0 }),
-      samples: g.getInt("SAMPLES", this.samples, { minval: 1 }),
-      sampleRetractDist: g.getFloat("SAMPLE_RETRACT_DIST", this.sampleRetractDist, { above: 0 }),
-      samplesTolerance: g.getFloat("SAMPLES_TOLERANCE", this.samplesTolerance, { minval: 0 }),
-      samplesToleranceRetries: g.getInt("SAMPLES_TOLERANCE_RETRIES", this.samplesRetries, { minval: 0 }),
-      samplesResult: g.get("SAMPLES_RESULT", this.samplesResult)!,
-    };
+    return this.params.getProbeParams(g);
   }
 
   startProbeSession(_g: ProbeCommand | null): this {
@@ -299,12 +277,7 @@ export class PrinterBLTouch {
       }
       yield* this.syncPrintTime();
     }
-    const results = [createProbeResult(ppos, this.getOffsets())];
-    this.printer.sendEvent("probe:update_results", results);
-    const epos = results[0]!;
-    if (g.getCommand() !== "G28")
-      g.respondInfo(`probe: at ${epos.bedX.toFixed(3)},${epos.bedY.toFixed(3)} bed will contact at z=${epos.bedZ.toFixed(6)}`);
-    return epos;
+    return reportProbeResult(this.printer, g, createProbeResult(ppos, this.getOffsets()));
   }
 
   runProbe(g: ProbeCommand): MaybePromise<void> {
@@ -313,23 +286,7 @@ export class PrinterBLTouch {
   }
 
   private *sampleSteps(g: ProbeCommand): Generator<unknown, void, unknown> {
-    const params = this.getProbeParams(g);
-    const th = this.toolhead();
-    const probexy = th.getPosition().slice(0, 2);
-    let retries = 0;
-    let positions: ProbeResult[] = [];
-    while (positions.length < params.samples) {
-      positions.push(yield* this.probeOnce(g));
-      const zs = positions.map((p) => p.bedZ);
-      if (Math.max(...zs) - Math.min(...zs) > params.samplesTolerance) {
-        if (retries >= params.samplesToleranceRetries) throw g.error("Probe samples exceed samples_tolerance");
-        g.respondInfo("Probe samples exceed tolerance. Retrying...");
-        retries++;
-        positions = [];
-      }
-      if (positions.length < params.samples) yield th.manualMove([...probexy, th.getPosition()[2]! + params.sampleRetractDist], params.liftSpeed);
-    }
-    this.results.push(calcProbeZAverage(positions, params.samplesResult));
+    this.results.push(yield* sampleProbe(g, this.getProbeParams(g), this.toolhead(), () => this.probeOnce(g)));
   }
 
   pullProbedResults(): ProbeResult[] {
@@ -423,33 +380,10 @@ class ShortRestEndstop {
 }
 
 /** probe:z_virtual_endstop while a BLTouch is the probe. */
-class BLTouchVirtualEndstop implements PinChip {
-  constructor(private readonly positionEndstop: number, private readonly query: (pt: number) => MaybePromise<number>) {}
-  addStepper(_s: HomingStepper): void {}
-  getSteppers(): HomingStepper[] {
-    return [];
-  }
+class BLTouchVirtualEndstop extends ZVirtualEndstop {
   homeStart(): Completion {
     throw new GCodeError("Internal error. Can't home via HomingViaProbeHelper.");
   }
-  queryEndstop(printTime: number): MaybePromise<number> {
-    return this.query(printTime);
-  }
-  getPositionEndstop(): number {
-    return this.positionEndstop;
-  }
-  setupPin(pinType: string, params: PinParams): unknown {
-    if (pinType !== "endstop" || params.pin !== "z_virtual_endstop") throw new PinError("Probe virtual endstop only useful as endstop pin");
-    if (params.invert || params.pullup) throw new PinError("Can not pullup/invert probe virtual endstop");
-    return this;
-  }
-}
-
-/** The lowest Z a probing move may go to (stepper_z position_min). */
-function minimumZ(printer: Printer): number {
-  const cfg = printer.config;
-  if (cfg.hasSection("stepper_z")) return cfg.getSection("stepper_z").getFloat("position_min", 0, { noteValid: false });
-  return cfg.getSection("printer").getFloat("minimum_z_position", 0, { noteValid: false });
 }
 
 registerModule("bltouch", (config, printer) => {
