@@ -74,6 +74,10 @@ export async function run(args: string[]): Promise<number> {
     console.error(`stepline run: ${(e as Error).message}`);
     return 1;
   }
+  // A bug that escapes every handler must not leave heaters running: shut down, keep serving
+  const onHostException = (e: unknown) => printer.handleHostException(e);
+  process.on("uncaughtException", onHostException);
+  process.on("unhandledRejection", onHostException);
   const ptyPath = parsed.gcodePty ?? DEFAULT_GCODE_PTY;
   let pty: GCodePty | null = null;
   if (ptyPath !== "none") {
@@ -92,6 +96,8 @@ export async function run(args: string[]): Promise<number> {
   console.log(`stepline: ${sig} received, shutting down`);
   await pty?.stop();
   await printer.stop();
+  process.off("uncaughtException", onHostException);
+  process.off("unhandledRejection", onHostException);
   console.log("stepline: stopped");
   return 0;
 }

@@ -59,6 +59,27 @@ describe.skipIf(!haveSocat)("printing on the virtual printer", () => {
     expect(await send("QUERY_ENDSTOPS")).toEqual(["stepper_x:TRIGGERED stepper_y:TRIGGERED stepper_z:TRIGGERED"]);
   }, 60_000);
 
+  test("motion_report follows the head while it moves", async () => {
+    const samples: { live_position: number[]; live_velocity: number }[] = [];
+    const sub = p.lp.status.subscribe({ motion_report: ["live_position", "live_velocity"] }, () => {});
+    const sampler = setInterval(() => samples.push(status("motion_report", ["live_position", "live_velocity"]) as (typeof samples)[0]), 100);
+    try {
+      await send("G1 X50 F3000");
+      await send("M400");
+      await Bun.sleep(300);
+    } finally {
+      clearInterval(sampler);
+      sub.unsubscribe();
+    }
+    const xs = samples.map((s) => s.live_position[0]!);
+    expect(xs.some((x) => x > 5 && x < 45)).toBe(true);
+    for (let i = 1; i < xs.length; i++) expect(xs[i]!).toBeGreaterThanOrEqual(xs[i - 1]! - 1e-9);
+    expect(xs.at(-1)).toBeCloseTo(50, 9);
+    expect(samples.some((s) => Math.abs(s.live_velocity - 50) < 1e-6)).toBe(true);
+    expect(samples.at(-1)!.live_velocity).toBe(0);
+    await send("G1 X0 F6000");
+  }, 20_000);
+
   test("PRINT_START heats and a sliced file prints with progress; the MCU ran the batch mode's steps", async () => {
     await send("PRINT_START EXTRUDER=190 BED=35", 120);
     await send("M400");

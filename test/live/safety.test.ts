@@ -93,6 +93,17 @@ describe("shutdowns", () => {
     expect(heatersOff(vmcu)).toBe(true);
   }, 40_000);
 
+  test("an exception that escapes every handler shuts down too", async () => {
+    p = await startTestPrinter();
+    const t = p;
+    const vmcu = await heatUp(t);
+    t.lp.handleHostException(new RangeError("escaped bug"));
+    expect(state(t)[0]).toStartWith("Internal error: escaped bug\nOnce the underlying issue is corrected");
+    await t.until(() => vmcu.shutdownReason === "Command request", "the MCU shutdown");
+    expect(heatersOff(vmcu)).toBe(true);
+    expect(t.logs.some((l) => l.startsWith("ERROR Unhandled exception in the host: RangeError: escaped bug"))).toBe(true);
+  }, 40_000);
+
   test("a lost MCU is reported and its heaters go off on their own", async () => {
     p = await startTestPrinter();
     const t = p;

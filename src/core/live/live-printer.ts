@@ -78,6 +78,16 @@ export class LivePrinter {
     return this.transports.virtual;
   }
 
+  /**
+   * An exception no handler caught (the process's uncaughtException / unhandledRejection): the
+   * host can no longer be trusted to control anything, so shut down (every MCU stops at once).
+   */
+  handleHostException(e: unknown): void {
+    const err = e as Error;
+    this.log.error(`Unhandled exception in the host: ${err?.stack ?? e}`);
+    this.current?.invokeShutdown(`Internal error: ${err?.message ?? e}`, { error: String(err?.stack ?? e) });
+  }
+
   /** Pull the cable of a virtual MCU (demos, tests): the host loses it, the board keeps running. */
   unplugVirtualMcu(name = "mcu"): boolean {
     return this.transports.unplugVirtual(name);
