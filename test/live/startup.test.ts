@@ -32,6 +32,8 @@ describe("first run of the built-in virtual printer", () => {
       } finally {
         await again.stop();
       }
+      // Stopped cleanly: no timer of the printer left to run
+      expect(again.reactor.activeTimers).toBe(0);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -40,8 +40,6 @@ export class LiveMcu extends Mcu implements PinChip {
 
 /** Options of an [mcu] section as Klipper reads them; returns the serial target. */
 export function readMcuOptions(config: ConfigSection): { serial: string; baud: number; restartMethod: string | null } {
-  const canbusUuid = config.get("canbus_uuid", null);
-  if (canbusUuid !== null) throw new Error(`[${config.getName()}]: CAN bus MCUs are not supported by this build (canbus_uuid)`);
   const serial = config.get("serial");
   const baud = config.getInt("baud", 250000, { minval: 2400 });
   const restartMethod = config.getChoice("restart_method", [null as unknown as string, "arduino", "cheetah", "command", "rpi_usb"], null as unknown as string);

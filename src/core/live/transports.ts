@@ -31,6 +31,7 @@ export class McuTransports {
     for (const section of config.sectionNames()) {
       if (section !== "mcu" && !section.startsWith("mcu ")) continue;
       const s = config.getSection(section);
+      if (s.get("canbus_uuid", null) !== null) throw new Error(`[${section}]: CAN bus MCUs (canbus_uuid) are not supported by this build`);
       const serial = s.get("serial", null);
       if (serial === null) throw new Error(`Option 'serial' in section '${section}' must be specified`);
       const name = mcuName(section);
