@@ -23,6 +23,16 @@ class TmcSection {
   }
 }
 
+/** CoolStep defaults (driver_SEMIN ... driver_SEIMIN), shared by the drivers that have COOLCONF. */
+const COOLSTEP: [string, number][] = [["semin", 0], ["seup", 0], ["semax", 0], ["sedn", 0], ["seimin", 0]];
+
+/** StealthChop, CoolStep and high-velocity thresholds (TMC2130, TMC5160, TMC2240). */
+function setupThresholds(d: TmcDriver): void {
+  d.setupStealthchop();
+  d.setupCoolstepThreshold();
+  d.setupHighVelocityThreshold();
+}
+
 function tmc2130(config: ConfigSection, printer: Printer): TmcSection {
   const d = new TmcDriver(config, printer, {
     registers: R.TMC2130,
@@ -31,12 +41,10 @@ function tmc2130(config: ConfigSection, printer: Printer): TmcSection {
     virtualPin: true,
   });
   d.setupWaveTable();
-  d.setupStealthchop();
-  d.setupCoolstepThreshold();
-  d.setupHighVelocityThreshold();
+  setupThresholds(d);
   d.configFields([
     ["toff", 4], ["hstrt", 0], ["hend", 7], ["tbl", 1], ["vhighfs", 0], ["vhighchm", 0],
-    ["semin", 0], ["seup", 0], ["semax", 0], ["sedn", 0], ["seimin", 0], ["sgt", 0], ["sfilt", 0],
+    ...COOLSTEP, ["sgt", 0], ["sfilt", 0],
     ["iholddelay", 8],
     ["pwm_ampl", 128], ["pwm_grad", 4], ["pwm_freq", 1], ["pwm_autoscale", true], ["freewheel", 0],
     ["tpowerdown", 0],
@@ -81,7 +89,7 @@ function tmc2209(config: ConfigSection, printer: Printer): TmcSection {
   d.setupCoolstepThreshold();
   d.configFields([
     ["multistep_filt", true], ["toff", 3], ["hstrt", 5], ["hend", 0], ["tbl", 2],
-    ["semin", 0], ["seup", 0], ["semax", 0], ["sedn", 0], ["seimin", 0],
+    ...COOLSTEP,
     ["iholddelay", 8], ...UART_PWMCONF, ["tpowerdown", 20], ["sgthrs", 0],
   ]);
   return new TmcSection(d);
@@ -125,7 +133,14 @@ const SPREAD_DEFAULTS = (hend: number): [string, number | boolean][] => [
   ["multistep_filt", true],
   ["toff", 3], ["hstrt", 5], ["hend", hend], ["fd3", 0], ["disfdcc", 0], ["chm", 0], ["tbl", 2], ["vhighfs", 0],
   ["vhighchm", 0], ["tpfd", 4], ["diss2g", 0], ["diss2vs", 0],
-  ["semin", 0], ["seup", 0], ["semax", 0], ["sedn", 0], ["seimin", 0], ["sgt", 0], ["sfilt", 0],
+  ...COOLSTEP, ["sgt", 0], ["sfilt", 0],
+];
+
+/** PWMCONF and TPOWERDOWN defaults of the TMC5160 and TMC2240 (they differ in PWM_OFS only). */
+const SPREAD_PWMCONF = (pwmOfs: number): [string, number | boolean][] => [
+  ["pwm_ofs", pwmOfs], ["pwm_grad", 0], ["pwm_freq", 0], ["pwm_autoscale", true], ["pwm_autograd", true],
+  ["freewheel", 0], ["pwm_reg", 4], ["pwm_lim", 12],
+  ["tpowerdown", 10],
 ];
 
 function tmc5160(config: ConfigSection, printer: Printer): TmcSection {
@@ -136,16 +151,12 @@ function tmc5160(config: ConfigSection, printer: Printer): TmcSection {
     virtualPin: true,
   });
   d.setupWaveTable();
-  d.setupStealthchop();
-  d.setupCoolstepThreshold();
-  d.setupHighVelocityThreshold();
+  setupThresholds(d);
   d.configFields([
     ...SPREAD_DEFAULTS(2),
     ["drvstrength", 0], ["bbmclks", 4], ["bbmtime", 0], ["filt_isense", 0],
     ["iholddelay", 6],
-    ["pwm_ofs", 30], ["pwm_grad", 0], ["pwm_freq", 0], ["pwm_autoscale", true], ["pwm_autograd", true],
-    ["freewheel", 0], ["pwm_reg", 4], ["pwm_lim", 12],
-    ["tpowerdown", 10],
+    ...SPREAD_PWMCONF(30),
   ]);
   return new TmcSection(d);
 }
@@ -162,15 +173,11 @@ function tmc2240(config: ConfigSection, printer: Printer): TmcSection {
   });
   d.setupWaveTable();
   d.fields.setConfigField(config, "offset_sin90", 0);
-  d.setupStealthchop();
-  d.setupCoolstepThreshold();
-  d.setupHighVelocityThreshold();
+  setupThresholds(d);
   d.configFields([
     ...SPREAD_DEFAULTS(2),
     ["iholddelay", 6], ["irundelay", 4],
-    ["pwm_ofs", 29], ["pwm_grad", 0], ["pwm_freq", 0], ["pwm_autoscale", true], ["pwm_autograd", true],
-    ["freewheel", 0], ["pwm_reg", 4], ["pwm_lim", 12],
-    ["tpowerdown", 10],
+    ...SPREAD_PWMCONF(29),
     ["sg4_thrs", 0], ["sg4_angle_offset", 1],
     ["slope_control", 0],
   ]);
