@@ -60,6 +60,20 @@ describe("a printer whose MCU cannot be reached", () => {
   });
 });
 
+describe("a config that cannot be read", () => {
+  test("leaves the printer in the error state with the parse error", async () => {
+    const lp = await startLivePrinter({ configText: "[mcu]\nserial: /dev/null\n  continued\n[printer\n", configName: "broken.cfg", log: quiet });
+    try {
+      const [msg, category] = lp.printer.getStateMessage();
+      expect(category).toBe("error");
+      expect(msg).toContain("broken.cfg");
+      expect(lp.status.query({ webhooks: ["state"] }).webhooks).toEqual({ state: "error" });
+    } finally {
+      await lp.stop();
+    }
+  });
+});
+
 describe("a running virtual printer", () => {
   let p: TestPrinter;
   beforeAll(async () => {

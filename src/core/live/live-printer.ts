@@ -11,9 +11,10 @@ import { ConfigError } from "../config/errors.ts";
 import { PrinterConfig } from "../config/printer-config.ts";
 import type { ConfigSection } from "../config/section.ts";
 import "../modules.ts";
-import { moduleRegistry, Printer } from "../printer.ts";
+import { type ModuleRegistry, moduleRegistry, Printer } from "../printer.ts";
 import { LiveReactor } from "../reactor.ts";
 import { StatusHub } from "../status/status-hub.ts";
+import { WebhooksStatus } from "../status/webhooks.ts";
 import { ensureDataDirs, writeVirtualPrinterCfg } from "../virtual-printer/data-dir.ts";
 import { attachMotionTimers } from "./flush-timer.ts";
 import { identifyLiveMcu, LiveMcu, mcuName, setupLiveMcu } from "./live-mcu.ts";
@@ -121,51 +122,63 @@ export class LivePrinter {
     return PrinterConfig.load(this.configPath!);
   }
 
-  private async startInstance(): Promise<void> {
+  /**
+   * The config and its MCUs, identified (pins and steppers need each MCU's dictionary while the
+   * config is read). A failure is returned, not thrown: the printer then reports it as its error.
+   */
+  private async loadAndConnect(mcus: Map<string, LiveMcu>): Promise<{ config: PrinterConfig; startError: Error | null }> {
     let config: PrinterConfig;
-    let linkError: Error | null = null;
-    const mcus = new Map<string, LiveMcu>();
-    this.instanceMcus = mcus;
     try {
       config = this.loadConfig();
     } catch (e) {
-      // A config that cannot even be parsed: an empty printer in the error state, so RESTART can retry
-      config = PrinterConfig.fromText("", this.configPath ?? "printer.cfg");
-      linkError = e as Error;
+      return { config: PrinterConfig.fromText("", this.configPath ?? "printer.cfg"), startError: e as Error };
     }
-    if (!linkError) {
-      try {
-        // Identify first: pins and steppers need the MCU's dictionary while the config is read
-        const transports = await this.transports.openAll(config);
-        const names = [...transports.keys()].sort((a, b) => Number(a !== "mcu") - Number(b !== "mcu"));
-        for (const name of names) mcus.set(name, await identifyLiveMcu(name, transports.get(name)!, mcus.get("mcu"), this.log));
-      } catch (e) {
-        linkError = e as Error;
-      }
+    try {
+      const transports = await this.transports.openAll(config);
+      const names = [...transports.keys()].sort((a, b) => Number(a !== "mcu") - Number(b !== "mcu"));
+      for (const name of names) mcus.set(name, await identifyLiveMcu(name, transports.get(name)!, mcus.get("mcu"), this.log));
+    } catch (e) {
+      return { config, startError: e as Error };
     }
+    return { config, startError: null };
+  }
+
+  /** Modules as registered, with [mcu] sections built on the MCUs identified for this instance. */
+  private moduleRegistry(mcus: Map<string, LiveMcu>, startError: Error | null): ModuleRegistry {
     const registry = moduleRegistry.copy();
     registry.unregister("mcu");
     registry.unregister("mcu ");
+    const failStart = (e: Error): never => {
+      throw new ConfigError(e.message);
+    };
     const buildMcu = (section: ConfigSection, printer: Printer) => {
-      if (linkError) throw new ConfigError(linkError.message);
+      if (startError) failStart(startError);
       const mcu = mcus.get(mcuName(section.getName()));
       if (!mcu) throw new ConfigError(`no link to the MCU of section '${section.getName()}'`);
       return setupLiveMcu(section, printer, mcu);
     };
     registry.register("mcu", buildMcu, { stage: "mcu" });
     registry.register("mcu ", buildMcu, { stage: "mcu" });
-    const printer = new Printer({ config, registry, startArgs: { software_version: `stepline-${pkg.version}`, data_dir: this.opts.dataDir } });
-    if (linkError && !config.sectionNames().length) {
-      // The config could not be read at all: connect fails with that error (RESTART retries)
-      registry.register("stepline_config_error", () => {
-        throw new ConfigError(linkError!.message);
-      }, { stage: "mcu", always: true });
-    }
+    // Also without any [mcu] section (unreadable config) connecting must fail with the reason
+    if (startError) registry.register("stepline_start_error", () => failStart(startError), { stage: "mcu", always: true });
+    return registry;
+  }
+
+  private async startInstance(): Promise<void> {
+    const mcus = new Map<string, LiveMcu>();
+    this.instanceMcus = mcus;
+    const { config, startError } = await this.loadAndConnect(mcus);
+    const printer = new Printer({
+      config,
+      registry: this.moduleRegistry(mcus, startError),
+      startArgs: { software_version: `stepline-${pkg.version}`, data_dir: this.opts.dataDir },
+    });
     const reactor = new LiveReactor({
       onTimerError: (name, e) =>
         printer.invokeShutdown(`Internal error in '${name}': ${(e as Error)?.message ?? e}`, { error: String((e as Error)?.stack ?? e) }),
     });
     printer.addObject("reactor", reactor);
+    printer.addObject("webhooks", new WebhooksStatus(printer));
     printer.gcode.registerOutputHandler((line) => {
       for (const cb of this.outputListeners) cb(line);
     });
@@ -193,6 +206,8 @@ export class LivePrinter {
       if (this.stopped || (result !== "restart" && result !== "firmware_restart")) return;
       this.log.info(result === "firmware_restart" ? "Restarting firmware and host software" : "Restarting host software");
       await this.startInstance();
+      // stop() during the restart asked the old instance to exit; the new one must follow
+      if (this.stopped) this.current.requestExit("exit");
     }
   }
 

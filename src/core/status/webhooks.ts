@@ -1,6 +1,7 @@
 // The "webhooks" status object: the printer's state ("ready", "startup", "shutdown", "error")
-// and its state message, as Klipper reports them.
-import { type Printer, registerModule } from "../printer.ts";
+// and its state message, as Klipper reports them. Like Klipper's, it exists from the start (the
+// live printer adds it before reading the config), so even a config error can be reported.
+import type { Printer } from "../printer.ts";
 
 export class WebhooksStatus {
   constructor(private readonly printer: Printer) {}
@@ -10,5 +11,3 @@ export class WebhooksStatus {
     return { state, state_message: stateMessage };
   }
 }
-
-registerModule("webhooks", (_config, printer) => new WebhooksStatus(printer), { always: true });
