@@ -69,7 +69,7 @@ export async function run(args: string[]): Promise<number> {
   console.log(parsed.config ? `stepline: starting the printer from ${parsed.config}` : "stepline: starting the built-in virtual printer");
   let printer: LivePrinter;
   try {
-    printer = await startLivePrinter({ configPath: parsed.config, dataDir: parsed.data });
+    printer = await startLivePrinter({ configPath: parsed.config, dataDir: parsed.data, logFile: true });
   } catch (e) {
     console.error(`stepline run: ${(e as Error).message}`);
     return 1;

@@ -1,11 +1,9 @@
 // A virtual printer for the live tests: the built-in printer.cfg (with extra sections as
 // needed) in a temp data folder, a faster thermal plant, every response captured, and helpers
 // that await what the printer reports instead of sleeping.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { HardwareConfig } from "../../firmware-bridge/index.ts";
 import { type LivePrinter, startLivePrinter } from "../../src/core/live/live-printer.ts";
+import { TempDir } from "../support/temp-dir.ts";
 import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware, type VirtualHardwareOptions } from "../../src/core/virtual-printer/index.ts";
 
 /** Plant speed-up used by the tests (the host's control loop is the real one). */
@@ -38,7 +36,8 @@ export interface TestPrinter {
 }
 
 export async function startTestPrinter(opts: TestPrinterOptions = {}): Promise<TestPrinter> {
-  const dataDir = mkdtempSync(join(tmpdir(), "stepline-live-"));
+  const tmp = new TempDir("stepline-live-");
+  const dataDir = tmp.path;
   const dirs = ensureDataDirs(dataDir);
   const configText =
     virtualPrinterConfig({ gcodesDir: dirs.gcodes, idleTimeout: opts.idleTimeout ?? 600, thermalTimeScale: TEST_TIME_SCALE }) + (opts.extraConfig ?? "");
@@ -84,7 +83,7 @@ export async function startTestPrinter(opts: TestPrinterOptions = {}): Promise<T
     until,
     async close() {
       await lp.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      tmp.remove();
     },
   };
 }

@@ -13,7 +13,8 @@ import { DataDictionary } from "../../src/protocol/index.ts";
 import { startTestPrinter, TEST_TIME_SCALE, type TestPrinter } from "./helpers.ts";
 import { openPtyClient, type PtyClient } from "./pty-client.ts";
 import { slicedFile } from "./sliced-file.ts";
-import { decodeSerialFile, stepRuns } from "./step-runs.ts";
+import { decodeMessages } from "../support/serial.ts";
+import { stepRuns } from "./step-runs.ts";
 
 const haveSocat = Bun.which("socat") !== null;
 const FORCE_MOVE = "\n[force_move]\nenable_force_move: True\n";
@@ -119,7 +120,7 @@ describe.skipIf(!haveSocat)("printing on the virtual printer", () => {
     writeFileSync(join(dir, "vmcu.dict"), vmcu.dictionaryText);
     const result = await runBatch({ config: join(dir, "batch.cfg"), input: join(dir, "batch.gcode"), output: join(dir, "out.serial"), dicts: { mcu: join(dir, "vmcu.dict") }, respond: () => {} });
     expect(result.error).toBeNull();
-    const batchRuns = stepRuns(decodeSerialFile(join(dir, "out.serial"), DataDictionary.fromJson(vmcu.dictionaryText)));
+    const batchRuns = stepRuns(decodeMessages(DataDictionary.fromJson(vmcu.dictionaryText), join(dir, "out.serial")));
     const liveRuns = stepRuns(vmcu.executed, mark);
     expect([...liveRuns.keys()].sort()).toEqual([...batchRuns.keys()].sort());
     for (const [oid, runs] of batchRuns) {

@@ -14,10 +14,13 @@ describe("first run of the built-in virtual printer", () => {
   test("creates the data folder, writes printer.cfg once and keeps the user's edits", async () => {
     const root = mkdtempSync(join(tmpdir(), "stepline-data-"));
     try {
-      const lp = await startLivePrinter({ dataDir: root, log: quiet });
+      const lp = await startLivePrinter({ dataDir: root, log: quiet, logFile: true });
       const cfgPath = join(root, "config", "printer.cfg");
       try {
         for (const d of ["config", "gcodes", "logs"]) expect(existsSync(join(root, d))).toBe(true);
+        const logText = readFileSync(join(root, "logs", "stepline.log"), "utf8");
+        expect(logText).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z INFO Wrote the virtual printer's config to /);
+        expect(logText).toMatch(/Z INFO Printer is ready\n$/);
         expect(lp.printer.getStateMessage()[1]).toBe("ready");
         expect(lp.configPath).toBe(cfgPath);
         // The SD card is the data folder's gcodes/

@@ -1,9 +1,6 @@
 // Step streams reduced to what the path decides: per stepper (by oid), the number of steps taken
 // in one direction before it reverses. Timing (lookahead flush points, clock) does not change it,
 // so a live print and a batch run of the same moves must give the same runs.
-import { readFileSync } from "node:fs";
-import { BlockReader, type DataDictionary } from "../../src/protocol/index.ts";
-
 export interface StepCommand {
   name: string;
   params: Record<string, unknown>;
@@ -34,16 +31,4 @@ export function stepRuns(commands: readonly StepCommand[], countFrom = 0): Map<n
     }
   }
   return runs;
-}
-
-/** Every message of a batch run's output file, decoded with the MCU's dictionary. */
-export function decodeSerialFile(path: string, dict: DataDictionary): StepCommand[] {
-  const data = new Uint8Array(readFileSync(path));
-  const reader = new BlockReader();
-  const out: StepCommand[] = [];
-  for (let off = 0; off < data.length; off += 64) {
-    reader.push(data.subarray(off, off + 64));
-    for (let b = reader.next(); b; b = reader.next()) out.push(...dict.decodeMessages(b.payload));
-  }
-  return out;
 }

@@ -3,6 +3,7 @@
 // FIRMWARE_RESTART (each builds a fresh Printer from the re-read config) until stopped.
 // Shutdowns of any kind (MCU error, lost MCU, host exception, M112) stop every MCU at once and
 // leave the printer in the shutdown state with Klipper's wording until a restart.
+import { join } from "node:path";
 import pkg from "../../../package.json" with { type: "json" };
 import type { VirtualMcu } from "../../../firmware-bridge/index.ts";
 import type { McuLogger } from "../../mcu/mcu.ts";
@@ -17,6 +18,7 @@ import { StatusHub } from "../status/status-hub.ts";
 import { WebhooksStatus } from "../status/webhooks.ts";
 import { ensureDataDirs, writeVirtualPrinterCfg } from "../virtual-printer/data-dir.ts";
 import { attachMotionTimers } from "./flush-timer.ts";
+import { FileLog } from "./log-file.ts";
 import { identifyLiveMcu, LiveMcu, mcuName, setupLiveMcu } from "./live-mcu.ts";
 import { hostShutdownMessage } from "./shutdown-messages.ts";
 import { McuTransports, type VirtualBoardOptions } from "./transports.ts";
@@ -41,7 +43,10 @@ export interface LivePrinterOptions {
   dataDir?: string;
   /** The virtual MCUs' simulated board (tests: faster thermal models, command log). */
   board?: VirtualBoardOptions;
+  /** Where log lines go (default: the console). */
   log?: LiveLog;
+  /** Also write the log to <dataDir>/logs/stepline.log. */
+  logFile?: boolean;
 }
 
 /** The running printer: the current Printer instance changes on every restart. */
@@ -61,7 +66,7 @@ export class LivePrinter {
   /** The printer.cfg in use (null when running from text). */
   readonly configPath: string | null;
 
-  constructor(private readonly opts: LivePrinterOptions, configPath: string | null) {
+  constructor(private readonly opts: LivePrinterOptions, configPath: string | null, private readonly fileLog: FileLog | null = null) {
     this.log = opts.log ?? consoleLiveLog;
     this.transports = new McuTransports(opts.board);
     this.configPath = configPath;
@@ -229,6 +234,7 @@ export class LivePrinter {
     this.current.requestExit("exit");
     await this.loop;
     await this.transports.closeAll();
+    this.fileLog?.close();
   }
 }
 
@@ -239,13 +245,19 @@ export class LivePrinter {
  */
 export async function startLivePrinter(opts: LivePrinterOptions = {}): Promise<LivePrinter> {
   let configPath = opts.configPath ?? null;
-  if (configPath === null && opts.configText === undefined) {
+  const builtIn = configPath === null && opts.configText === undefined;
+  let fileLog: FileLog | null = null;
+  if (builtIn || opts.logFile) {
     const dirs = ensureDataDirs(opts.dataDir);
-    if (writeVirtualPrinterCfg(dirs)) (opts.log ?? consoleLiveLog).info(`Wrote the virtual printer's config to ${dirs.printerCfg}`);
-    configPath = dirs.printerCfg;
-    opts = { ...opts, dataDir: dirs.root };
+    if (opts.logFile) fileLog = new FileLog(join(dirs.logs, "stepline.log"), opts.log ?? consoleLiveLog);
+    const log = fileLog ?? opts.log ?? consoleLiveLog;
+    if (builtIn) {
+      if (writeVirtualPrinterCfg(dirs)) log.info(`Wrote the virtual printer's config to ${dirs.printerCfg}`);
+      configPath = dirs.printerCfg;
+    }
+    opts = { ...opts, dataDir: dirs.root, log };
   }
-  const lp = new LivePrinter(opts, configPath);
+  const lp = new LivePrinter(opts, configPath, fileLog);
   await lp.start();
   return lp;
 }
