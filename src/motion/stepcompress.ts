@@ -39,6 +39,8 @@ export interface HistorySteps {
 const QUEUE_START_SIZE = 1024;
 export const CLOCK_DIFF_MAX = 3 << 28;
 const QUADRATIC_DEV = 11;
+// n*(n-1)/2 is computed as Math.imul(n, n - 1) >> 1: the product is even, so the shift divides exactly
+// (also after int32 wrap-around), without an integer division instruction.
 const SDS_FILTER_TIME = .000750;
 const INT32_MIN = -0x80000000;
 const TWO32 = 4294967296;
@@ -156,7 +158,7 @@ export class StepCompress {
           npMin = mins[k] = (point - maxErr) | 0; npMax = maxs[k] = point | 0;
           filled = k + 1;
         }
-        const nextaddfactor = (Math.imul(nextcount, nextcount - 1) / 2) | 0;
+        const nextaddfactor = Math.imul(nextcount, nextcount - 1) >> 1;
         const c = Math.imul(add, nextaddfactor);
         if (Math.imul(nextmin, nextcount) < ((npMin - c) | 0))
           nextmin = idivUp((npMin - c) | 0, nextcount);
@@ -165,20 +167,20 @@ export class StepCompress {
         if (nextmin > nextmax) break;
         interval = nextmax;
       }
-      const count = nextcount - 1, addfactor = (Math.imul(count, count - 1) / 2) | 0;
+      const count = nextcount - 1, addfactor = Math.imul(count, count - 1) >> 1;
       const reach = (Math.imul(add, addfactor) + Math.imul(interval, count)) | 0;
       if (reach > bestreach || (reach === bestreach && interval > bestinterval)) {
         bestinterval = interval; bestcount = count; bestadd = add; bestreach = reach;
         if (!add) { zerointerval = interval; zerocount = count; }
         if (count > 0x200) break; // no add improves on this; avoid int32 overflow
       }
-      const nextaddfactor = (Math.imul(nextcount, nextcount - 1) / 2) | 0;
+      const nextaddfactor = Math.imul(nextcount, nextcount - 1) >> 1;
       const nextreach = (Math.imul(add, nextaddfactor) + Math.imul(interval, nextcount)) | 0;
       if (nextreach < npMin) { minadd = add + 1; outerMax = nextmax; }
       else { maxadd = add - 1; outerMin = nextmin; }
       if (count > 1) {
         // Two quadratic sequences within maxError can't differ in add by more than this.
-        const errdelta = Math.floor(maxError11 / (Math.imul(count, count) >>> 0)) | 0;
+        const errdelta = Math.floor(maxError11 / (count * count)) | 0; // count <= 65535: exact, as uint32
         if (minadd < add - errdelta) minadd = add - errdelta;
         if (maxadd > add + errdelta) maxadd = add + errdelta;
       }
@@ -225,7 +227,7 @@ export class StepCompress {
   }
 
   private addMove(firstClock: number, interval: number, count: number, add: number): void {
-    const addfactor = (Math.imul(count, count - 1) / 2) | 0;
+    const addfactor = Math.imul(count, count - 1) >> 1;
     const ticks = (Math.imul(add, addfactor) + Math.imul(interval, count - 1)) >>> 0;
     const lastClock = firstClock + ticks;
     const lsc = this.lastStepClock;

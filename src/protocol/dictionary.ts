@@ -1,6 +1,5 @@
 // A firmware data dictionary: the message formats, enumerations and constants an MCU reports in its
 // identify data. Encodes commands by name or from klippy-style text and decodes messages by id.
-import { inflateSync } from "node:zlib";
 import { MESSAGE_HEADER_SIZE, MESSAGE_TRAILER_SIZE } from "./constants.ts";
 import { Enumeration } from "./enumeration.ts";
 import { ProtocolError } from "./errors.ts";
@@ -95,6 +94,8 @@ export class DataDictionary {
   static fromZlib(data: Uint8Array): DataDictionary {
     let text: string;
     try {
+      // node:zlib only when needed: loading it costs batch runs and the CLI ~10 ms at startup
+      const { inflateSync } = require("node:zlib") as typeof import("node:zlib");
       text = new TextDecoder().decode(inflateSync(data));
     } catch (e) {
       throw new ProtocolError(`data dictionary: identify data is not valid zlib: ${(e as Error).message}`);

@@ -3,7 +3,33 @@
 // and at every '*'; each run is a parameter name and the text after it its value. A leading
 // "N<number>" line number is skipped for the command name. Checksums ("*45") are not checked:
 // they just appear as parameter '*'.
-const ARGS_RE = /([A-Z_]+|[A-Z*])/;
+
+/** `text.split(/([A-Z_]+|[A-Z*])/)` (Klipper's args regex) without the regex engine: every
+ * line of a print goes through here. */
+function splitArgs(text: string): string[] {
+  const parts: string[] = [];
+  const n = text.length;
+  let textStart = 0, i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c === 95) { // A-Z, '_': a run is one parameter name
+      let j = i + 1;
+      for (; j < n; j++) {
+        const d = text.charCodeAt(j);
+        if (!((d >= 65 && d <= 90) || d === 95)) break;
+      }
+      parts.push(text.slice(textStart, i), text.slice(i, j));
+      textStart = i = j;
+    } else if (c === 42) { // '*' alone
+      parts.push(text.slice(textStart, i), "*");
+      textStart = ++i;
+    } else {
+      i++;
+    }
+  }
+  parts.push(text.slice(textStart));
+  return parts;
+}
 
 export interface ParsedLine {
   /** Command name ("G1", "SET_VELOCITY_LIMIT", "M117 1.5" when the text defeats the split, "" for none). */
@@ -18,7 +44,7 @@ export function tokenizeLine(rawLine: string): ParsedLine {
   const line = rawLine.trim();
   const cpos = line.indexOf(";");
   const body = cpos >= 0 ? line.slice(0, cpos) : line;
-  const parts = body.toUpperCase().split(ARGS_RE);
+  const parts = splitArgs(body.toUpperCase());
   const command = (parts[0] === "" && parts[1] === "N" ? (parts[3] ?? "") + (parts[4] ?? "") : parts.slice(0, 3).join("")).trim();
   const params: Record<string, string> = {};
   for (let i = 1; i < parts.length; i += 2) params[parts[i]!] = parts[i + 1]!.trim();
