@@ -21,6 +21,12 @@ const MAX_SLOW_SKIPS = 3;
 /** How fast the "usual fast round trip" follows round trips that are longer. */
 const RTT_FLOOR_RISE = 0.1;
 
+/** a - b for 32-bit MCU clocks that wrap: the signed difference nearest zero. */
+export function clockDiff32(a: number, b: number): number {
+  const d = (a - b) >>> 0;
+  return d >= 0x80000000 ? d - 0x100000000 : d;
+}
+
 /** A host time -> MCU clock line: clock at sampleTime, ticking at freq. */
 export interface ClockEstimate {
   sampleTime: number;
@@ -69,9 +75,7 @@ export class ClockEstimator {
 
   /** Extend a 32-bit clock near the last sample to 64 bits (either direction). */
   clock32ToClock64(clock32: number): number {
-    let diff = (clock32 - this.lastClock) >>> 0;
-    if (diff >= 0x80000000) diff -= 0x100000000;
-    return this.lastClock + diff;
+    return this.lastClock + clockDiff32(clock32, this.lastClock);
   }
 
   /**

@@ -3,8 +3,7 @@
 // queue. Feeds the serial queue the conservative estimate it uses to release
 // timed commands, and answers the clock <-> host time <-> print time questions.
 // A secondary MCU maps its clock onto the primary's print time.
-import type { ClockEstimate } from "./clock-estimator.ts";
-import { ClockEstimator } from "./clock-estimator.ts";
+import { clockDiff32, type ClockEstimate, ClockEstimator } from "./clock-estimator.ts";
 import { CommandQueue } from "./command-queue.ts";
 import type { McuClock } from "./mcu-clock.ts";
 import type { ResponseMessage } from "./response-dispatch.ts";
@@ -101,7 +100,7 @@ export class ClockSync implements McuClock {
     const clock32 = Number(msg.params.clock);
     if (msg.sentTime) {
       const expected = this.estimator.getClock(msg.sentTime);
-      const diff = signed32(clock32 - expected);
+      const diff = clockDiff32(clock32, expected);
       if (Math.abs(diff) > CLOCK_JUMP_LIMIT * this.mcuFreq) {
         this.onClockJump({ expected, got: clock32 });
         return;
@@ -184,12 +183,6 @@ export class SecondaryClockSync extends ClockSync {
     this.lastSyncTime = sync2;
     return { offset: this.adjOffset, freq: this.adjFreq };
   }
-}
-
-function signed32(v: number): number {
-  let d = v % 2 ** 32;
-  if (d < 0) d += 2 ** 32;
-  return d >= 2 ** 31 ? d - 2 ** 32 : d;
 }
 
 function sleep(s: number): Promise<void> {
