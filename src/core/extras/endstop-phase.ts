@@ -78,7 +78,7 @@ class EndstopPhase {
   private readonly alignZero: boolean;
   private accuracy: number;
 
-  constructor(config: ConfigSection, private readonly printer: Printer) {
+  constructor(config: ConfigSection, printer: Printer) {
     this.name = config.getName().split(/\s+/).slice(1).join(" ");
     const sconfig = config.getSection(this.name);
     const [rotation, steps] = parseStepDistance(sconfig);
