@@ -50,6 +50,7 @@ export interface ExtruderToolhead {
 
 export interface ExtruderHeater {
   readonly canExtrude: boolean;
+  getStatus(): { temperature: number; target: number; power: number };
 }
 
 /** An extrusion limit was hit (reported as a g-code error). */
@@ -222,5 +223,10 @@ export class PrinterExtruder {
 
   findPastPosition(printTime: number): number {
     return this.extruderStepper ? this.extruderStepper.findPastPosition(printTime) : 0;
+  }
+
+  /** Status_Reference `extruder`: the heater's fields, can_extrude, and its stepper's (when it has one). */
+  getStatus(): Record<string, unknown> {
+    return { ...this.heater.getStatus(), can_extrude: this.heater.canExtrude, ...(this.extruderStepper?.getStatus() ?? {}) };
   }
 }
