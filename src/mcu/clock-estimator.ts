@@ -27,6 +27,35 @@ export function clockDiff32(a: number, b: number): number {
   return d >= 0x80000000 ? d - 0x100000000 : d;
 }
 
+/**
+ * Exponentially decaying least-squares line through (x, y) samples: each new sample weighs
+ * `decay`, older ones fade. Slope = covariance / xVariance.
+ */
+export class DecayingFit {
+  xAvg = 0;
+  xVariance = 0;
+  yAvg = 0;
+  covariance = 0;
+  constructor(private readonly decay: number) {}
+
+  /** Start over at one point. */
+  reset(x: number, y: number): void {
+    this.xAvg = x;
+    this.yAvg = y;
+    this.xVariance = this.covariance = 0;
+  }
+
+  add(x: number, y: number): void {
+    const d = this.decay;
+    const dx = x - this.xAvg;
+    this.xAvg += d * dx;
+    this.xVariance = (1 - d) * (this.xVariance + dx * dx * d);
+    const dy = y - this.yAvg;
+    this.yAvg += d * dy;
+    this.covariance = (1 - d) * (this.covariance + dx * dy * d);
+  }
+}
+
 /** A host time -> MCU clock line: clock at sampleTime, ticking at freq. */
 export interface ClockEstimate {
   sampleTime: number;
@@ -37,10 +66,8 @@ export interface ClockEstimate {
 export class ClockEstimator {
   /** 64-bit clock of the latest sample (for 32-bit extension). */
   lastClock = 0;
-  private timeAvg = 0;
-  private timeVariance = 0;
-  private clockAvg = 0;
-  private clockCovariance = 0;
+  /** MCU clock against host time. */
+  private readonly fit = new DecayingFit(DECAY);
   private predictionVariance = 0;
   private lastPredictionTime = 0;
   private minHalfRtt = Infinity;
@@ -62,8 +89,7 @@ export class ClockEstimator {
   /** First sample (get_uptime): the clock read at host time readTime. */
   start(readTime: number, clock64: number): void {
     this.lastClock = clock64;
-    this.clockAvg = clock64;
-    this.timeAvg = readTime;
+    this.fit.reset(readTime, clock64);
     this.estimate = { sampleTime: readTime, clock: clock64, freq: this.mcuFreq };
     this.predictionVariance = (0.001 * this.mcuFreq) ** 2;
   }
@@ -97,12 +123,13 @@ export class ClockEstimator {
       this.counters.outliers++;
       return null;
     }
-    const freq = this.clockCovariance / this.timeVariance;
+    const fit = this.fit;
+    const freq = fit.covariance / fit.xVariance;
     const predStddev = Math.sqrt(this.predictionVariance);
-    this.estimate = { sampleTime: this.timeAvg, clock: this.clockAvg, freq };
+    this.estimate = { sampleTime: fit.xAvg, clock: fit.yAvg, freq };
     return {
-      sampleTime: this.timeAvg + TRANSMIT_EXTRA,
-      clock: Math.trunc(this.clockAvg - 3 * predStddev),
+      sampleTime: fit.xAvg + TRANSMIT_EXTRA,
+      clock: Math.trunc(fit.yAvg - 3 * predStddev),
       freq,
     };
   }
@@ -111,7 +138,7 @@ export class ClockEstimator {
   private updateRegression(sentTime: number, halfRtt: number, clock: number): boolean {
     const readTime = sentTime + halfRtt;
     const oldFreq = this.estimate.freq;
-    const expClock = (readTime - this.timeAvg) * oldFreq + this.clockAvg;
+    const expClock = (readTime - this.fit.xAvg) * oldFreq + this.fit.yAvg;
     const diff2 = (clock - expClock) ** 2;
     if (diff2 > 25 * this.predictionVariance && diff2 > (0.0005 * this.mcuFreq) ** 2) {
       if (clock > expClock && sentTime < this.lastPredictionTime + 10) return false;
@@ -125,12 +152,7 @@ export class ClockEstimator {
     // Quality report only: how far recent samples fell from the prediction.
     this.residualCount++;
     this.residualSq += (diff2 - this.residualSq) / Math.min(this.residualCount, 8);
-    const dt = readTime - this.timeAvg;
-    this.timeAvg += DECAY * dt;
-    this.timeVariance = (1 - DECAY) * (this.timeVariance + dt * dt * DECAY);
-    const dc = clock - this.clockAvg;
-    this.clockAvg += DECAY * dc;
-    this.clockCovariance = (1 - DECAY) * (this.clockCovariance + dt * dc * DECAY);
+    this.fit.add(readTime, clock);
     return true;
   }
 
@@ -187,8 +209,8 @@ export class ClockEstimator {
       `clocksync state: mcu_freq=${this.mcuFreq} last_clock=${this.lastClock}` +
       ` clock_est=(${e.sampleTime.toFixed(3)} ${Math.trunc(e.clock)} ${e.freq.toFixed(3)})` +
       ` min_half_rtt=${this.minHalfRtt.toFixed(6)} min_rtt_time=${this.minRttTime.toFixed(3)}` +
-      ` time_avg=${this.timeAvg.toFixed(3)}(${this.timeVariance.toFixed(3)})` +
-      ` clock_avg=${this.clockAvg.toFixed(3)}(${this.clockCovariance.toFixed(3)})` +
+      ` time_avg=${this.fit.xAvg.toFixed(3)}(${this.fit.xVariance.toFixed(3)})` +
+      ` clock_avg=${this.fit.yAvg.toFixed(3)}(${this.fit.covariance.toFixed(3)})` +
       ` pred_variance=${this.predictionVariance.toFixed(3)}`
     );
   }

@@ -3,6 +3,7 @@
 // its clock and how many bytes it has buffered. The chip's sample counter is tracked against the
 // MCU clock by an exponentially weighted linear regression to give each sample a print time.
 // BatchBulkHelper delivers the decoded samples to clients every batch interval.
+import { DecayingFit } from "../../mcu/clock-estimator.ts";
 import type { DecodedMessage } from "../../protocol/index.ts";
 import { lookupReactor } from "../heaters/host-timers.ts";
 import type { McuCommandQueue, McuPort } from "../outputs/mcu-port.ts";
@@ -14,28 +15,20 @@ const MAX_BULK_MSG_SIZE = 51;
 export class ClockSyncRegression {
   private lastChipClock = 0;
   private lastExpMcuClock = 0;
-  private mcuClockAvg = 0;
-  private mcuClockVariance = 0;
-  private chipClockAvg = 0;
-  private chipClockCovariance = 0;
+  /** Chip clock against MCU clock. */
+  private readonly fit: DecayingFit;
 
-  constructor(private readonly mcu: McuPort, private readonly chipClockSmooth: number, private readonly decay = 1 / 20) {}
+  constructor(private readonly mcu: McuPort, private readonly chipClockSmooth: number, decay = 1 / 20) {
+    this.fit = new DecayingFit(decay);
+  }
 
   reset(mcuClock: number, chipClock: number): void {
-    this.mcuClockAvg = mcuClock;
-    this.chipClockAvg = chipClock;
-    this.mcuClockVariance = this.chipClockCovariance = 0;
+    this.fit.reset(mcuClock, chipClock);
     this.lastChipClock = this.lastExpMcuClock = 0;
   }
 
   update(mcuClock: number, chipClock: number): void {
-    const d = this.decay;
-    const dm = mcuClock - this.mcuClockAvg;
-    this.mcuClockAvg += d * dm;
-    this.mcuClockVariance = (1 - d) * (this.mcuClockVariance + dm * dm * d);
-    const dc = chipClock - this.chipClockAvg;
-    this.chipClockAvg += d * dc;
-    this.chipClockCovariance = (1 - d) * (this.chipClockCovariance + dm * dc * d);
+    this.fit.add(mcuClock, chipClock);
   }
 
   setLastChipClock(chipClock: number): void {
@@ -46,10 +39,11 @@ export class ClockSyncRegression {
 
   /** [base MCU clock, base chip clock, MCU ticks per chip tick]; converges smoothly from the last sample. */
   clockTranslation(): [number, number, number] {
-    const inv = this.mcuClockVariance / this.chipClockCovariance;
-    if (!this.lastChipClock) return [this.mcuClockAvg, this.chipClockAvg, inv];
+    const fit = this.fit;
+    const inv = fit.xVariance / fit.covariance;
+    if (!this.lastChipClock) return [fit.xAvg, fit.yAvg, inv];
     const sChip = this.lastChipClock + this.chipClockSmooth;
-    const sMcu = this.mcuClockAvg + (sChip - this.chipClockAvg) * inv;
+    const sMcu = fit.xAvg + (sChip - fit.yAvg) * inv;
     return [this.lastExpMcuClock, this.lastChipClock, (sMcu - this.lastExpMcuClock) / this.chipClockSmooth];
   }
 
