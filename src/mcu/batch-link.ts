@@ -79,8 +79,9 @@ export class BatchLink implements McuLink {
     const buf = this.buf, start = this.bufLen;
     let pos = start + MESSAGE_HEADER_SIZE;
     for (const c of cmds) {
-      buf.set(c.data, pos);
-      pos += c.data.length;
+      // byte loop: commands are a few bytes, shorter than the cost of a native set() call
+      const d = c.data;
+      for (let i = 0; i < d.length; i++) buf[pos++] = d[i]!;
     }
     const end = frameBlockAt(buf, start, this.sendSeq++, pos - start - MESSAGE_HEADER_SIZE);
     this.bufLen = end;

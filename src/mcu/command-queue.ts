@@ -76,13 +76,17 @@ export class Fifo<T> {
  */
 export class CommandScheduler {
   private readonly queues: CommandQueue[] = [];
+  /** Membership of `queues` (checked on every push; the array keeps registration order). */
+  private readonly registered = new Set<CommandQueue>();
   readyBytes = 0;
   upcomingBytes = 0;
   /** Smallest minClock that is still holding a command back. */
   private minStalledClock = Infinity;
 
   register(queue: CommandQueue): void {
-    if (!this.queues.includes(queue)) this.queues.push(queue);
+    if (this.registered.has(queue)) return;
+    this.registered.add(queue);
+    this.queues.push(queue);
   }
 
   /** Queue a command; `released`: no MCU clock to wait for (batch), it is ready at once. */
