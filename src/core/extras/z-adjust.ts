@@ -127,6 +127,22 @@ class RetryHelper {
   }
 }
 
+/** An option of X,Y pairs, one per line (z_positions, gantry_corners). */
+function xyPairs(config: ConfigSection, option: string): [number, number][] {
+  return (config.getLists<number>(option, undefined, { seps: [",", "\n"], parser: Number, count: 2 }) as number[][]).map((p) => [p[0]!, p[1]!]);
+}
+
+/** Register the levelling command: it clears "applied", reads RETRIES/RETRY_TOLERANCE and starts probing. */
+function registerAdjustCommand(
+  printer: Printer, cmd: string, desc: string, status: ZAdjustStatus, retry: RetryHelper, probeHelper: ProbePointsHelper,
+): void {
+  printer.gcode.register(cmd, (g) => {
+    status.applied = false;
+    retry.start(g);
+    return probeHelper.startProbe(g);
+  }, { desc });
+}
+
 /** Lift speed of probing (the probe's, or the helper's speed when probing manually). */
 function liftSpeed(printer: Printer, config: ConfigSection): number {
   const probe = printer.lookupObject<{ getProbeParams(): { liftSpeed: number } } | null>("probe", null);
@@ -180,17 +196,13 @@ class ZTilt {
   private readonly zHelper: ZAdjustHelper;
 
   constructor(private readonly config: ConfigSection, private readonly printer: Printer) {
-    this.zPositions = (config.getLists<number>("z_positions", undefined, { seps: [",", "\n"], parser: Number, count: 2 }) as number[][]).map((p) => [p[0]!, p[1]!]);
+    this.zPositions = xyPairs(config, "z_positions");
     this.retry = new RetryHelper(config, printer);
     this.probeHelper = new ProbePointsHelper(config, printer, (pos) => this.finalize(pos));
     this.probeHelper.minimumPoints(2);
     this.status = new ZAdjustStatus(printer);
     this.zHelper = new ZAdjustHelper(printer, config.getName(), this.zPositions.length);
-    printer.gcode.register("Z_TILT_ADJUST", (g) => {
-      this.status.applied = false;
-      this.retry.start(g);
-      return this.probeHelper.startProbe(g);
-    }, { desc: "Adjust the Z tilt" });
+    registerAdjustCommand(printer, "Z_TILT_ADJUST", "Adjust the Z tilt", this.status, this.retry, this.probeHelper);
   }
 
   private finalize(positions: ProbeResult[]): "retry" | undefined {
@@ -229,13 +241,10 @@ class QuadGantryLevel {
     if (this.probeHelper.probePoints.length !== 4) throw new ConfigError(`Need exactly 4 probe points for quad_gantry_level (section '${config.getName()}')`);
     this.status = new ZAdjustStatus(printer);
     this.zHelper = new ZAdjustHelper(printer, config.getName(), 4);
-    this.corners = (config.getLists<number>("gantry_corners", undefined, { seps: [",", "\n"], parser: Number, count: 2 }) as number[][]).map((p) => [p[0]!, p[1]!]);
+    this.corners = xyPairs(config, "gantry_corners");
     if (this.corners.length < 2) throw new ConfigError("quad_gantry_level requires at least two gantry_corners");
-    printer.gcode.register("QUAD_GANTRY_LEVEL", (g) => {
-      this.status.applied = false;
-      this.retry.start(g);
-      return this.probeHelper.startProbe(g);
-    }, { desc: "Conform a moving, twistable gantry to the shape of a stationary bed" });
+    registerAdjustCommand(printer, "QUAD_GANTRY_LEVEL", "Conform a moving, twistable gantry to the shape of a stationary bed",
+      this.status, this.retry, this.probeHelper);
   }
 
   private finalize(pos: ProbeResult[]): "retry" | undefined {
