@@ -1,7 +1,7 @@
 // MCUs of a live printer: one Mcu per [mcu] / [mcu NAME] section, talking over a serial port, a pty
-// or the in-process virtual MCU. Each is the pin chip of its pins, identifies in
-// klippy:mcu_identify, is configured in klippy:connect, and reports its own failures (firmware
-// shutdown, restart, lost link) as a printer shutdown with Klipper's wording.
+// or the in-process virtual MCU. Each is identified before the config is read (pins need its
+// dictionary), is the pin chip of its pins, is configured in klippy:connect, and reports its own
+// failures (firmware shutdown, restart, lost link) as a printer shutdown with Klipper's wording.
 import { BatchMcu } from "../../batch/mcu.ts";
 import { Mcu, type McuLogger, type McuShutdown } from "../../mcu/mcu.ts";
 import type { ByteTransport } from "../../mcu/transport/index.ts";
@@ -29,6 +29,8 @@ export class LiveMcu extends Mcu implements PinChip {
    */
   async firmwareRestart(): Promise<boolean> {
     if (this.isShutdown() && this.shutdown?.eventType === "lost") return false;
+    if (this.restartMethod !== null && this.restartMethod !== "command")
+      this.log.warn(`MCU '${this.name}': restart_method ${this.restartMethod} is not supported by this build; trying the reset command`);
     const cmd = this.dict.hasCommand("reset") ? "reset" : this.dict.hasCommand("config_reset") ? "config_reset" : null;
     if (cmd === null) return false;
     this.sendLine(cmd);
