@@ -71,20 +71,15 @@ class Sx1509 implements PinChip {
   }
 }
 
-class Sx1509DigitalOut {
-  private readonly mask: number;
-  private readonly invert: boolean;
-  private maxDuration = 2;
+/** What both pin kinds keep: the chip, the pin's name and polarity, and max_duration (heaters are refused). */
+abstract class Sx1509Pin {
+  protected readonly invert: boolean;
+  protected maxDuration = 2;
   readonly pin: string;
 
-  constructor(private readonly chip: Sx1509, pinNumber: number, params: PinParams) {
-    this.mask = 1 << pinNumber;
+  constructor(protected readonly chip: Sx1509, params: PinParams) {
     this.pin = params.pin;
     this.invert = Boolean(params.invert);
-    chip.update(REG_DIR, (v) => v & ~this.mask); // output
-    chip.mcu.registerConfigCallback(() => {
-      if (this.maxDuration) throw new PinError("SX1509 pins are not suitable for heaters");
-    });
   }
 
   get mcu(): McuPort {
@@ -93,6 +88,20 @@ class Sx1509DigitalOut {
   setupMaxDuration(s: number): void {
     this.maxDuration = s;
   }
+}
+
+class Sx1509DigitalOut extends Sx1509Pin {
+  private readonly mask: number;
+
+  constructor(chip: Sx1509, pinNumber: number, params: PinParams) {
+    super(chip, params);
+    this.mask = 1 << pinNumber;
+    chip.update(REG_DIR, (v) => v & ~this.mask); // output
+    chip.mcu.registerConfigCallback(() => {
+      if (this.maxDuration) throw new PinError("SX1509 pins are not suitable for heaters");
+    });
+  }
+
   setupStartValue(start: number | boolean): void {
     const on = Boolean(start) !== this.invert;
     this.chip.update(REG_DATA, (v) => (on ? v | this.mask : v & ~this.mask));
@@ -108,18 +117,14 @@ class Sx1509DigitalOut {
   }
 }
 
-class Sx1509Pwm {
+class Sx1509Pwm extends Sx1509Pin {
   private readonly reg: number;
-  private readonly invert: boolean;
-  private maxDuration = 2;
   private hardwarePwm = false;
-  readonly pin: string;
 
-  constructor(private readonly chip: Sx1509, pinNumber: number, params: PinParams) {
+  constructor(chip: Sx1509, pinNumber: number, params: PinParams) {
+    super(chip, params);
     const mask = 1 << pinNumber;
     this.reg = REG_I_ON[pinNumber]!;
-    this.pin = params.pin;
-    this.invert = Boolean(params.invert);
     // LED driver mode: input buffer off, no pull-up, output, driver on, data low
     chip.update(REG_INPUT_DISABLE, (v) => v | mask);
     chip.update(REG_PULLUP, (v) => v & ~mask);
@@ -132,12 +137,6 @@ class Sx1509Pwm {
     });
   }
 
-  get mcu(): McuPort {
-    return this.chip.mcu;
-  }
-  setupMaxDuration(s: number): void {
-    this.maxDuration = s;
-  }
   setupCycleTime(_cycle: number, hardwarePwm = false): void {
     this.hardwarePwm = hardwarePwm;
   }
