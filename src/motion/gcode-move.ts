@@ -160,9 +160,11 @@ export class GCodeMove {
   // ---- movement ----
   cmdG1(gcmd: MoveCommand): void | Promise<void> {
     const params = gcmd.getCommandParameters();
-    for (const [axis, pos] of Object.entries(this.axisMap)) {
+    const axisMap = this.axisMap;
+    for (const axis in axisMap) { // (no entries() array per move)
       const raw = params[axis];
       if (raw === undefined) continue;
+      const pos = axisMap[axis]!;
       let v = parsePyFloat(raw);
       if (v === null) throw gcmd.error(`Unable to parse move '${gcmd.getCommandline()}'`);
       let absolute = this.absoluteCoord;
