@@ -68,6 +68,23 @@ function hasCommand(mcu: McuPort, name: string): boolean {
   return typeof mcu.dict?.hasCommand === "function" && mcu.dict.hasCommand(name);
 }
 
+/**
+ * A bus set-up line once the MCU's dictionary is known: %BUS% becomes the hardware bus's name; a
+ * software bus gets pulse_ticks, or on firmware without `<kind>_set_sw_bus` becomes
+ * `<kind>_set_software_bus` with a rate.
+ */
+function resolveBusLine(
+  printer: Printer, mcu: McuPort, kind: "spi" | "i2c", template: string, bus: string | null, speed: number, pulseTime: number,
+): string {
+  let line = template;
+  if (line.includes("%BUS%")) line = line.replace("%BUS%", resolveBusName(printer, mcu, `${kind}_bus`, bus));
+  if (line.includes("%TICKS%")) {
+    if (!hasCommand(mcu, `${kind}_set_sw_bus`)) line = line.replace(`${kind}_set_sw_bus`, `${kind}_set_software_bus`).replace(/pulse_ticks=%TICKS%/, `rate=${speed}`);
+    else line = line.replace("%TICKS%", String(mcu.secondsToClock(pulseTime)));
+  }
+  return line;
+}
+
 function sendLine(mcu: McuPort, name: string, params: Record<string, number | Uint8Array>, queue: McuCommandQueue, minClock = 0, reqClock = 0): void {
   mcu.sendCommand(mcu.dict.encodeCommand(name, params), { minClock, reqClock, queue });
 }
@@ -106,13 +123,7 @@ export class McuSpi {
   }
 
   private buildConfig(): void {
-    let line = this.busLine;
-    if (line.includes("%BUS%")) line = line.replace("%BUS%", resolveBusName(this.printer, this.mcu, "spi_bus", this.bus));
-    if (line.includes("%TICKS%")) {
-      if (!hasCommand(this.mcu, "spi_set_sw_bus")) line = line.replace("spi_set_sw_bus", "spi_set_software_bus").replace(/pulse_ticks=%TICKS%/, `rate=${this.speed}`);
-      else line = line.replace("%TICKS%", String(this.mcu.secondsToClock(1 / this.speed)));
-    }
-    this.mcu.addConfigCmd(line);
+    this.mcu.addConfigCmd(resolveBusLine(this.printer, this.mcu, "spi", this.busLine, this.bus, this.speed, 1 / this.speed));
     this.configured = true;
   }
 
@@ -192,13 +203,8 @@ export class McuI2c {
   }
 
   private buildConfig(): void {
-    let line = this.busLine;
-    if (line.includes("%BUS%")) line = line.replace("%BUS%", resolveBusName(this.printer, this.mcu, "i2c_bus", this.bus));
-    if (line.includes("%TICKS%")) {
-      if (!hasCommand(this.mcu, "i2c_set_sw_bus")) line = line.replace("i2c_set_sw_bus", "i2c_set_software_bus").replace(/pulse_ticks=%TICKS%/, `rate=${this.speed}`);
-      else line = line.replace("%TICKS%", String(this.mcu.secondsToClock(1 / this.speed / 2)));
-    }
-    this.mcu.addConfigCmd(line);
+    // pulse_ticks is half an I2C clock period
+    this.mcu.addConfigCmd(resolveBusLine(this.printer, this.mcu, "i2c", this.busLine, this.bus, this.speed, 1 / this.speed / 2));
     this.configured = true;
   }
 
