@@ -38,7 +38,23 @@ class SpiChain {
   }
 }
 
-const chains = new WeakMap<Printer, Map<string, SpiChain>>();
+/** What the drivers of one printer share by pin (a daisy-chained CS pin, a UART line): made by the first. */
+export class SharedByPin<T> {
+  private readonly byPrinter = new WeakMap<Printer, Map<string, T>>();
+
+  get(printer: Printer, key: string, make: () => T): T {
+    let byKey = this.byPrinter.get(printer);
+    if (!byKey) this.byPrinter.set(printer, (byKey = new Map()));
+    let shared = byKey.get(key);
+    if (shared === undefined) {
+      shared = make();
+      byKey.set(key, shared);
+    }
+    return shared;
+  }
+}
+
+const chains = new SharedByPin<SpiChain>();
 
 export class TmcSpi implements TmcBus {
   private readonly chain: SpiChain;
@@ -53,14 +69,8 @@ export class TmcSpi implements TmcBus {
     }
     // Daisy chain: the drivers share one CS pin and one SPI device
     const cs = printer.pins.lookupPin(config.get("cs_pin"), { shareType: "tmc_spi_cs", owner: config.getName() });
-    let byPrinter = chains.get(printer);
-    if (!byPrinter) chains.set(printer, (byPrinter = new Map()));
-    const key = `${cs.chipName}:${cs.pin}`;
-    let chain = byPrinter.get(key);
-    if (!chain) {
-      chain = new SpiChain(spiFromConfig(config, printer, 3, { defaultSpeed: 4000000, shareType: "tmc_spi_cs" }), length);
-      byPrinter.set(key, chain);
-    }
+    const chain = chains.get(printer, `${cs.chipName}:${cs.pin}`, () =>
+      new SpiChain(spiFromConfig(config, printer, 3, { defaultSpeed: 4000000, shareType: "tmc_spi_cs" }), length));
     if (chain.length !== length) throw new ConfigError("TMC SPI chain must have same length");
     const pos = config.getInt("chain_position", undefined, { minval: 1, maxval: length });
     if (chain.positions.has(pos)) throw new ConfigError("TMC SPI chain can not have duplicate position");

@@ -9,7 +9,7 @@ import type { McuCommandQueue, McuPort } from "../../outputs/mcu-port.ts";
 import { PinError, type PinParams } from "../../pins.ts";
 import type { Printer } from "../../printer.ts";
 import { pinMcu } from "../bus.ts";
-import type { RegisterRead, TmcBus } from "./tmc-bus.ts";
+import { type RegisterRead, SharedByPin, type TmcBus } from "./tmc-bus.ts";
 import type { MaybePromise } from "../../../motion/maybe-async.ts";
 
 const BAUD = 40000;
@@ -149,7 +149,7 @@ class TmcUartLine {
   }
 }
 
-const lines = new WeakMap<Printer, Map<string, TmcUartLine>>();
+const lines = new SharedByPin<TmcUartLine>();
 
 /** A driver's access to registers over a (possibly shared) TMC UART line. */
 export class TmcUart implements TmcBus {
@@ -168,15 +168,10 @@ export class TmcUart implements TmcBus {
     const mcu = pinMcu(rx);
     const selectDescs = config.getList("select_pins", null);
     this.addr = config.getInt("uart_address", 0, { minval: 0, maxval: maxAddr });
-    let byPrinter = lines.get(printer);
-    if (!byPrinter) lines.set(printer, (byPrinter = new Map()));
-    const key = `${rx.chipName}:${rx.pin}`;
-    let line = byPrinter.get(key);
-    if (!line) {
+    const line = lines.get(printer, `${rx.chipName}:${rx.pin}`, () => {
       const sel = selectDescs?.map((d) => pins.lookupPin(d, { canInvert: true, owner }).pin) ?? null;
-      line = new TmcUartLine(mcu, rx.pin, tx.pin, rx.pullup, sel);
-      byPrinter.set(key, line);
-    }
+      return new TmcUartLine(mcu, rx.pin, tx.pin, rx.pullup, sel);
+    });
     this.instance = selectDescs ? muxInstance(selectDescs.map((d) => pins.parsePin(d, true)), line, mcu) : null;
     line.register(rx.pin, tx.pin, this.instance, this.addr);
     this.line = line;
