@@ -87,7 +87,9 @@ describe("a running virtual printer", () => {
   });
 
   test("is ready and reports Klipper's status objects", async () => {
-    const s = p.lp.status.query({ webhooks: null, mcu: ["mcu_constants", "mcu_version"], configfile: ["settings"], system_stats: null, nosuch: null });
+    const s = p.lp.status.query({ webhooks: null, mcu: ["mcu_constants", "mcu_version"], configfile: ["settings", "save_config_pending", "warnings"], system_stats: null, nosuch: null });
+    expect(s.configfile!.save_config_pending).toBe(false);
+    expect(s.configfile!.warnings).toEqual([]);
     expect(s.webhooks).toEqual({ state: "ready", state_message: "Printer is ready" });
     expect((s.mcu!.mcu_constants as Record<string, unknown>).CLOCK_FREQ).toBe(72_000_000);
     expect(s.mcu!.mcu_version).toStartWith("stepline-vmcu");
