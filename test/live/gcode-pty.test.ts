@@ -64,6 +64,26 @@ describe.skipIf(!haveSocat)("G-code pty", () => {
     }
   }, 20_000);
 
+  test("garbage on the line is answered, not fatal", async () => {
+    const c = await openPtyClient(ptyPath);
+    try {
+      const from = c.lines.length;
+      // Invalid UTF-8, control bytes, a 5000-character word, parameters that are not numbers
+      const garbage = new Uint8Array([0xff, 0xfe, 0x00, 0x1b, 0x5b, 0x41, 0x0a]);
+      c.send(new TextDecoder("latin1").decode(garbage));
+      c.send(`${"X".repeat(5000)}\nG1 X1.2.3\nM104 S\nM109 S=5\n`);
+      c.send("STATUS\n");
+      await c.waitFor("// Klipper state: Ready", from);
+      const replies = c.lines.slice(from);
+      expect(replies).toContainEqual(expect.stringMatching(/^\/\/ Unknown command:"X{5000}"$/));
+      expect(replies).toContain("!! Unable to parse move 'G1 X1.2.3'");
+      expect(replies.filter((l) => l.startsWith("!! ")).length).toBeGreaterThanOrEqual(3);
+      expect(p.lp.printer.getStateMessage()[1]).toBe("ready");
+    } finally {
+      await c.close();
+    }
+  }, 20_000);
+
   test("refuses to replace a file that is not its symlink", async () => {
     const path = join(p.dataDir, "not-a-link");
     writeFileSync(path, "keep me");
