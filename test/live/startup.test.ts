@@ -154,3 +154,27 @@ describe("a running virtual printer", () => {
     expect(configs()).toBe(before + 1);
   });
 });
+
+describe("stopping", () => {
+  test("in the middle of a print stops cleanly: no errors, no timers, the virtual MCU halted", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on("unhandledRejection", onUnhandled);
+    const t = await startTestPrinter({ extraConfig: "\n[force_move]\nenable_force_move: True\n" });
+    try {
+      await t.run("SET_KINEMATIC_POSITION X=100 Y=100 Z=10");
+      const travel = Array.from({ length: 60 }, (_, i) => `G0 F3000 X${100 + (i % 2) * 50} Y${100 + (i % 3) * 20}`).join("\n");
+      writeFileSync(join(t.gcodesDir, "travel.gcode"), `${travel}\n`);
+      await t.run("SDCARD_PRINT_FILE FILENAME=travel.gcode");
+      const vmcu = t.lp.virtualMcus.get("mcu")!;
+      await t.until(() => vmcu.position("PA0") !== 100 * 80, "the head moving");
+    } finally {
+      await t.close();
+      process.off("unhandledRejection", onUnhandled);
+    }
+    expect(t.lp.reactor.activeTimers).toBe(0);
+    expect(t.lp.virtualMcus.size).toBe(0);
+    expect(t.logs.filter((l) => l.startsWith("ERROR"))).toEqual([]);
+    expect(unhandled).toEqual([]);
+  }, 20_000);
+});
