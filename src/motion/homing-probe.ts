@@ -146,6 +146,40 @@ export function reportProbeResult(printer: Printer, g: ProbeCommand, touch: Prob
   return epos;
 }
 
+/** QUERY_PROBE and PROBE, and the probe status they update (last query, last probed position and Z). */
+export class ProbeCommandHelper {
+  private lastQuery = false;
+  private lastProbePosition = [0, 0, 0];
+  private lastZResult = 0;
+
+  constructor(
+    printer: Printer,
+    private readonly name: string,
+    zOffset: number,
+    queryEndstop: (printTime: number) => MaybePromise<number>,
+    runSingleProbe: (g: ProbeCommand) => MaybePromise<ProbeResult>,
+  ) {
+    const gcode = printer.gcode;
+    gcode.register("QUERY_PROBE", (g: GCodeCommand) => {
+      const th = printer.lookupObject<{ getLastMoveTime(): number }>("toolhead");
+      return then(queryEndstop(th.getLastMoveTime()), (res) => {
+        this.lastQuery = !!res;
+        g.respondInfo(`probe: ${res ? "TRIGGERED" : "open"}`);
+      });
+    }, { desc: "Return the status of the z-probe" });
+    gcode.register("PROBE", (g: GCodeCommand) =>
+      then(runSingleProbe(g as unknown as ProbeCommand), (pos) => {
+        g.respondInfo(`Result: at ${pos.bedX.toFixed(3)},${pos.bedY.toFixed(3)} estimate contact at z=${pos.bedZ.toFixed(6)}`);
+        this.lastProbePosition = [pos.bedX, pos.bedY, pos.bedZ];
+        this.lastZResult = pos.bedZ + zOffset;
+      }), { desc: "Probe Z-height at current XY position" });
+  }
+
+  getStatus(): Record<string, unknown> {
+    return { name: this.name, last_query: this.lastQuery, last_probe_position: this.lastProbePosition, last_z_result: this.lastZResult };
+  }
+}
+
 /** The probe:z_virtual_endstop pin: lets a Z rail home with the probe. */
 export class ZVirtualEndstop implements PinChip {
   constructor(private readonly positionEndstop: number, private readonly query: (pt: number) => MaybePromise<number>) {}
@@ -181,9 +215,7 @@ export class PrinterProbe {
   private sessionActive = false;
   private sampleResults: ProbeResult[] = [];
   private triggerResults: ProbeResult[] = [];
-  lastZResult = 0;
-  private lastQuery = false;
-  lastProbePosition = [0, 0, 0];
+  private readonly commands: ProbeCommandHelper;
 
   constructor(config: ConfigSection, private readonly printer: Printer) {
     this.xOffset = config.getFloat("x_offset", 0);
@@ -206,7 +238,7 @@ export class PrinterProbe {
       if (this.sessionActive) this.endProbeSession();
     });
     printer.pins.registerChip("probe", new ZVirtualEndstop(this.zOffset, (pt) => this.endstop.queryEndstop(pt)));
-    this.registerCommands();
+    this.commands = new ProbeCommandHelper(printer, "probe", this.zOffset, (pt) => this.endstop.queryEndstop(pt), (g) => this.runSingleProbe(g));
   }
 
   getOffsets(): [number, number, number] {
@@ -307,25 +339,8 @@ export class PrinterProbe {
     );
   }
 
-  private registerCommands(): void {
-    const gcode = this.printer.gcode;
-    gcode.register("QUERY_PROBE", (g: GCodeCommand) => {
-      const th = this.printer.lookupObject<{ getLastMoveTime(): number }>("toolhead");
-      return then(this.endstop.queryEndstop(th.getLastMoveTime()), (res) => {
-        this.lastQuery = !!res;
-        g.respondInfo(`probe: ${res ? "TRIGGERED" : "open"}`);
-      });
-    }, { desc: "Return the status of the z-probe" });
-    gcode.register("PROBE", (g: GCodeCommand) =>
-      then(this.runSingleProbe(g as unknown as ProbeCommand), (pos) => {
-        g.respondInfo(`Result: at ${pos.bedX.toFixed(3)},${pos.bedY.toFixed(3)} estimate contact at z=${pos.bedZ.toFixed(6)}`);
-        this.lastProbePosition = [pos.bedX, pos.bedY, pos.bedZ];
-        this.lastZResult = pos.bedZ + this.zOffset;
-      }), { desc: "Probe Z-height at current XY position" });
-  }
-
   getStatus(): Record<string, unknown> {
-    return { name: "probe", last_query: this.lastQuery, last_probe_position: this.lastProbePosition, last_z_result: this.lastZResult };
+    return this.commands.getStatus();
   }
 }
 

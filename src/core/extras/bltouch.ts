@@ -11,7 +11,7 @@ import { setupPwmPin } from "../outputs/pin-setup.ts";
 import type { PwmOutput } from "../outputs/output-types.ts";
 import { type Printer, registerModule } from "../printer.ts";
 import {
-  createProbeResult, lookupMinimumZ, ProbeParameterHelper, reportProbeResult, sampleProbe, ZVirtualEndstop,
+  createProbeResult, lookupMinimumZ, ProbeCommandHelper, ProbeParameterHelper, reportProbeResult, sampleProbe, ZVirtualEndstop,
   type ProbeCommand, type ProbeParams, type ProbeResult,
 } from "../../motion/homing-probe.ts";
 import type { Completion, HomingStepper, McuEndstop } from "../../motion/homing-endstop.ts";
@@ -66,9 +66,7 @@ export class PrinterBLTouch {
   private multi: "OFF" | "FIRST" | "ON" = "OFF";
   private sessionActive = false;
   private results: ProbeResult[] = [];
-  private lastQuery = false;
-  private lastZResult = 0;
-  private lastProbePosition = [0, 0, 0];
+  private readonly commands: ProbeCommandHelper;
 
   constructor(config: ConfigSection, private readonly printer: Printer) {
     this.xOffset = config.getFloat("x_offset", 0);
@@ -96,6 +94,7 @@ export class PrinterBLTouch {
     });
     printer.pins.registerChip("probe", new BLTouchVirtualEndstop(this.zOffset, (pt) => this.endstop.queryEndstop(pt)));
     this.registerCommands();
+    this.commands = new ProbeCommandHelper(printer, "bltouch", this.zOffset, (pt) => this.endstop.queryEndstop(pt), (g) => this.runSingleProbe(g));
   }
 
   private toolhead(): Toolhead {
@@ -325,34 +324,24 @@ export class PrinterBLTouch {
         yield* self.syncPrintTime();
       })());
     }, { desc: "Store an output mode in the BLTouch EEPROM" });
-    gcode.register("QUERY_PROBE", (g: GCodeCommand) => {
-      const self = this;
-      return runMaybeAsync((function* () {
-        self.lastQuery = Boolean(yield self.endstop.queryEndstop(self.toolhead().getLastMoveTime()));
-        g.respondInfo(`probe: ${self.lastQuery ? "TRIGGERED" : "open"}`);
-      })());
-    }, { desc: "Return the status of the z-probe" });
-    gcode.register("PROBE", (g: GCodeCommand) => {
-      const pg = g as unknown as ProbeCommand;
-      const self = this;
-      return runMaybeAsync((function* () {
-        self.startProbeSession(pg);
-        let pos: ProbeResult;
-        try {
-          yield self.runProbe(pg);
-          pos = self.pullProbedResults()[0]!;
-        } finally {
-          if (self.sessionActive) yield self.endProbeSession();
-        }
-        g.respondInfo(`Result: at ${pos.bedX.toFixed(3)},${pos.bedY.toFixed(3)} estimate contact at z=${pos.bedZ.toFixed(6)}`);
-        self.lastProbePosition = [pos.bedX, pos.bedY, pos.bedZ];
-        self.lastZResult = pos.bedZ + self.zOffset;
-      })());
-    }, { desc: "Probe Z-height at current XY position" });
+  }
+
+  /** Probe once at the current position (PROBE); the session ends even when probing fails. */
+  private runSingleProbe(g: ProbeCommand): MaybePromise<ProbeResult> {
+    const self = this;
+    return runMaybeAsync((function* () {
+      self.startProbeSession(g);
+      try {
+        yield self.runProbe(g);
+        return self.pullProbedResults()[0]!;
+      } finally {
+        if (self.sessionActive) yield self.endProbeSession();
+      }
+    })());
   }
 
   getStatus(): Record<string, unknown> {
-    return { name: "bltouch", last_query: this.lastQuery, last_probe_position: this.lastProbePosition, last_z_result: this.lastZResult };
+    return this.commands.getStatus();
   }
 }
 
