@@ -47,6 +47,11 @@ describe("heating the virtual printer", () => {
       checked++;
     }
     expect(checked).toBeGreaterThan(5);
+    const ext = p.lp.status.query({ extruder: ["temperature", "target", "power", "can_extrude"] }).extruder!;
+    expect(ext.target).toBe(150);
+    expect(ext.can_extrude).toBe(false); // 150 °C is below min_extrude_temp (170)
+    expect(Math.abs((ext.temperature as number) - vmcu.temperature("PC1")!)).toBeLessThan(3);
+    expect(ext.power as number).toBeGreaterThan(0);
     const out = await p.run("M105");
     expect(out.at(-1)).toMatch(/^B:4\d\.\d \/45\.0 T0:1[45]\d\.\d \/150\.0$/);
     await p.run("TURN_OFF_HEATERS");
