@@ -19,29 +19,14 @@
 
 import { StepCompress, type StepMessage } from "./stepcompress.ts";
 import type { StepperKinematics } from "./itersolve.ts";
+import { Fifo } from "../mcu/command-queue.ts";
 
 export type CommandEncoder = (name: string, params: Record<string, number>) => Uint8Array;
 export type CommandSink = (data: Uint8Array, minClock: number, reqClock: number, msg: StepMessage) => void;
 
-/** FIFO of pending commands for one emitter (array with a moving head). */
-class MessageQueue {
-  private items: StepMessage[] = [];
-  private head = 0;
-  push(msg: StepMessage): void { this.items.push(msg); }
-  peek(): StepMessage | undefined { return this.items[this.head]; }
-  shift(): StepMessage {
-    const m = this.items[this.head++]!;
-    if (this.head === this.items.length) { this.items.length = 0; this.head = 0; }
-    else if (this.head > 4096 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head); this.head = 0;
-    }
-    return m;
-  }
-  get length(): number { return this.items.length - this.head; }
-}
-
 export class SyncEmitter {
-  readonly queue = new MessageQueue();
+  /** Pending commands (the StepCompress's sink), oldest first. */
+  readonly queue = new Fifo<StepMessage>();
   readonly stepcompress: StepCompress | null;
   sk: StepperKinematics | null = null;
 
