@@ -4,6 +4,17 @@ import { describe, expect, test } from "bun:test";
 import { batchLines } from "./helpers.ts";
 import { CARTESIAN_MOTION_CFG } from "../support/printer-configs.ts";
 
+/** A 4-bit HD44780 text display on RAMPS pins. */
+const HD44780_DISPLAY = `[display]
+lcd_type: hd44780
+rs_pin: PH1
+e_pin: PH0
+d4_pin: PA1
+d5_pin: PA3
+d6_pin: PA5
+d7_pin: PA7
+`;
+
 describe("servo, pwm_cycle_time, mcp4451, sx1509, hd44780", async () => {
   const cfg = `${CARTESIAN_MOTION_CFG}
 [servo s]
@@ -20,15 +31,7 @@ i2c_address: 62
 [output_pin light]
 pin: sx1509_ex:PIN_3
 value: 1
-[display]
-lcd_type: hd44780
-rs_pin: PH1
-e_pin: PH0
-d4_pin: PA1
-d5_pin: PA3
-d6_pin: PA5
-d7_pin: PA7
-`;
+${HD44780_DISPLAY}`;
   const r = await batchLines(cfg, "SET_SERVO SERVO=s ANGLE=180\nSET_PIN PIN=beeper VALUE=0.5 CYCLE_TIME=0.0005\nG4 P100\n");
   const oidOf = (re: RegExp) => Number(/oid=(\d+)/.exec(r.lines.find((l) => re.test(l))!)![1]);
 
@@ -123,15 +126,7 @@ text: {param_v},0,0
 describe("display_data rendering", () => {
   test("items of the active group are drawn at their row/column; ~right_arrow~ is the HD44780's 0x7e", async () => {
     const cfg = `${CARTESIAN_MOTION_CFG}
-[display]
-lcd_type: hd44780
-rs_pin: PH1
-e_pin: PH0
-d4_pin: PA1
-d5_pin: PA3
-d6_pin: PA5
-d7_pin: PA7
-display_group: mine
+${HD44780_DISPLAY}display_group: mine
 [display_data mine hello]
 position: 1, 2
 text: Hi {2 + 3}~right_arrow~
