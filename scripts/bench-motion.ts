@@ -4,9 +4,11 @@
 // Also measures this machine's speed with the same Python loop the reference
 // recorded (calib_pyloop_5e6_cpu_s) when python3 is available, so the ratio can
 // be normalised for a slower/busier machine.
+// The same run with an empty input file is timed too: the share of startup (module loading,
+// config, dictionary, connect, exit sequence).
 // usage: bun run bench:motion [--runs N]
 import { SHARED_REFERENCE } from "../test/support/reference.ts";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -37,10 +39,10 @@ function calibrate(): number | null {
   }
 }
 
-function runOnce(outDir: string): { wall: number; cpu: number; rssKb: number; bytes: number } {
+function runOnce(outDir: string, input = join(CASE, "input.gcode")): { wall: number; cpu: number; rssKb: number; bytes: number } {
   const out = join(outDir, "out.serial");
   const t0 = performance.now();
-  const p = Bun.spawnSync([process.execPath, MAIN, "batch", join(CASE, "printer.cfg"), "-i", join(CASE, "input.gcode"), "-o", out, "-d", DICT], {
+  const p = Bun.spawnSync([process.execPath, MAIN, "batch", join(CASE, "printer.cfg"), "-i", input, "-o", out, "-d", DICT], {
     stdout: "ignore", stderr: "pipe",
   });
   const wall = (performance.now() - t0) / 1000;
@@ -65,12 +67,18 @@ const dir = mkdtempSync(join(tmpdir(), "bench-motion-"));
 try {
   const results = [];
   for (let i = 0; i < runs; i++) results.push(runOnce(dir));
+  // Startup alone (modules, config, dictionary, connect, exit): the same run with empty input
+  const empty = join(dir, "empty.gcode");
+  writeFileSync(empty, "");
+  const startup = [];
+  for (let i = 0; i < runs; i++) startup.push(runOnce(dir, empty));
   const wall = median(results.map((r) => r.wall));
   const cpu = median(results.map((r) => r.cpu));
   const rss = Math.max(...results.map((r) => r.rssKb));
   const calib = calibrate();
   console.log(`case: sliced_ender3v2_example002_full (${meta.klippy_print_time_s ?? "?"} s of printing), ${runs} run(s), medians`);
-  console.log(`stepline: wall ${wall.toFixed(2)} s, CPU ${cpu.toFixed(2)} s, peak RSS ${(rss / 1024).toFixed(1)} MB, output ${results[0]!.bytes} bytes`);
+  console.log(`stepline: wall ${wall.toFixed(2)} s, CPU ${cpu.toFixed(2)} s (fastest run ${Math.min(...results.map((r) => r.cpu)).toFixed(2)} s), peak RSS ${(rss / 1024).toFixed(1)} MB, output ${results[0]!.bytes} bytes`);
+  console.log(`  of which startup (empty input): CPU ${median(startup.map((r) => r.cpu)).toFixed(2)} s, peak RSS ${(Math.max(...startup.map((r) => r.rssKb)) / 1024).toFixed(1)} MB`);
   console.log(`klipper:  wall ${klWall.toFixed(2)} s, CPU ${klCpu.toFixed(2)} s, peak RSS ${(Math.max(...kl.map((t) => t.max_rss_kb)) / 1024).toFixed(1)} MB (reference meta.json)`);
   console.log(`CPU ratio stepline/klipper: ${(cpu / klCpu).toFixed(3)}`);
   if (calib !== null && Number.isFinite(klCalib))
