@@ -55,6 +55,14 @@ export function diffRuns(data: Uint8Array, old: Uint8Array, gap: number): [numbe
   return diffs;
 }
 
+/** Send each framebuffer's changed runs (see diffRuns), then remember them as shown. */
+function flushFramebuffers(fbs: Framebuffer[], gap: number, sendRun: (fb: Framebuffer, pos: number, count: number) => void): void {
+  for (const fb of fbs) {
+    for (const [pos, count] of diffRuns(fb.data, fb.old, gap)) sendRun(fb, pos, count);
+    fb.old.set(fb.data);
+  }
+}
+
 /** All pins of a chip must be on one MCU. */
 function pinsOnOneMcu(printer: Printer, config: ConfigSection, names: string[], what: string): [McuPort, string[]] {
   let mcu: McuPort | null = null;
@@ -117,19 +125,16 @@ abstract class St7920Base implements LcdChip {
   }
 
   flush(): void {
-    for (const fb of this.fbs) {
-      for (let [pos, count] of diffRuns(fb.data, fb.old, 5)) {
-        // The chip addresses 16-bit words
-        count += pos & 1;
-        count += count & 1;
-        pos &= ~1;
-        const chipPos = pos >> 1;
-        if (fb.id < 0x40) this.send([0x80 + fb.id, 0x80 + chipPos], false, true);
-        else this.send([fb.id + chipPos]);
-        this.send(fb.data.subarray(pos, pos + count), true);
-      }
-      fb.old.set(fb.data);
-    }
+    flushFramebuffers(this.fbs, 5, (fb, pos, count) => {
+      // The chip addresses 16-bit words
+      count += pos & 1;
+      count += count & 1;
+      pos &= ~1;
+      const chipPos = pos >> 1;
+      if (fb.id < 0x40) this.send([0x80 + fb.id, 0x80 + chipPos], false, true);
+      else this.send([fb.id + chipPos]);
+      this.send(fb.data.subarray(pos, pos + count), true);
+    });
   }
 
   init(): void {
@@ -290,13 +295,10 @@ abstract class Hd44780Base implements LcdChip {
   protected abstract mcu(): McuPort;
 
   flush(): void {
-    for (const fb of this.fbs) {
-      for (const [pos, count] of diffRuns(fb.data, fb.old, 4)) {
-        this.sendCmds([fb.id + pos], false);
-        this.sendCmds(fb.data.subarray(pos, pos + count), true);
-      }
-      fb.old.set(fb.data);
-    }
+    flushFramebuffers(this.fbs, 4, (fb, pos, count) => {
+      this.sendCmds([fb.id + pos], false);
+      this.sendCmds(fb.data.subarray(pos, pos + count), true);
+    });
   }
 
   /** Command groups sent 100 ms apart at init. */
@@ -510,13 +512,10 @@ abstract class PagedDisplay implements LcdChip {
   }
 
   flush(): void {
-    for (const fb of this.fbs) {
-      for (const [col, count] of diffRuns(fb.data, fb.old, 5)) {
-        this.link.send([0xb0 | (fb.id & 0x0f), 0x10 | ((col >> 4) & 0x0f), col & 0x0f], false);
-        this.link.send(fb.data.subarray(col, col + count), true);
-      }
-      fb.old.set(fb.data);
-    }
+    flushFramebuffers(this.fbs, 5, (fb, col, count) => {
+      this.link.send([0xb0 | (fb.id & 0x0f), 0x10 | ((col >> 4) & 0x0f), col & 0x0f], false);
+      this.link.send(fb.data.subarray(col, col + count), true);
+    });
   }
 
   abstract init(): void;
