@@ -136,6 +136,14 @@ export function* sampleProbe(
   return calcProbeZAverage(positions, params.samplesResult);
 }
 
+/** Every Z stepper stops when the probe's endstop triggers (added once the kinematics exist). */
+export function stopZSteppersOnTrigger(printer: Printer, endstop: { addStepper(s: HomingStepper): void }): void {
+  printer.registerEventHandler("klippy:mcu_identify", () => {
+    const kin = printer.lookupObject<ProbeToolhead>("toolhead").getKinematics();
+    for (const s of kin.getSteppers()) if (s.isActiveAxis("z")) endstop.addStepper(s);
+  });
+}
+
 /** Announce one touch (probe:update_results handlers may correct it) and report it unless homing. */
 export function reportProbeResult(printer: Printer, g: ProbeCommand, touch: ProbeResult): ProbeResult {
   const results = [touch];
@@ -229,11 +237,7 @@ export class PrinterProbe {
     const p = printer.pins.lookupPin(config.get("pin"), { canInvert: true, canPullup: true });
     this.endstop = new McuEndstop(p.chip as unknown as EndstopMcu, { pin: p.pin, pullup: p.pullup, invert: p.invert });
     this.zMinPosition = lookupMinimumZ(printer);
-    // Every Z stepper stops when the probe triggers
-    printer.registerEventHandler("klippy:mcu_identify", () => {
-      const kin = printer.lookupObject<ProbeToolhead>("toolhead").getKinematics();
-      for (const s of kin.getSteppers()) if (s.isActiveAxis("z")) this.endstop.addStepper(s);
-    });
+    stopZSteppersOnTrigger(printer, this.endstop);
     printer.registerEventHandler("gcode:command_error", () => {
       if (this.sessionActive) this.endProbeSession();
     });

@@ -11,7 +11,7 @@ import { setupPwmPin } from "../outputs/pin-setup.ts";
 import type { PwmOutput } from "../outputs/output-types.ts";
 import { type Printer, registerModule } from "../printer.ts";
 import {
-  createProbeResult, lookupMinimumZ, ProbeCommandHelper, ProbeParameterHelper, reportProbeResult, sampleProbe, ZVirtualEndstop,
+  createProbeResult, lookupMinimumZ, ProbeCommandHelper, ProbeParameterHelper, reportProbeResult, sampleProbe, stopZSteppersOnTrigger, ZVirtualEndstop,
   type ProbeCommand, type ProbeParams, type ProbeResult,
 } from "../../motion/homing-probe.ts";
 import type { Completion, HomingStepper, McuEndstop } from "../../motion/homing-endstop.ts";
@@ -37,7 +37,7 @@ interface Toolhead {
   dwell(delay: number): MaybePromise<void>;
   getPosition(): number[];
   manualMove(coord: readonly (number | null)[], speed: number): MaybePromise<void>;
-  getKinematics(): { getStatus(): Record<string, unknown>; getSteppers(): (HomingStepper & { isActiveAxis(a: string): boolean })[] };
+  getKinematics(): { getStatus(): Record<string, unknown> };
 }
 interface Homing {
   checkProbeFirstHome(g: ProbeCommand): boolean;
@@ -85,9 +85,7 @@ export class PrinterBLTouch {
     this.pinUpTouchTriggered = config.getBoolean("pin_up_touch_mode_reports_triggered", true);
     this.pinMoveTime = config.getFloat("pin_move_time", 0.680, { above: 0 });
     this.zMinPosition = lookupMinimumZ(printer);
-    printer.registerEventHandler("klippy:mcu_identify", () => {
-      for (const s of this.toolhead().getKinematics().getSteppers()) if (s.isActiveAxis("z")) this.endstop.addStepper(s);
-    });
+    stopZSteppersOnTrigger(printer, this.endstop);
     printer.registerEventHandler("klippy:connect", () => this.handleConnect());
     printer.registerEventHandler("gcode:command_error", () => {
       if (this.sessionActive) this.endProbeSession();
