@@ -47,9 +47,19 @@ const TWO32 = 4294967296;
 // History ring layout (doubles per entry).
 const H_FIRST = 0, H_LAST = 1, H_START = 2, H_COUNT = 3, H_INTERVAL = 4, H_ADD = 5, H_STRIDE = 6;
 
-// Step windows (minmax() results) of the queued steps compress() has looked at, relative to
-// queuePos: it rescans them for every add it tries. Shared: compress() is never re-entered.
+// Step windows of the queued steps compress() has looked at, relative to queuePos: it rescans
+// them for every add it tries. Shared: compress() is never re-entered.
 const WINDOW_MIN = new Int32Array(65536), WINDOW_MAX = new Int32Array(65536);
+
+/**
+ * A queued step may go out in [windowMin, point] (clocks relative to lastStepClock): up to
+ * maxError early, and no earlier than halfway from the previous step (prevpoint, 0 for the first).
+ */
+function windowMin(point: number, prevpoint: number, maxError: number): number {
+  let maxErr = Math.floor((point - prevpoint) / 2);
+  if (maxErr > maxError) maxErr = maxError;
+  return (point - maxErr) | 0;
+}
 
 function idivUp(n: number, d: number): number {
   return n >= 0 ? (((n + d - 1) | 0) / d) | 0 : (n / d) | 0;
@@ -77,9 +87,7 @@ export class StepCompress {
   private hist = new Float64Array(64 * H_STRIDE);
   private histStart = 0;
   private histLen = 0;
-  // Result of minmax() and compress() without allocating.
-  private minp = 0;
-  private maxp = 0;
+  // Result of compress() without allocating.
   private mvInterval = 0;
   private mvCount = 0;
   private mvAdd = 0;
@@ -111,25 +119,14 @@ export class StepCompress {
     this.lastStepPrintTime = this.mcuTimeOffset + (this.lastStepClock - .5) / this.mcuFreq;
   }
 
-  /** Acceptable window [minp, maxp] (relative to lastStepClock) for queued step i. */
-  private minmax(i: number): void {
-    const lsc = this.lastStepClock, q = this.queue;
-    const point = q[i]! - lsc;
-    const prevpoint = i > this.queuePos ? q[i - 1]! - lsc : 0;
-    let maxErr = Math.floor((point - prevpoint) / 2);
-    if (maxErr > this.maxError) maxErr = this.maxError;
-    this.minp = (point - maxErr) | 0;
-    this.maxp = point | 0;
-  }
-
   /** Find the queue_step covering the most queued steps (result in mv*). */
   private compress(): void {
     const pos = this.queuePos;
     let qlast = this.queueNext;
     if (qlast > pos + 65535) qlast = pos + 65535;
-    this.minmax(pos);
-    let outerMin = this.minp, outerMax = this.maxp;
     const q = this.queue, lsc = this.lastStepClock, maxError = this.maxError;
+    const point0 = q[pos]! - lsc;
+    let outerMin = windowMin(point0, 0, maxError), outerMax = point0 | 0;
     const mins = WINDOW_MIN, maxs = WINDOW_MAX;
     let filled = 1;
     let add = 0, minadd = -0x8000, maxadd = 0x7fff;
@@ -150,12 +147,9 @@ export class StepCompress {
         if (k < filled) {
           npMin = mins[k]!; npMax = maxs[k]!;
         } else {
-          // minmax() of step pos+k (its previous step is queued too), inlined and kept for
-          // the next add tried
+          // Window of step pos+k, kept for the next add tried
           const point = q[pos + k]! - lsc;
-          let maxErr = Math.floor((point - (q[pos + k - 1]! - lsc)) / 2);
-          if (maxErr > maxError) maxErr = maxError;
-          npMin = mins[k] = (point - maxErr) | 0; npMax = maxs[k] = point | 0;
+          npMin = mins[k] = windowMin(point, q[pos + k - 1]! - lsc, maxError); npMax = maxs[k] = point | 0;
           filled = k + 1;
         }
         const nextaddfactor = Math.imul(nextcount, nextcount - 1) >> 1;
@@ -211,12 +205,9 @@ export class StepCompress {
     const q = this.queue, lsc = this.lastStepClock, maxError = this.maxError, pos = this.queuePos;
     let iv = interval, p = 0, prevpoint = 0;
     for (let i = 0; i < count; i++) {
-      // minmax() of step pos+i, inlined
       const point = q[pos + i]! - lsc;
-      let maxErr = Math.floor((point - prevpoint) / 2);
-      if (maxErr > maxError) maxErr = maxError;
+      const minp = windowMin(point, prevpoint, maxError), maxp = point | 0;
       prevpoint = point;
-      const minp = (point - maxErr) | 0, maxp = point | 0;
       p = (p + iv) >>> 0;
       if (p < (minp >>> 0) || p > (maxp >>> 0))
         throw new StepCompressError(`${this.lineDesc(interval, count, add)}: Point ${i + 1}: ${p | 0} not in ${minp}:${maxp}`);
