@@ -36,17 +36,22 @@ const INT_RE = /^[+-]?\d+(?:_\d+)*$/;
 const FLOAT_RE = /^[+-]?(?:\d+(?:_\d+)*(?:\.(?:\d+(?:_\d+)*)?)?|\.\d+(?:_\d+)*)(?:[eE][+-]?\d+(?:_\d+)*)?$/;
 const SPECIAL_FLOAT_RE = /^([+-]?)(inf|infinity|nan)$/i;
 
+/** Digit group separators dropped (rare: every G-code coordinate comes through here). */
+function withoutUnderscores(t: string): string {
+  return t.includes("_") ? t.replaceAll("_", "") : t;
+}
+
 /** Python int(text) for decimal strings (surrounding whitespace allowed); null when Python would raise. */
 export function parsePyInt(text: string): number | null {
   const t = text.trim();
   if (!INT_RE.test(t)) return null;
-  return Number(t.replace(/_/g, ""));
+  return Number(withoutUnderscores(t));
 }
 
 /** Python float(text); null when Python would raise ValueError. */
 export function parsePyFloat(text: string): number | null {
   const t = text.trim();
-  if (FLOAT_RE.test(t)) return Number(t.replace(/_/g, ""));
+  if (FLOAT_RE.test(t)) return Number(withoutUnderscores(t));
   const m = SPECIAL_FLOAT_RE.exec(t);
   if (!m) return null;
   if (m[2]!.toLowerCase() === "nan") return Number.NaN;
