@@ -14,12 +14,20 @@ import { McuEndstop, type EndstopMcu } from "../motion/homing-endstop.ts";
 import { DataDictionary } from "../protocol/index.ts";
 import { lookupMotionQueuing } from "../motion/toolhead-module.ts";
 
+/**
+ * The pin object of an MCU's pin (endstop, digital/PWM output, ADC). The same for batch and live
+ * MCUs: they differ only in how the bytes travel.
+ */
+export function setupMcuPin(mcu: Mcu, pinType: PinType, params: PinParams): unknown {
+  if (pinType === "endstop") return new McuEndstop(mcu as unknown as EndstopMcu, { pin: params.pin, pullup: params.pullup, invert: params.invert });
+  if (pinType === "digital_out" || pinType === "pwm" || pinType === "adc")
+    return createMcuPin(mcu as unknown as McuPort, pinType as "pwm", params);
+  throw new PinError(`pin type ${pinType} not supported on mcu`);
+}
+
 export class BatchMcu extends Mcu implements PinChip {
   setupPin(pinType: PinType, params: PinParams): unknown {
-    if (pinType === "endstop") return new McuEndstop(this as unknown as EndstopMcu, { pin: params.pin, pullup: params.pullup, invert: params.invert });
-    if (pinType === "digital_out" || pinType === "pwm" || pinType === "adc")
-      return createMcuPin(this as unknown as McuPort, pinType as "pwm", params);
-    throw new PinError(`pin type ${pinType} not supported on mcu`);
+    return setupMcuPin(this, pinType, params);
   }
 }
 

@@ -2,7 +2,7 @@
 // or the in-process virtual MCU. Each is identified before the config is read (pins need its
 // dictionary), is the pin chip of its pins, is configured in klippy:connect, and reports its own
 // failures (firmware shutdown, restart, lost link) as a printer shutdown with Klipper's wording.
-import { BatchMcu } from "../../batch/mcu.ts";
+import { setupMcuPin } from "../../batch/mcu.ts";
 import { Mcu, type McuLogger, type McuShutdown } from "../../mcu/mcu.ts";
 import type { ByteTransport } from "../../mcu/transport/index.ts";
 import { lookupMotionQueuing } from "../../motion/toolhead-module.ts";
@@ -19,8 +19,7 @@ export class LiveMcu extends Mcu implements PinChip {
   restartMethod: string | null = null;
 
   setupPin(pinType: PinType, params: PinParams): unknown {
-    // The pin objects are the same for batch and live MCUs (they only differ in how bytes travel)
-    return BatchMcu.prototype.setupPin.call(this, pinType, params);
+    return setupMcuPin(this, pinType, params);
   }
 
   /**
