@@ -1,6 +1,7 @@
 // `stepline batch printer.cfg -i input.gcode -o out.serial -d DICT [-d NAME=DICT ...]`:
 // write the exact MCU byte stream a live run would send, like Klipper's batch mode.
 import { runBatch } from "../batch/run.ts";
+import { argsOrUsageError, dictionaryOptions, type OptionSpecs, parseArgs, UsageError } from "./args.ts";
 
 const USAGE = "usage: stepline batch printer.cfg -i input.gcode -o out.serial -d DICT [-d NAME=DICT ...]";
 
@@ -11,46 +12,31 @@ interface BatchArgs {
   dicts: Record<string, string>;
 }
 
-function parseArgs(args: string[]): BatchArgs | string {
-  let config: string | null = null, input: string | null = null, output: string | null = null;
-  const dicts: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const value = () => {
-      const v = args[++i];
-      if (v === undefined) throw new Error(`option ${a} needs a value`);
-      return v;
-    };
-    try {
-      if (a === "-i" || a === "--debuginput") input = value();
-      else if (a === "-o" || a === "--debugoutput") output = value();
-      else if (a === "-d" || a === "--dictionary") {
-        const v = value();
-        const eq = v.indexOf("=");
-        if (eq > 0) dicts[v.slice(0, eq)] = v.slice(eq + 1);
-        else dicts.mcu = v;
-      } else if (a === "-v" || a.startsWith("-l")) {
-        if (a === "-l") i++;
-      } else if (a.startsWith("-")) return `unknown option '${a}'`;
-      else if (config === null) config = a;
-      else return `unexpected argument '${a}'`;
-    } catch (e) {
-      return (e as Error).message;
-    }
-  }
-  if (config === null) return "missing printer config file";
-  if (input === null) return "missing -i input.gcode";
-  if (output === null) return "missing -o out.serial";
-  if (!dicts.mcu) return "missing -d DICT for the main MCU";
+const OPTIONS = {
+  input: { names: ["-i", "--debuginput"] },
+  output: { names: ["-o", "--debugoutput"] },
+  dictionary: { names: ["-d", "--dictionary"] },
+  // klippy's verbose and log-file options: accepted for drop-in use, without effect here
+  verbose: { names: ["-v"], flag: true },
+  logfile: { names: ["-l", "--logfile"] },
+} satisfies OptionSpecs;
+
+function readArgs(args: string[]): BatchArgs {
+  const opts = parseArgs(args, OPTIONS, 1);
+  const config = opts.positional[0];
+  const input = opts.get("input");
+  const output = opts.get("output");
+  const dicts = dictionaryOptions(opts.all("dictionary"));
+  if (config === undefined) throw new UsageError("missing printer config file");
+  if (input === undefined) throw new UsageError("missing -i input.gcode");
+  if (output === undefined) throw new UsageError("missing -o out.serial");
+  if (!dicts.mcu) throw new UsageError("missing -d DICT for the main MCU");
   return { config, input, output, dicts };
 }
 
 export async function run(args: string[]): Promise<number> {
-  const parsed = parseArgs(args);
-  if (typeof parsed === "string") {
-    console.error(`stepline batch: ${parsed}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = argsOrUsageError("batch", USAGE, () => readArgs(args));
+  if (parsed === null) return 2;
   try {
     const res = await runBatch({ ...parsed, respond: (line) => {
       if (line !== "ok") console.error(line);

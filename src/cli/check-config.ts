@@ -9,6 +9,7 @@ import { type ConfigSection, ConfigError, PrinterConfig } from "../core/config/i
 import "../core/modules.ts";
 import type { PinChip, PinEnumeration, PinParams } from "../core/pins.ts";
 import { type ModuleRegistry, moduleRegistry, Printer } from "../core/printer.ts";
+import { argsOrUsageError, dictionaryOptions, type OptionSpecs, parseArgs, wantsHelp } from "./args.ts";
 
 export interface CheckOptions {
   /** Unsupported sections count as errors (Klipper's behaviour). */
@@ -138,30 +139,22 @@ function usage(): string {
   return "usage: stepline check-config printer.cfg [--strict] [--json] [-d DICT | -d MCUNAME=DICT]...";
 }
 
+const OPTIONS = {
+  strict: { names: ["--strict"], flag: true },
+  json: { names: ["--json"], flag: true },
+  dictionary: { names: ["-d", "--dictionary"] },
+} satisfies OptionSpecs;
+
 export async function run(args: string[]): Promise<number> {
-  let file: string | undefined;
-  let json = false;
-  const opts: CheckOptions = { dicts: {} };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === "--strict") opts.strict = true;
-    else if (a === "--json") json = true;
-    else if (a === "-d" || a === "--dictionary") {
-      const v = args[++i];
-      if (v === undefined) {
-        console.error(`stepline check-config: ${a} needs a value\n${usage()}`);
-        return 2;
-      }
-      const eq = v.indexOf("=");
-      opts.dicts![eq >= 0 ? v.slice(0, eq) : "mcu"] = eq >= 0 ? v.slice(eq + 1) : v;
-    } else if (a === "-h" || a === "--help") {
-      console.log(usage());
-      return 0;
-    } else if (a.startsWith("-") || file !== undefined) {
-      console.error(`stepline check-config: unexpected argument '${a}'\n${usage()}`);
-      return 2;
-    } else file = a;
+  if (wantsHelp(args)) {
+    console.log(usage());
+    return 0;
   }
+  const parsed = argsOrUsageError("check-config", usage(), () => parseArgs(args, OPTIONS, 1));
+  if (parsed === null) return 2;
+  const file = parsed.positional[0];
+  const json = parsed.has("json");
+  const opts: CheckOptions = { strict: parsed.has("strict"), dicts: dictionaryOptions(parsed.all("dictionary")) };
   if (file === undefined) {
     console.error(`stepline check-config: no config file given\n${usage()}`);
     return 2;

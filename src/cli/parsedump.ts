@@ -1,6 +1,7 @@
 // `stepline parsedump DICT FILE`: decode an MCU byte stream (FILE may be gzipped) into the same text
 // Klipper's klippy/parsedump.py prints. Streams input and output, so size does not matter.
 import { DataDictionary, ParseDumper, ProtocolError } from "../protocol/index.ts";
+import { argsOrUsageError, parseArgs } from "./args.ts";
 
 const USAGE = "usage: stepline parsedump DICT FILE   (FILE may end in .gz)";
 
@@ -14,11 +15,14 @@ export async function* readStream(path: string): AsyncGenerator<Uint8Array> {
 }
 
 export async function run(args: string[]): Promise<number> {
-  if (args.length !== 2 || args.some((a) => a.startsWith("-"))) {
+  const parsed = argsOrUsageError("parsedump", USAGE, () => parseArgs(args, {}, 2));
+  if (parsed === null) return 2;
+  const { positional } = parsed;
+  if (positional.length !== 2) {
     console.error(USAGE);
     return 2;
   }
-  const [dictPath, dataPath] = args as [string, string];
+  const [dictPath, dataPath] = positional as [string, string];
   for (const p of [dictPath, dataPath]) {
     if (!(await Bun.file(p).exists())) {
       console.error(`stepline parsedump: no such file '${p}'`);

@@ -4,6 +4,8 @@
 // (`[mcu] serial: /dev/serial/by-id/...`, `baud:`, or a pty path).
 import { DEFAULT_GCODE_PTY, GCodePty } from "../core/gcode-pty.ts";
 import { startLivePrinter, type LivePrinter } from "../core/live/live-printer.ts";
+import { argsOrUsageError, type OptionSpecs, parseArgs, wantsHelp } from "./args.ts";
+import { untilSignal } from "./signals.ts";
 
 const USAGE = `usage: stepline run [--config printer.cfg] [--data DIR] [--gcode-pty PATH|none]
   --config FILE   printer.cfg naming the MCUs ([mcu] serial: /dev/serial/by-id/..., baud: 250000);
@@ -12,59 +14,20 @@ const USAGE = `usage: stepline run [--config printer.cfg] [--data DIR] [--gcode-
   --gcode-pty P   G-code terminal for OctoPrint or a serial console (needs socat);
                   default ${DEFAULT_GCODE_PTY}, "none" for no terminal`;
 
-interface RunArgs {
-  config?: string;
-  data?: string;
-  gcodePty?: string;
-}
-
-function parseArgs(args: string[]): RunArgs | string {
-  const out: RunArgs = {};
-  for (let i = 0; i < args.length; i++) {
-    const opt = args[i]!;
-    const [flag, inline] = opt.includes("=") ? [opt.slice(0, opt.indexOf("=")), opt.slice(opt.indexOf("=") + 1)] : [opt, undefined];
-    const value = (): string => {
-      const v = inline ?? args[++i];
-      if (v === undefined || v === "" || (inline === undefined && v.startsWith("--"))) throw new Error(`option ${flag} needs a value`);
-      return v;
-    };
-    try {
-      if (flag === "--config" || flag === "-c") out.config = value();
-      else if (flag === "--data" || flag === "-d") out.data = value();
-      else if (flag === "--gcode-pty" || flag === "-I") out.gcodePty = value();
-      else return `unknown option '${opt}'`;
-    } catch (e) {
-      return (e as Error).message;
-    }
-  }
-  return out;
-}
-
-/** Resolves with the signal that asked us to stop. */
-function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (sig: string) => {
-      process.off("SIGINT", onInt);
-      process.off("SIGTERM", onTerm);
-      resolve(sig);
-    };
-    const onInt = () => stop("SIGINT");
-    const onTerm = () => stop("SIGTERM");
-    process.on("SIGINT", onInt);
-    process.on("SIGTERM", onTerm);
-  });
-}
+const OPTIONS = {
+  config: { names: ["--config", "-c"] },
+  data: { names: ["--data", "-d"] },
+  gcodePty: { names: ["--gcode-pty", "-I"] },
+} satisfies OptionSpecs;
 
 export async function run(args: string[]): Promise<number> {
-  if (args.includes("--help") || args.includes("-h")) {
+  if (wantsHelp(args)) {
     console.log(USAGE);
     return 0;
   }
-  const parsed = parseArgs(args);
-  if (typeof parsed === "string") {
-    console.error(`stepline run: ${parsed}\n${USAGE}`);
-    return 2;
-  }
+  const opts = argsOrUsageError("run", USAGE, () => parseArgs(args, OPTIONS));
+  if (opts === null) return 2;
+  const parsed = { config: opts.get("config"), data: opts.get("data"), gcodePty: opts.get("gcodePty") };
   const stopRequested = untilSignal();
   console.log(parsed.config ? `stepline: starting the printer from ${parsed.config}` : "stepline: starting the built-in virtual printer");
   let printer: LivePrinter;

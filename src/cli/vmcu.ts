@@ -2,6 +2,8 @@
 // Klipper-protocol host (Stepline, or klippy itself) can connect to PATH as to a serial MCU.
 import { PtyServer } from "../../firmware-bridge/pty.ts";
 import { VirtualMcu, type HardwareConfig } from "../../firmware-bridge/index.ts";
+import { argsOrUsageError, type OptionSpecs, parseArgs, UsageError, wantsHelp } from "./args.ts";
+import { untilSignal } from "./signals.ts";
 
 const USAGE = `usage: stepline vmcu --pty PATH [--clock-freq HZ] [--hardware FILE.json] [--dict-out FILE]
   --pty PATH         create a pseudo-terminal (via socat) and link it at PATH
@@ -16,32 +18,25 @@ interface Args {
   dictOut?: string;
 }
 
-function parseArgs(args: string[]): Args | string {
-  const out: Partial<Args> = {};
-  for (let i = 0; i < args.length; i++) {
-    const opt = args[i]!;
-    const value = args[i + 1];
-    const need = () => {
-      if (value === undefined || value.startsWith("--")) throw new Error(`option ${opt} needs a value`);
-      i++;
-      return value;
-    };
-    try {
-      if (opt === "--pty") out.pty = need();
-      else if (opt === "--hardware") out.hardware = need();
-      else if (opt === "--dict-out") out.dictOut = need();
-      else if (opt === "--clock-freq") {
-        const v = need();
-        const hz = Number(v);
-        if (!/^\d+$/.test(v) || !Number.isSafeInteger(hz)) return `--clock-freq must be an integer number of Hz, got '${v}'`;
-        out.clockFreq = hz;
-      } else return `unknown option '${opt}'`;
-    } catch (e) {
-      return (e as Error).message;
-    }
+const OPTIONS = {
+  pty: { names: ["--pty"] },
+  clockFreq: { names: ["--clock-freq"] },
+  hardware: { names: ["--hardware"] },
+  dictOut: { names: ["--dict-out"] },
+} satisfies OptionSpecs;
+
+function readArgs(argv: string[]): Args {
+  const opts = parseArgs(argv, OPTIONS);
+  const pty = opts.get("pty");
+  if (!pty) throw new UsageError("--pty PATH is required");
+  const out: Args = { pty, hardware: opts.get("hardware"), dictOut: opts.get("dictOut") };
+  const freq = opts.get("clockFreq");
+  if (freq !== undefined) {
+    const hz = Number(freq);
+    if (!/^\d+$/.test(freq) || !Number.isSafeInteger(hz)) throw new UsageError(`--clock-freq must be an integer number of Hz, got '${freq}'`);
+    out.clockFreq = hz;
   }
-  if (!out.pty) return "--pty PATH is required";
-  return out as Args;
+  return out;
 }
 
 async function loadHardware(path: string): Promise<HardwareConfig> {
@@ -55,15 +50,12 @@ async function loadHardware(path: string): Promise<HardwareConfig> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
+  if (wantsHelp(argv)) {
     console.log(USAGE);
     return 0;
   }
-  const args = parseArgs(argv);
-  if (typeof args === "string") {
-    console.error(`stepline vmcu: ${args}\n${USAGE}`);
-    return 2;
-  }
+  const args = argsOrUsageError("vmcu", USAGE, () => readArgs(argv));
+  if (args === null) return 2;
   let mcu: VirtualMcu;
   let server: PtyServer;
   try {
@@ -78,11 +70,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   mcu.start();
   console.log(`stepline vmcu: ready on ${args.pty} (CLOCK_FREQ=${mcu.clockFreq})`);
-  await new Promise<void>((resolve) => {
-    const quit = () => resolve();
-    process.once("SIGINT", quit);
-    process.once("SIGTERM", quit);
-  });
+  await untilSignal();
   mcu.stop();
   await server.stop();
   return 0;
