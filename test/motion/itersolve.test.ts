@@ -141,3 +141,53 @@ describe("stepper position functions", () => {
     }
   });
 });
+
+/** The same kinematics forced through the iterative search (no closed form). */
+class SearchOnly extends CartesianStepperKinematics {
+  override linearRate(): number { return NaN; }
+}
+
+describe("closed-form step times of linear kinematics", () => {
+  test("random moves with reversals, short hops, cruises and flush boundaries: same steps as the search (fixed seed)", () => {
+    const r = seededRandom(31337);
+    // maxError 0: every step keeps its own clock, so the two solvers are compared step by step
+    const fast = new Rig(new CartesianStepperKinematics("x"), SD, FREQ, 0);
+    const slow = new Rig(new SearchOnly("x"), SD, FREQ, 0);
+    let pos = 20, t = 0.2;
+    for (const rig of [fast, slow]) rig.sk.setPosition(pos, 0, 0);
+    for (let i = 0; i < 400; i++) {
+      // mostly real moves; some fast hops shorter than a step (reversals within the
+      // 750 µs step+dir+step filter, where committing or rolling back matters)
+      const hop = r() < 0.3, dir = r() < 0.5 ? -1 : 1, a = hop ? 20000 + r() * 60000 : 300 + r() * 5000;
+      const d = hop ? r() * SD * 1.5 : 0.01 + r() * 8;
+      const v = Math.min(Math.sqrt(d * a), 20 + r() * 200), ta = v / a, dc = Math.max(0, d - v * ta), tc = dc / v;
+      for (const rig of [fast, slow]) rig.tq.append(t, ta, tc, ta, pos, 0, 0, dir, 0, 0, 0, v, a);
+      pos += dir * (v * ta + dc);
+      t += 2 * ta + tc + (r() < 0.2 ? r() * 0.01 : 0);
+      // flush at odd times so ranges start and end inside segments
+      if (r() < 0.3) for (const rig of [fast, slow]) { rig.tq.checkSentinels(); rig.sk.generateSteps(rig.sc, t - r() * 0.005); }
+    }
+    const a = fast.run(t + 1), b = slow.run(t + 1);
+    expect(a.clocks.length).toBeGreaterThan(20000);
+    expect(a.clocks.length).toBe(b.clocks.length);
+    expect(a.dirs).toEqual(b.dirs);
+    let worst = 0;
+    for (let i = 0; i < a.clocks.length; i++) worst = Math.max(worst, Math.abs(a.clocks[i]! - b.clocks[i]!));
+    expect(worst).toBeLessThanOrEqual(1);
+    expect(fast.sk.commandedPos).toBe(slow.sk.commandedPos);
+  });
+
+  test("a quick out-and-back keeps its two steps only if it reached the step's centre (step+dir+step filter)", () => {
+    const a = 1e6; // each way ~0.25 ms: the reversal comes within the filter's 750 µs
+    for (const [hop, expected] of [[0.6 * SD, 0], [1.05 * SD, 2]] as const) {
+      for (const sk of [new CartesianStepperKinematics("x"), new SearchOnly("x")]) {
+        const rig = new Rig(sk, SD, FREQ, 0);
+        rig.sk.setPosition(10, 0, 0);
+        const t = Math.sqrt(hop / a); // accel + decel each way
+        rig.tq.append(1.0, t, 0, t, 10, 0, 0, 1, 0, 0, 0, a * t, a);
+        rig.tq.append(1.0 + 2 * t, t, 0, t, 10 + hop, 0, 0, -1, 0, 0, 0, a * t, a);
+        expect(rig.run(2.0).clocks.length).toBe(expected);
+      }
+    }
+  });
+});
