@@ -4,16 +4,16 @@
 // rest lack. All ~200 configs run in-process in a few seconds; the counts are floors that only a
 // regression would break (raise them as support grows).
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runBatch } from "../src/batch/run.ts";
 import { checkConfig } from "../src/cli/check-config.ts";
-import { KLIPPER_REFERENCE } from "./support/reference.ts";
+import { dictPath, KLIPPER_REFERENCE } from "./support/reference.ts";
+import { TempDir } from "./support/temp-dir.ts";
 
 const REF = KLIPPER_REFERENCE;
-const tmp = mkdtempSync(join(tmpdir(), "stepline-sweep-"));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = new TempDir("stepline-sweep-");
+afterAll(() => tmp.remove());
 
 interface SweepCase {
   config: string;
@@ -26,7 +26,7 @@ function sweepCases(): SweepCase[] {
   let dicts: Record<string, string> = {};
   for (const line of readFileSync(`${REF}/configs/printers.test`, "utf8").split("\n")) {
     const [kw, ...args] = line.trim().split(/\s+/);
-    if (kw === "DICTIONARY") dicts = Object.fromEntries(args.map((a) => (a.includes("=") ? a.split("=", 2) : ["mcu", a])).map(([k, v]) => [k, `${REF}/dict/${v}`]));
+    if (kw === "DICTIONARY") dicts = Object.fromEntries(args.map((a) => (a.includes("=") ? a.split("=", 2) : ["mcu", a])).map(([k, v]) => [k, dictPath(v!)]));
     if (kw === "CONFIG") out.push({ config: `${REF}/configs/${args[0]}`, dicts });
   }
   return out;
@@ -42,7 +42,7 @@ describe("batch sweep over Klipper's example configs (printers.test, move.gcode)
     const lacking = new Map<string, number>();
     for (const c of cases) {
       const name = c.config.slice(REF.length + 9);
-      const out = join(tmp, "out.serial");
+      const out = join(tmp.path, "out.serial");
       let error: string | null;
       try {
         const r = await runBatch({ config: c.config, input: `${REF}/configs/move.gcode`, output: out, dicts: c.dicts, respond: () => {} });

@@ -2,17 +2,18 @@
 // printer.cfg on first run, ready state, status objects and subscriptions, clear errors for bad
 // commands, RESTART and FIRMWARE_RESTART back to ready.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startLivePrinter } from "../../src/core/live/live-printer.ts";
+import { TempDir } from "../support/temp-dir.ts";
 import { startTestPrinter, type TestPrinter } from "./helpers.ts";
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
 describe("first run of the built-in virtual printer", () => {
   test("creates the data folder, writes printer.cfg once and keeps the user's edits", async () => {
-    const root = mkdtempSync(join(tmpdir(), "stepline-data-"));
+    const tmp = new TempDir("stepline-data-");
+    const root = tmp.path;
     try {
       const lp = await startLivePrinter({ dataDir: root, log: quiet, logFile: true });
       const cfgPath = join(root, "config", "printer.cfg");
@@ -38,7 +39,7 @@ describe("first run of the built-in virtual printer", () => {
       // Stopped cleanly: no timer of the printer left to run
       expect(again.reactor.activeTimers).toBe(0);
     } finally {
-      rmSync(root, { recursive: true, force: true });
+      tmp.remove();
     }
   });
 });

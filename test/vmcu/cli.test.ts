@@ -1,12 +1,13 @@
 // Error paths of `stepline vmcu` (no pty is created for these).
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runStepline } from "../support/cli.ts";
+import { TempDir } from "../support/temp-dir.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "vmcu-cli-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const tmp = new TempDir("vmcu-cli-");
+const dir = tmp.path;
+afterAll(() => tmp.remove());
 
 const vmcu = (...args: string[]) => runStepline("vmcu", ...args);
 

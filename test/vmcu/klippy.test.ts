@@ -2,13 +2,13 @@
 // identify, configure, home, move, heat, emergency stop. Skipped when Debian's python3 with
 // klippy's modules (python3-serial, -greenlet, -cffi, -jinja2), gcc, socat or the source are missing.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createConnection, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PtyServer } from "../../firmware-bridge/pty.ts";
 import { VIRTUAL_PRINTER_CFG, VIRTUAL_PRINTER_HARDWARE, VirtualMcu } from "../../firmware-bridge/index.ts";
 import { KLIPPER_SRC } from "../support/reference.ts";
+import { TempDir } from "../support/temp-dir.ts";
 
 const PYTHON = "/usr/bin/python3";
 const KLIPPY = join(KLIPPER_SRC, "klippy");
@@ -61,7 +61,8 @@ class KlippyApi {
 }
 
 describe.skipIf(!available)("real klippy against the virtual MCU", () => {
-  const dir = mkdtempSync(join(tmpdir(), "vmcu-klippy-"));
+  const tmp = new TempDir("vmcu-klippy-");
+  const dir = tmp.path;
   const tty = join(dir, "tty");
   const uds = join(dir, "uds");
   const log = join(dir, "klippy.log");
@@ -99,7 +100,7 @@ describe.skipIf(!available)("real klippy against the virtual MCU", () => {
     }
     vmcu.stop();
     await pty.stop();
-    rmSync(dir, { recursive: true, force: true });
+    tmp.remove();
   });
 
   test("klippy identifies and configures the MCU", () => {

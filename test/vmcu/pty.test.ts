@@ -1,17 +1,18 @@
 // `stepline vmcu --pty` as a separate process, driven over a real pseudo-terminal (needs socat).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, type ReadStream } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, createReadStream, existsSync, openSync, writeFileSync, writeSync, type ReadStream } from "node:fs";
 import { join } from "node:path";
 import { BlockReader, DataDictionary, encodeBlock, type DecodedMessage } from "../../src/protocol/index.ts";
 import { fetchDictionary } from "../support/identify.ts";
 import { STEPLINE_MAIN } from "../support/cli.ts";
+import { TempDir } from "../support/temp-dir.ts";
 
 const haveSocat = Bun.spawnSync(["sh", "-c", "command -v socat"]).exitCode === 0;
 const FREQ = 48_000_000;
 
 describe.skipIf(!haveSocat)("stepline vmcu --pty", () => {
-  const dir = mkdtempSync(join(tmpdir(), "vmcu-pty-"));
+  const tmp = new TempDir("vmcu-pty-");
+  const dir = tmp.path;
   const ptyPath = join(dir, "ttyVMCU");
   const dictPath = join(dir, "vmcu.dict");
   let proc: ReturnType<typeof Bun.spawn>;
@@ -80,7 +81,7 @@ describe.skipIf(!haveSocat)("stepline vmcu --pty", () => {
       proc.kill("SIGTERM");
       await proc.exited;
     }
-    rmSync(dir, { recursive: true, force: true });
+    tmp.remove();
   });
 
   test("identify over the pty returns the dictionary also written by --dict-out", async () => {
