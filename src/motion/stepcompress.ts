@@ -48,7 +48,8 @@ const TWO32 = 4294967296;
 const H_FIRST = 0, H_LAST = 1, H_START = 2, H_COUNT = 3, H_INTERVAL = 4, H_ADD = 5, H_STRIDE = 6;
 
 // Step windows of the queued steps compress() has looked at, relative to queuePos: it rescans
-// them for every add it tries. Shared: compress() is never re-entered.
+// them for every add it tries, and checkLine() checks its result against them (they cover at
+// least the chosen count). Shared: compress() is never re-entered.
 const WINDOW_MIN = new Int32Array(65536), WINDOW_MAX = new Int32Array(65536);
 
 /**
@@ -128,6 +129,7 @@ export class StepCompress {
     const point0 = q[pos]! - lsc;
     let outerMin = windowMin(point0, 0, maxError), outerMax = point0 | 0;
     const mins = WINDOW_MIN, maxs = WINDOW_MAX;
+    mins[0] = outerMin; maxs[0] = outerMax;
     let filled = 1;
     let add = 0, minadd = -0x8000, maxadd = 0x7fff;
     let bestinterval = 0, bestcount = 1, bestadd = 1, bestreach = INT32_MIN;
@@ -198,16 +200,14 @@ export class StepCompress {
     return `stepcompress o=${this.oid} i=${interval} c=${count} a=${add}`;
   }
 
-  /** Verify the found command reproduces every queued step within its window. */
+  /** Verify the command compress() found reproduces every queued step within its window. */
   private checkLine(interval: number, count: number, add: number): void {
     if (!count || (!interval && !add && count > 1) || interval >= 0x80000000 || interval < 0)
       throw new StepCompressError(`${this.lineDesc(interval, count, add)}: Invalid sequence`);
-    const q = this.queue, lsc = this.lastStepClock, maxError = this.maxError, pos = this.queuePos;
-    let iv = interval, p = 0, prevpoint = 0;
+    const mins = WINDOW_MIN, maxs = WINDOW_MAX;
+    let iv = interval, p = 0;
     for (let i = 0; i < count; i++) {
-      const point = q[pos + i]! - lsc;
-      const minp = windowMin(point, prevpoint, maxError), maxp = point | 0;
-      prevpoint = point;
+      const minp = mins[i]!, maxp = maxs[i]!;
       p = (p + iv) >>> 0;
       if (p < (minp >>> 0) || p > (maxp >>> 0))
         throw new StepCompressError(`${this.lineDesc(interval, count, add)}: Point ${i + 1}: ${p | 0} not in ${minp}:${maxp}`);
