@@ -12,7 +12,8 @@ import type { BatchReactor } from "./reactor.ts";
 export const INPUT_BLOCK_SIZE = 4096;
 
 export interface BatchGcodeTarget {
-  processCommands(lines: readonly string[], needAck: boolean): Promise<void>;
+  /** Run one input line (acknowledged); a promise only if it has to wait. */
+  processLine(line: string): Promise<void> | undefined;
   /** End of input: the exit sequence (Klipper's request_restart('exit')). */
   requestExit(): Promise<void>;
 }
@@ -95,7 +96,8 @@ export class BatchGcodeFile {
         for (const line of batch) {
           this.lineNumber++;
           this.lineText = line;
-          await this.target.processCommands([line], true);
+          const r = this.target.processLine(line);
+          if (r) await r;
         }
       }
     } finally {

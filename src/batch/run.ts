@@ -81,7 +81,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
       mq.setFlushTimer({ kick: () => reactor.updateTimer(timer, NOW), cancel: () => reactor.updateTimer(timer, NEVER) });
       // The input must exist before the printer starts
       input = new BatchGcodeFile(opts.input, {
-        processCommands: (lines, needAck) => printer.gcode.processCommands(lines, needAck),
+        processLine: (line) => printer.gcode.processLine(line, true),
         requestExit: () => exitAtEndOfInput(printer),
       }, reactor);
       await printer.start();

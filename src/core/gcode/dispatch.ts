@@ -176,25 +176,53 @@ export class GCodeDispatcher {
    */
   async processCommands(lines: readonly string[], needAck: boolean): Promise<void> {
     for (const raw of lines) {
-      const { command, line, params } = tokenizeLine(raw);
-      const gcmd = new GCodeCommand(this, command, line, params, needAck);
-      const handler = this.handlers.get(command) ?? ((g: GCodeCommand) => this.cmdDefault(g));
-      try {
-        const r = handler(gcmd);
-        if (isThenable(r)) await r;
-      } catch (e) {
-        if (e instanceof GCodeError) {
-          this.respondError(e.message);
-          this.printer.sendEvent("gcode:command_error");
-        } else {
-          const msg = `Internal error on command:"${command}"`;
-          this.printer.invokeShutdown(msg, { error: String((e as Error)?.stack ?? e) });
-          this.respondError(msg);
-        }
-        if (!needAck) throw e;
-      }
-      gcmd.ack();
+      const r = this.processLine(raw, needAck);
+      if (r) await r;
     }
+  }
+
+  /**
+   * One line as processCommands runs it: synchronous unless its handler returns a promise
+   * (then the returned promise settles once the line is done), so that callers feeding many
+   * lines pay for no promise per line.
+   */
+  processLine(raw: string, needAck: boolean): Promise<void> | undefined {
+    const { command, line, params } = tokenizeLine(raw);
+    const gcmd = new GCodeCommand(this, command, line, params, needAck);
+    const handler = this.handlers.get(command) ?? ((g: GCodeCommand) => this.cmdDefault(g));
+    let r: unknown;
+    try {
+      r = handler(gcmd);
+    } catch (e) {
+      this.commandFailed(e, command, needAck);
+      gcmd.ack();
+      return undefined;
+    }
+    if (isThenable(r)) return this.finishLine(r, gcmd, command, needAck);
+    gcmd.ack();
+    return undefined;
+  }
+
+  private async finishLine(r: PromiseLike<unknown>, gcmd: GCodeCommand, command: string, needAck: boolean): Promise<void> {
+    try {
+      await r;
+    } catch (e) {
+      this.commandFailed(e, command, needAck);
+    }
+    gcmd.ack();
+  }
+
+  /** Report a failed command; rethrows it when running a script (needAck false). */
+  private commandFailed(e: unknown, command: string, needAck: boolean): void {
+    if (e instanceof GCodeError) {
+      this.respondError(e.message);
+      this.printer.sendEvent("gcode:command_error");
+    } else {
+      const msg = `Internal error on command:"${command}"`;
+      this.printer.invokeShutdown(msg, { error: String((e as Error)?.stack ?? e) });
+      this.respondError(msg);
+    }
+    if (!needAck) throw e;
   }
 
   /** Run a multi-line script under the G-code mutex; the first error is thrown. */
