@@ -3,18 +3,9 @@
 // using the secant method with bisection fallback and the same tolerances (1e-9 mm,
 // 1e-9 s, 100 µs seek reset) as Klipper, so step times agree to the tick.
 //
-// Kinematics whose position is linear in a segment's move distance (cartesian, corexy,
-// corexz, generic cartesian, extruder without pressure advance) also report that line
-// (linearBase/linearRate); within such a segment each step time is the root of a quadratic,
-// solved in closed form instead of by search. The times agree with the search to within its
-// 1e-9 s / 1e-9 mm tolerance, and the same float steps update commandedPos and decide
-// commits, so step counts, directions and rollbacks are unchanged.
-//
 // API (stable): subclass StepperKinematics and implement calcPosition.
 //   calcPosition(d, m, moveTime): stepper position (mm or rad) `moveTime` seconds into
 //       segment m of the trapq data array d (index m; base offset m*STRIDE, see trapq.ts).
-//   linearRate(d, b) / linearBase(d, b) (optional): position = base + rate * move distance
-//       in the segment at base offset b; rate NaN (the default) = not linear there.
 //   sk.setTrapQ(tq, stepDist)      attach a trapq (or null) and the stepper's step distance
 //   sk.generateSteps(sc, flushTime) append step times up to flushTime to a StepCompress
 //   sk.checkActive(flushTime)       print time of the first move that moves this stepper
@@ -23,7 +14,7 @@
 //   sk.commandedPos; sk.genStepsPreActive / genStepsPostActive (seconds of steps generated
 //   before / after activity, for smoothing kinematics)
 
-import { TrapQ, STRIDE, M_PRINT_TIME, M_MOVE_T, M_START_V, M_HALF_ACCEL, M_AXES_RX, M_AXES_RY, M_AXES_RZ, M_START_X, M_START_Y, M_START_Z } from "./trapq.ts";
+import { TrapQ, STRIDE, M_PRINT_TIME, M_MOVE_T, M_AXES_RX, M_AXES_RY, M_AXES_RZ, M_START_X, M_START_Y, M_START_Z } from "./trapq.ts";
 import type { StepCompress } from "./stepcompress.ts";
 
 export const AF_X = 1, AF_Y = 2, AF_Z = 4;
@@ -42,11 +33,6 @@ export abstract class StepperKinematics {
   private readonly coordMove = new Float64Array(STRIDE);
 
   abstract calcPosition(d: Float64Array, m: number, moveTime: number): number;
-
-  /** d(position)/d(move distance) in the segment at base offset b; NaN if not linear there. */
-  linearRate(_d: Float64Array, _b: number): number { return NaN; }
-  /** Position at move distance 0 in the segment at base offset b (when linearRate is not NaN). */
-  linearBase(_d: Float64Array, _b: number): number { return 0.; }
 
   /** Hook run after each solved range (e.g. to fold commandedPos into a range). */
   postCallback(): void {}
@@ -90,11 +76,6 @@ export abstract class StepperKinematics {
     let start = absStart - mPrintTime, end = absEnd - mPrintTime;
     if (start < 0.) start = 0.;
     if (end > moveT) end = moveT;
-    const rate = this.linearRate(d, b);
-    if (rate === rate && this.genLinearSteps(sc, d, m, rate, start, end)) {
-      if (this.hasPostCallback()) this.postCallback();
-      return;
-    }
     let ogTime = start, ogPos = this.commandedPos;
     let gTime = start, gPos = this.commandedPos;
     let sdir = sc.getStepDir();
@@ -163,61 +144,6 @@ export abstract class StepperKinematics {
     }
     this.commandedPos = target - (sdir ? halfStep : -halfStep);
     if (this.hasPostCallback()) this.postCallback();
-  }
-
-  /**
-   * Steps of a linear segment over [start, end] (move times) in closed form; false (nothing
-   * done) if the stepper reverses inside the range, which the search handles.
-   * Mirrors the search's decisions: a step is due when the position gets within 1e-9 of the
-   * next half-step boundary, a reversal when it passes the opposite boundary by 1e-8, and the
-   * pending step is committed when a position the search would have evaluated (the first
-   * probe 100 µs in, and the range end) is at or past the current step's centre.
-   */
-  private genLinearSteps(sc: StepCompress, d: Float64Array, m: number, rate: number, start: number, end: number): boolean {
-    const b = m * STRIDE;
-    const v0 = d[b + M_START_V]!, ha = d[b + M_HALF_ACCEL]!;
-    const vStart = v0 + 2. * ha * start, vEnd = v0 + 2. * ha * end;
-    if ((vStart > 0. && vEnd < 0.) || (vStart < 0. && vEnd > 0.)) return false;
-    if (!(end > start)) return true; // the search evaluates nothing either
-    const distSign = vStart > 0. || vEnd > 0. ? 1. : vStart < 0. || vEnd < 0. ? -1. : 0.;
-    const mPrintTime = d[b + M_PRINT_TIME]!, halfStep = .5 * this.stepDist;
-    let sdir = sc.getStepDir();
-    let target = this.commandedPos + (sdir ? halfStep : -halfStep);
-    const endPos = this.calcPosition(d, m, end);
-    // Moving away from sdir: the search's first probe may commit the pending step
-    let relEnd = sdir ? endPos - target : target - endPos;
-    if (relEnd < -halfStep) {
-      let probe = start + SEEK_TIME_RESET;
-      if (probe > end) probe = end;
-      const p = this.calcPosition(d, m, probe) - target;
-      if ((sdir ? p : -p) >= -halfStep) sc.commit();
-      if (relEnd < -(halfStep + halfStep + .000000010)) {
-        sdir = sdir ? 0 : 1;
-        target = sdir ? target + halfStep + halfStep : target - halfStep - halfStep;
-        relEnd = sdir ? endPos - target : target - endPos;
-      }
-    }
-    if (relEnd >= -.000000001 && distSign !== 0. && rate !== 0.) {
-      // Steps: solve ha*t^2 + v0*t = dist for each boundary's move distance (sign-normalised
-      // so the distance grows; the root form avoids cancellation)
-      const base = this.linearBase(d, b), invRate = distSign / rate;
-      const v = v0 * distSign, a = ha * distSign, a4 = 4. * a, vv = v * v;
-      const stepSign = sdir ? 1. : -1.;
-      do {
-        const dist = (target - base) * invRate;
-        let disc = vv + a4 * dist;
-        if (disc < 0.) disc = 0.;
-        let t = (dist + dist) / (v + Math.sqrt(disc));
-        if (!(t >= start)) t = start; // also 0/0 at a standstill start
-        if (t > end) t = end;
-        sc.append(sdir, mPrintTime, t);
-        target = sdir ? target + halfStep + halfStep : target - halfStep - halfStep;
-        relEnd = (endPos - target) * stepSign;
-      } while (relEnd >= -.000000001);
-    }
-    if (relEnd >= -halfStep) sc.commit();
-    this.commandedPos = target - (sdir ? halfStep : -halfStep);
-    return true;
   }
 
   /** Generate step times for the trapq moves up to flushTime. */

@@ -24,6 +24,4 @@ export class CartesianStepperKinematics extends StepperKinematics {
     const b = m * STRIDE;
     return d[b + this.posOff]! + d[b + this.rOff]! * moveDistance(d, m, t);
   }
-  override linearRate(d: Float64Array, b: number): number { return d[b + this.rOff]!; }
-  override linearBase(d: Float64Array, b: number): number { return d[b + this.posOff]!; }
 }

@@ -15,10 +15,4 @@ export class CoreXYStepperKinematics extends StepperKinematics {
     const y = d[b + M_START_Y]! + d[b + M_AXES_RY]! * dist;
     return this.sign > 0 ? x + y : x - y;
   }
-  override linearRate(d: Float64Array, b: number): number {
-    return this.sign > 0 ? d[b + M_AXES_RX]! + d[b + M_AXES_RY]! : d[b + M_AXES_RX]! - d[b + M_AXES_RY]!;
-  }
-  override linearBase(d: Float64Array, b: number): number {
-    return this.sign > 0 ? d[b + M_START_X]! + d[b + M_START_Y]! : d[b + M_START_X]! - d[b + M_START_Y]!;
-  }
 }

@@ -15,10 +15,4 @@ export class CoreXZStepperKinematics extends StepperKinematics {
     const z = d[b + M_START_Z]! + d[b + M_AXES_RZ]! * dist;
     return this.sign > 0 ? x + z : x - z;
   }
-  override linearRate(d: Float64Array, b: number): number {
-    return this.sign > 0 ? d[b + M_AXES_RX]! + d[b + M_AXES_RZ]! : d[b + M_AXES_RX]! - d[b + M_AXES_RZ]!;
-  }
-  override linearBase(d: Float64Array, b: number): number {
-    return this.sign > 0 ? d[b + M_START_X]! + d[b + M_START_Z]! : d[b + M_START_X]! - d[b + M_START_Z]!;
-  }
 }

@@ -92,10 +92,6 @@ export class ExtruderStepperKinematics extends StepperKinematics {
     return d[b + M_START_X]! + area * this.invHalfSmoothTime2;
   }
 
-  /** Linear (follows x) only without smoothing / pressure advance. */
-  override linearRate(_d: Float64Array, _b: number): number { return this.halfSmoothTime ? NaN : 1.; }
-  override linearBase(d: Float64Array, b: number): number { return d[b + M_START_X]!; }
-
   setPressureAdvance(printTime: number, pressureAdvance: number, smoothTime: number): void {
     const hst = smoothTime * .5, oldHst = this.halfSmoothTime;
     this.halfSmoothTime = hst;

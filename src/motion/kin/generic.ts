@@ -25,10 +25,4 @@ export class GenericCartesianStepperKinematics extends StepperKinematics {
     const z = d[b + M_START_Z]! + d[b + M_AXES_RZ]! * dist;
     return this.ax * x + this.ay * y + this.az * z;
   }
-  override linearRate(d: Float64Array, b: number): number {
-    return this.ax * d[b + M_AXES_RX]! + this.ay * d[b + M_AXES_RY]! + this.az * d[b + M_AXES_RZ]!;
-  }
-  override linearBase(d: Float64Array, b: number): number {
-    return this.ax * d[b + M_START_X]! + this.ay * d[b + M_START_Y]! + this.az * d[b + M_START_Z]!;
-  }
 }
