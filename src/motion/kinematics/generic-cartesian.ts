@@ -14,9 +14,9 @@ import { PrinterRail } from "../rail.ts";
 import { printerStepper, type McuStepper } from "../stepper.ts";
 import { DualCarriages, PRIMARY } from "./idex-modes.ts";
 import type { Kinematics, KinematicsEnv, KinematicsHost, KinHomingState, KinMove } from "./types.ts";
+import { clearAxisLimits, homeLinearAxis, UNHOMED } from "./rail-kinematics.ts";
 
 const VALID_AXES = ["x", "y", "z"];
-const UNHOMED: [number, number] = [1.0, -1.0];
 type ErrorFn = (msg: string) => Error;
 
 interface Carriage {
@@ -319,18 +319,11 @@ export class GenericCartesianKinematics implements Kinematics {
   }
 
   clearHomingState(axes: string): void {
-    for (let axis = 0; axis < 3; axis++) if (axes.includes("xyz"[axis]!)) this.limits[axis] = UNHOMED;
+    clearAxisLimits(this.limits, axes);
   }
 
   homeAxis(homingState: KinHomingState, axis: number, rail: PrinterRail<any>): MaybePromise<void> {
-    const [positionMin, positionMax] = rail.getRange();
-    const hi = rail.getHomingInfo();
-    const homepos: (number | null)[] = [null, null, null, null];
-    homepos[axis] = hi.positionEndstop;
-    const forcepos = [...homepos];
-    if (hi.positiveDir) forcepos[axis] = forcepos[axis]! - 1.5 * (hi.positionEndstop - positionMin);
-    else forcepos[axis] = forcepos[axis]! + 1.5 * (positionMax - hi.positionEndstop);
-    return homingState.homeRails([rail], forcepos, homepos);
+    return homeLinearAxis(homingState, axis, rail);
   }
 
   home(homingState: KinHomingState): MaybePromise<void> {

@@ -9,7 +9,8 @@ import type { StepperKinematics } from "../itersolve.ts";
 import { DualCarriages } from "./idex-modes.ts";
 import type { Kinematics, KinematicsEnv, KinHomingState, KinMove } from "./types.ts";
 
-const UNHOMED: [number, number] = [1.0, -1.0];
+/** Limits of an unhomed axis: min > max, so every move on it is out of range. */
+export const UNHOMED: [number, number] = [1.0, -1.0];
 
 export abstract class RailKinematics implements Kinematics {
   protected readonly rails: PrinterRail<any>[] = [];
@@ -85,18 +86,11 @@ export abstract class RailKinematics implements Kinematics {
   }
 
   clearHomingState(axes: string): void {
-    for (let axis = 0; axis < 3; axis++) if (axes.includes("xyz"[axis]!)) this.limits[axis] = UNHOMED;
+    clearAxisLimits(this.limits, axes);
   }
 
   homeAxis(homingState: KinHomingState, axis: number, rail: PrinterRail<any>): MaybePromise<void> {
-    const [positionMin, positionMax] = rail.getRange();
-    const hi = rail.getHomingInfo();
-    const homepos: (number | null)[] = [null, null, null, null];
-    homepos[axis] = hi.positionEndstop;
-    const forcepos = [...homepos];
-    if (hi.positiveDir) forcepos[axis] = forcepos[axis]! - 1.5 * (hi.positionEndstop - positionMin);
-    else forcepos[axis] = forcepos[axis]! + 1.5 * (positionMax - hi.positionEndstop);
-    return homingState.homeRails([rail], forcepos, homepos);
+    return homeLinearAxis(homingState, axis, rail);
   }
 
   home(homingState: KinHomingState): MaybePromise<void> {
@@ -134,4 +128,21 @@ export abstract class RailKinematics implements Kinematics {
     const homed = [0, 1, 2].filter((i) => this.limits[i]![0] <= this.limits[i]![1]).map((i) => "xyz"[i]).join("");
     return { homed_axes: homed, axis_minimum: [...this.axesMin], axis_maximum: [...this.axesMax] };
   }
+}
+
+/** Home one linear axis on its rail: start 1.5 travel lengths beyond the endstop side, end at position_endstop. */
+export function homeLinearAxis(homingState: KinHomingState, axis: number, rail: PrinterRail<any>): MaybePromise<void> {
+  const [positionMin, positionMax] = rail.getRange();
+  const hi = rail.getHomingInfo();
+  const homepos: (number | null)[] = [null, null, null, null];
+  homepos[axis] = hi.positionEndstop;
+  const forcepos = [...homepos];
+  if (hi.positiveDir) forcepos[axis] = forcepos[axis]! - 1.5 * (hi.positionEndstop - positionMin);
+  else forcepos[axis] = forcepos[axis]! + 1.5 * (positionMax - hi.positionEndstop);
+  return homingState.homeRails([rail], forcepos, homepos);
+}
+
+/** Forget the limits of the named axes ("xz"): they are unhomed until homed again. */
+export function clearAxisLimits(limits: [number, number][], axes: string): void {
+  for (let axis = 0; axis < 3; axis++) if (axes.includes("xyz"[axis]!)) limits[axis] = UNHOMED;
 }
