@@ -14,7 +14,7 @@ import { PrinterRail } from "../rail.ts";
 import { printerStepper, type McuStepper } from "../stepper.ts";
 import { DualCarriages, PRIMARY } from "./idex-modes.ts";
 import type { Kinematics, KinematicsEnv, KinematicsHost, KinHomingState, KinMove } from "./types.ts";
-import { clearAxisLimits, homeLinearAxis, UNHOMED } from "./rail-kinematics.ts";
+import { checkCartesianMove, clearAxisLimits, homeLinearAxis, UNHOMED } from "./rail-kinematics.ts";
 
 const VALID_AXES = ["x", "y", "z"];
 type ErrorFn = (msg: string) => Error;
@@ -339,24 +339,8 @@ export class GenericCartesianKinematics implements Kinematics {
     }
   }
 
-  private checkEndstops(move: KinMove): void {
-    const ep = move.endPos;
-    for (let i = 0; i < 3; i++) {
-      const [lo, hi] = this.limits[i]!;
-      if (move.axesD[i] && (ep[i]! < lo || ep[i]! > hi)) {
-        if (lo > hi) throw move.moveError("Must home axis first");
-        throw move.moveError();
-      }
-    }
-  }
-
   checkMove(move: KinMove): void {
-    const l = this.limits, x = move.endPos[0]!, y = move.endPos[1]!;
-    if (x < l[0]![0] || x > l[0]![1] || y < l[1]![0] || y > l[1]![1]) this.checkEndstops(move);
-    if (!move.axesD[2]) return;
-    this.checkEndstops(move);
-    const zRatio = move.moveD / Math.abs(move.axesD[2]!);
-    move.limitSpeed(this.maxZVelocity * zRatio, this.maxZAccel * zRatio);
+    checkCartesianMove(move, this.limits, this.maxZVelocity, this.maxZAccel);
   }
 
   getStatus(): Record<string, unknown> {

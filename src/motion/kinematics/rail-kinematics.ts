@@ -104,24 +104,8 @@ export abstract class RailKinematics implements Kinematics {
     }
   }
 
-  private checkEndstops(move: KinMove): void {
-    const ep = move.endPos;
-    for (let i = 0; i < 3; i++) {
-      const [lo, hi] = this.limits[i]!;
-      if (move.axesD[i] && (ep[i]! < lo || ep[i]! > hi)) {
-        if (lo > hi) throw move.moveError("Must home axis first");
-        throw move.moveError();
-      }
-    }
-  }
-
   checkMove(move: KinMove): void {
-    const l = this.limits, x = move.endPos[0]!, y = move.endPos[1]!;
-    if (x < l[0]![0] || x > l[0]![1] || y < l[1]![0] || y > l[1]![1]) this.checkEndstops(move);
-    if (!move.axesD[2]) return; // XY move: toolhead limits apply
-    this.checkEndstops(move);
-    const zRatio = move.moveD / Math.abs(move.axesD[2]!);
-    move.limitSpeed(this.maxZVelocity * zRatio, this.maxZAccel * zRatio);
+    checkCartesianMove(move, this.limits, this.maxZVelocity, this.maxZAccel);
   }
 
   getStatus(): Record<string, unknown> {
@@ -145,4 +129,25 @@ export function homeLinearAxis(homingState: KinHomingState, axis: number, rail: 
 /** Forget the limits of the named axes ("xz"): they are unhomed until homed again. */
 export function clearAxisLimits(limits: [number, number][], axes: string): void {
   for (let axis = 0; axis < 3; axis++) if (axes.includes("xyz"[axis]!)) limits[axis] = UNHOMED;
+}
+
+/** Per-axis limits of a cartesian-style machine, and the Z speed limits when a move has Z travel. */
+export function checkCartesianMove(move: KinMove, limits: [number, number][], maxZVelocity: number, maxZAccel: number): void {
+  const x = move.endPos[0]!, y = move.endPos[1]!;
+  if (x < limits[0]![0] || x > limits[0]![1] || y < limits[1]![0] || y > limits[1]![1]) checkAxisLimits(move, limits);
+  if (!move.axesD[2]) return; // XY move: toolhead limits apply
+  checkAxisLimits(move, limits);
+  const zRatio = move.moveD / Math.abs(move.axesD[2]!);
+  move.limitSpeed(maxZVelocity * zRatio, maxZAccel * zRatio);
+}
+
+function checkAxisLimits(move: KinMove, limits: [number, number][]): void {
+  const ep = move.endPos;
+  for (let i = 0; i < 3; i++) {
+    const [lo, hi] = limits[i]!;
+    if (move.axesD[i] && (ep[i]! < lo || ep[i]! > hi)) {
+      if (lo > hi) throw move.moveError("Must home axis first");
+      throw move.moveError();
+    }
+  }
 }
