@@ -112,7 +112,6 @@ export class SerialQueue implements McuLink {
   /** rto as computed from srtt/rttvar, before any timeout backoff. */
   private baseRto = MIN_RTO;
   private retransmitTimer: ReturnType<typeof setTimeout> | null = null;
-  private retransmitAt = Infinity;
 
   // Flow control and wire speed
   private receiveWindow = 0;
@@ -338,7 +337,6 @@ export class SerialQueue implements McuLink {
   private setRetransmitTimer(at: number): void {
     if (this.retransmitTimer) clearTimeout(this.retransmitTimer);
     this.retransmitTimer = null;
-    this.retransmitAt = at;
     if (at === Infinity || this.closed) return;
     const ms = Math.max(0, (at - this.now()) * 1000);
     this.retransmitTimer = setTimeout(() => {

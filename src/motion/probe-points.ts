@@ -32,7 +32,7 @@ function verifyNoManualProbe(printer: Printer): void {
 export class ManualProbe {
   status: Record<string, unknown> = { is_active: false, z_position: null, z_position_lower: null, z_position_upper: null };
 
-  constructor(private readonly printer: Printer) {
+  constructor(printer: Printer) {
     printer.gcode.register("MANUAL_PROBE", (g: GCodeCommand) => {
       new ManualProbeHelper(printer, g, (res) => {
         if (res) g.respondInfo(`Z position is ${res.bedZ.toFixed(3)}`);

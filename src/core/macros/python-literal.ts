@@ -54,7 +54,7 @@ class LiteralParser {
 
   private parseValue(): PyLiteral {
     const ch = this.peek();
-    if (ch === "[") return this.parseList("[", "]");
+    if (ch === "[") return this.parseList("]");
     if (ch === "(") return this.parseTuple();
     if (ch === "{") return this.parseDict();
     if (ch === "-" || ch === "+") {
@@ -79,8 +79,8 @@ class LiteralParser {
     throw this.syntaxError();
   }
 
-  private parseList(open: string, close: string): PyLiteral[] {
-    this.i++; // open
+  private parseList(close: string): PyLiteral[] {
+    this.i++; // the opening bracket
     if (this.peek() === close) {
       this.i++;
       return [];
