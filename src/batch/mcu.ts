@@ -5,12 +5,12 @@
 import { readFileSync } from "node:fs";
 import type { ConfigSection } from "../core/config/section.ts";
 import { ConfigError } from "../core/config/errors.ts";
-import { createMcuPin } from "../core/outputs/pin-setup.ts";
-import type { McuPort } from "../core/outputs/mcu-port.ts";
+import { createMcuPin } from "../core/mcu-pins/pin-setup.ts";
+import type { McuPort } from "../core/mcu-pins/mcu-port.ts";
 import { PinError, type PinChip, type PinParams, type PinType } from "../core/pins.ts";
 import type { Printer } from "../core/printer.ts";
 import { Mcu, type McuLogger } from "../mcu/mcu.ts";
-import { McuEndstop, type EndstopMcu } from "../motion/homing-endstop.ts";
+import { McuEndstop, type EndstopMcu } from "../core/mcu-pins/mcu-endstop.ts";
 import { DataDictionary } from "../protocol/index.ts";
 import { lookupMotionQueuing } from "../motion/toolhead-module.ts";
 

@@ -4,7 +4,7 @@
 // klippy does at the end of its input (motors off, final dwell, all steps
 // flushed). Deterministic: host time stands still, the MCU clock is print time.
 import { PrinterConfig } from "../core/config/printer-config.ts";
-import "../core/modules.ts";
+import "../extras/modules.ts";
 import { moduleRegistry, Printer } from "../core/printer.ts";
 import type { Mcu, McuLogger } from "../mcu/mcu.ts";
 import "../motion/modules.ts";

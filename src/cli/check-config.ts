@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { buildBatchMcu } from "../batch/mcu.ts";
 import { BatchReactor } from "../batch/reactor.ts";
 import { type ConfigSection, ConfigError, PrinterConfig } from "../core/config/index.ts";
-import "../core/modules.ts";
+import "../extras/modules.ts";
 import type { PinChip, PinEnumeration, PinParams } from "../core/pins.ts";
 import { type ModuleRegistry, moduleRegistry, Printer } from "../core/printer.ts";
 import { argsOrUsageError, dictionaryOptions, type OptionSpecs, parseArgs, wantsHelp } from "./args.ts";
@@ -16,7 +16,7 @@ export interface CheckOptions {
   strict?: boolean;
   /** MCU name ("mcu", "z", ...) → data dictionary path, to check pin names. */
   dicts?: Record<string, string>;
-  /** Modules to build sections with (default: every module listed in src/core/modules.ts). */
+  /** Modules to build sections with (default: every module listed in src/extras/modules.ts). */
   registry?: ModuleRegistry;
 }
 

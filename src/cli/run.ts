@@ -2,8 +2,8 @@
 // SIGINT/SIGTERM. Without --config it runs the built-in virtual printer (its MCU is the in-process
 // virtual MCU from firmware-bridge/); with --config it connects to the MCUs the config names
 // (`[mcu] serial: /dev/serial/by-id/...`, `baud:`, or a pty path).
-import { DEFAULT_GCODE_PTY, GCodePty } from "../core/gcode-pty.ts";
-import { startLivePrinter, type LivePrinter } from "../core/live/live-printer.ts";
+import { DEFAULT_GCODE_PTY, GCodePty } from "../live/gcode-pty.ts";
+import { startLivePrinter, type LivePrinter } from "../live/live-printer.ts";
 import { argsOrUsageError, type OptionSpecs, parseArgs, wantsHelp } from "./args.ts";
 import { untilSignal } from "./signals.ts";
 

@@ -7,7 +7,7 @@ import { type PrinterConfig, type UnusedEntry, unusedError } from "./config/prin
 import type { ConfigSection } from "./config/section.ts";
 import { GCodeDispatcher, type GCodeHost } from "./gcode/dispatch.ts";
 import { GCodeError } from "./gcode/errors.ts";
-import { hostTime } from "./heaters/host-timers.ts";
+import { hostTime } from "./host-timers.ts";
 import { PrinterPins } from "./pins.ts";
 import { Webhooks } from "./webhooks.ts";
 import { registerGcodeEndpoints, registerObjectEndpoints } from "./webhooks-endpoints.ts";

@@ -5,7 +5,7 @@ import type { ConfigSection } from "../core/config/section.ts";
 import type { GCodeCommand } from "../core/gcode/command.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
 import type { GCodeMove } from "./gcode-move.ts";
-import { runMaybeAsync } from "./maybe-async.ts";
+import { runMaybeAsync } from "../util/maybe-async.ts";
 
 export type ArcPlane = "XY" | "XZ" | "YZ";
 

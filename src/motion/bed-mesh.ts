@@ -11,7 +11,7 @@ import { GCodeError } from "../core/gcode/errors.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
 import type { GCodeMove, MoveTarget } from "./gcode-move.ts";
 import type { ProbeResult } from "./homing-probe.ts";
-import { runMaybeAsync } from "./maybe-async.ts";
+import { runMaybeAsync } from "../util/maybe-async.ts";
 import { ProbePointsHelper } from "./probe-points.ts";
 
 const FADE_DISABLE = 0x7fffffff;

@@ -6,7 +6,7 @@ import type { ConfigSection } from "../core/config/section.ts";
 import { ConfigError } from "../core/config/errors.ts";
 import type { GCodeCommand } from "../core/gcode/command.ts";
 import type { GCodeHandler } from "../core/gcode/dispatch.ts";
-import { type GCodeTemplate, lookupGCodeMacro } from "../core/macros/gcode-macro.ts";
+import { type GCodeTemplate, lookupGCodeMacro } from "../extras/macros/gcode-macro.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
 
 interface OverrideToolhead {

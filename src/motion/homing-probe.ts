@@ -6,11 +6,11 @@ import type { ConfigSection } from "../core/config/section.ts";
 import type { GCodeCommand } from "../core/gcode/command.ts";
 import { GCodeError } from "../core/gcode/errors.ts";
 import { PinError, type PinChip, type PinParams } from "../core/pins.ts";
-import { type GCodeTemplate, lookupGCodeMacro } from "../core/macros/gcode-macro.ts";
+import { type GCodeTemplate, lookupGCodeMacro } from "../extras/macros/gcode-macro.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
-import { McuEndstop, type EndstopMcu, type HomingStepper } from "./homing-endstop.ts";
+import { McuEndstop, type EndstopMcu, type HomingStepper } from "../core/mcu-pins/mcu-endstop.ts";
 import type { PrinterHoming } from "./homing.ts";
-import { type MaybePromise, runMaybeAsync, then } from "./maybe-async.ts";
+import { type MaybePromise, runMaybeAsync, then } from "../util/maybe-async.ts";
 
 /** Where a probe touched: bed coordinates (with probe offsets) and toolhead coordinates. */
 export interface ProbeResult {

@@ -4,8 +4,8 @@
 // call back into Homing.homeRails() per rail group.
 import { GCodeError } from "../core/gcode/errors.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
-import { Completion, MultiCompletion, type McuEndstop } from "./homing-endstop.ts";
-import { type MaybePromise, runMaybeAsync } from "./maybe-async.ts";
+import { Completion, MultiCompletion, type McuEndstop } from "../core/mcu-pins/mcu-endstop.ts";
+import { type MaybePromise, runMaybeAsync } from "../util/maybe-async.ts";
 
 const HOMING_START_DELAY = 0.001;
 const ENDSTOP_SAMPLE_TIME = 0.000015;

@@ -8,7 +8,7 @@ import { type Printer, registerModule } from "../core/printer.ts";
 import { calcMoveTime } from "./force-move.ts";
 import type { PrinterHoming } from "./homing.ts";
 import { CartesianStepperKinematics } from "./kin/cartesian.ts";
-import { type MaybePromise, then } from "./maybe-async.ts";
+import { type MaybePromise, then } from "../util/maybe-async.ts";
 import { lookupRail } from "./rail.ts";
 import { printerStepper, type McuStepper } from "./stepper.ts";
 import { lookupMotionQueuing, motionServices, type PrinterToolhead } from "./toolhead-module.ts";

@@ -1,4 +1,4 @@
-// The config-section modules of src/motion (imported by src/core/modules.ts).
+// The config-section modules of src/motion (imported by src/extras/modules.ts).
 import "./toolhead-module.ts";
 import "./extruder-module.ts";
 import "./gcode-move.ts";

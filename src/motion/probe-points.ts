@@ -7,7 +7,7 @@ import type { GCodeCommand } from "../core/gcode/command.ts";
 import { GCodeError } from "../core/gcode/errors.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
 import { createProbeResult, type PrinterProbe, type ProbeCommand, type ProbeResult } from "./homing-probe.ts";
-import { type MaybePromise, runMaybeAsync } from "./maybe-async.ts";
+import { type MaybePromise, runMaybeAsync } from "../util/maybe-async.ts";
 
 const Z_BOB_MINIMUM = 0.5;
 const BISECT_MAX = 0.2;

@@ -4,8 +4,8 @@
 // share one enable pin (it stays on while any of them is enabled).
 import type { ConfigSection } from "../core/config/section.ts";
 import type { GCodeCommand } from "../core/gcode/command.ts";
-import { createMcuPin } from "../core/outputs/pin-setup.ts";
-import type { McuPort } from "../core/outputs/mcu-port.ts";
+import { createMcuPin } from "../core/mcu-pins/pin-setup.ts";
+import type { McuPort } from "../core/mcu-pins/mcu-port.ts";
 import type { PinParams } from "../core/pins.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
 

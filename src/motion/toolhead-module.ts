@@ -7,7 +7,7 @@ import type { ConfigSection } from "../core/config/section.ts";
 import type { GCodeCommand } from "../core/gcode/command.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
 import { addExtruders } from "./extruder-module.ts";
-import { McuEndstop, type EndstopMcu } from "./homing-endstop.ts";
+import { McuEndstop, type EndstopMcu } from "../core/mcu-pins/mcu-endstop.ts";
 import { loadKinematics, type Kinematics } from "./kinematics/index.ts";
 import { PrinterMotionQueuing, type MovequeueMcu } from "./motion-queuing.ts";
 import type { RailServices } from "./rail.ts";

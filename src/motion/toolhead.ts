@@ -8,7 +8,7 @@
 // and the next move is scheduled no earlier than what step generation allows
 // (calcPrintTime).
 import { LookAheadQueue, Move, type ExtraAxis, type MoveLimits } from "./lookahead.ts";
-import { then } from "./maybe-async.ts";
+import { then } from "../util/maybe-async.ts";
 import type { TrapQ } from "./trapq.ts";
 
 /** Time the first moves of a fresh buffer are scheduled ahead of "now". */

@@ -5,11 +5,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import "../../src/core/heaters/modules.ts";
-import "../../src/core/fans/modules.ts";
-import "../../src/core/outputs/modules.ts";
+import "../../src/extras/heaters/modules.ts";
+import "../../src/extras/fans/modules.ts";
+import "../../src/extras/outputs/modules.ts";
 import { PrinterConfig } from "../../src/core/config/index.ts";
-import type { Heater } from "../../src/core/heaters/heater.ts";
+import type { Heater } from "../../src/extras/heaters/heater.ts";
 import { Printer } from "../../src/core/printer.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
 import { loadDict } from "../support/reference.ts";

@@ -2,8 +2,8 @@
 // machine on a real printer (toolhead on a batch-mode MCU, live reactor), including the
 // usual rename_existing park macros.
 import { afterEach, describe, expect, test } from "bun:test";
-import type { PrintStats } from "../../src/core/jobs/print-stats.ts";
-import type { VirtualSD } from "../../src/core/jobs/virtual-sdcard.ts";
+import type { PrintStats } from "../../src/extras/jobs/print-stats.ts";
+import type { VirtualSD } from "../../src/extras/jobs/virtual-sdcard.ts";
 import type { LiveReactor } from "../../src/core/reactor.ts";
 import { CARTESIAN_CFG, type Rig, startPrinter } from "./printer-rig.ts";
 

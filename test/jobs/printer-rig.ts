@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { VIRTUAL_PRINTER_HARDWARE, VirtualMcu } from "../../firmware-bridge/index.ts";
 import { BatchMcu, buildBatchMcu } from "../../src/batch/mcu.ts";
 import { PrinterConfig } from "../../src/core/config/printer-config.ts";
-import "../../src/core/modules.ts";
+import "../../src/extras/modules.ts";
 import { Printer } from "../../src/core/printer.ts";
 import { LiveReactor, NEVER, NOW } from "../../src/core/reactor.ts";
 import { lookupMotionQueuing } from "../../src/motion/toolhead-module.ts";
