@@ -112,7 +112,7 @@ export async function checkConfig(path: string, opts: CheckOptions = {}): Promis
   const registry = checkRegistry(opts.registry ?? moduleRegistry, result.errors.length ? {} : (opts.dicts ?? {}), result.warnings);
   const printer = new Printer({ config, strict: opts.strict, registry, startArgs: { checkConfig: true } });
   // Modules that schedule work need an event loop object; in a check nothing is ever run on it.
-  printer.addObject("batch_reactor", new BatchReactor());
+  printer.reactor = new BatchReactor();
   try {
     printer.instantiateModules({ keepGoing: true });
   } finally {

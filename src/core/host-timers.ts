@@ -1,19 +1,28 @@
-// Host-side timers for the temperature modules (verify_heater checks, heater fans, the once-a-second
-// heater check-in, M109 waits), on the printer's event loop: the "reactor" printer object, which has
-// the same shape as the toolhead's reactor. Without one (batch runs, bare tests) timers do not run,
+// Host-side timer helpers on the printer's reactor (heater checks and fans, M109 waits, job
+// timers, display updates, bulk sensors): periodic callbacks, sleeps, host time. Without a reactor
+// (bare tests) timers do not run; in batch runs host time stands still, so later timers never fire,
 // as in Klipper's file-output mode.
-import type { ToolheadReactor } from "../motion/toolhead.ts";
-import type { Printer } from "./printer.ts";
+import type { Reactor } from "./reactor.ts";
 
-export type HostReactor = ToolheadReactor;
+/** What the helpers need from the printer: the reactor its run mode set, and its start args. */
+export interface TimerHost {
+  readonly reactor: Reactor | null;
+  readonly startArgs: Readonly<Record<string, unknown>>;
+}
 
-/** The live event loop ("reactor") or the batch run's ("batch_reactor"). */
-export function lookupReactor(printer: Printer): HostReactor | null {
-  return printer.lookupObject<HostReactor>("reactor", null) ?? printer.lookupObject<HostReactor>("batch_reactor", null);
+/** The printer's reactor, or null before a run mode set one. */
+export function lookupReactor(printer: TimerHost): Reactor | null {
+  return printer.reactor;
+}
+
+/** The printer's reactor; modules that cannot work without one (job timers) ask for it here. */
+export function requireReactor(printer: TimerHost): Reactor {
+  if (!printer.reactor) throw new Error("no event loop (printer.reactor) for timers");
+  return printer.reactor;
 }
 
 /** Host monotonic seconds: the reactor's clock, or the process clock before there is one. */
-export function hostTime(printer: Printer): number {
+export function hostTime(printer: TimerHost): number {
   return lookupReactor(printer)?.monotonic() ?? performance.now() / 1000;
 }
 
@@ -21,7 +30,7 @@ export function hostTime(printer: Printer): number {
  * Run `cb(eventTime)` at `first` and then whenever it asks (it returns the next wake time, or null to
  * stop). Returns a stop function. Does nothing when the printer has no reactor.
  */
-export function startPeriodic(printer: Printer, name: string, first: number, cb: (eventTime: number) => number | null): () => void {
+export function startPeriodic(printer: TimerHost, name: string, first: number, cb: (eventTime: number) => number | null): () => void {
   const reactor = lookupReactor(printer);
   if (!reactor) return () => {};
   let stopped = false;
@@ -40,7 +49,7 @@ export function startPeriodic(printer: Printer, name: string, first: number, cb:
 let sleepSeq = 0;
 
 /** Resolve at host time `when`; false when there is no event loop to wait on. */
-export async function sleepUntil(printer: Printer, when: number): Promise<boolean> {
+export async function sleepUntil(printer: TimerHost, when: number): Promise<boolean> {
   const reactor = lookupReactor(printer);
   if (!reactor) return false;
   await new Promise<void>((resolve) => reactor.setTimer(`heaters:wait:${++sleepSeq}`, when, resolve));
@@ -48,6 +57,6 @@ export async function sleepUntil(printer: Printer, when: number): Promise<boolea
 }
 
 /** Batch (file output) run: nothing is heated, so nothing waits for temperatures. */
-export function isFileOutput(printer: Printer): boolean {
+export function isFileOutput(printer: TimerHost): boolean {
   return printer.startArgs.debugoutput !== undefined && printer.startArgs.debugoutput !== null;
 }

@@ -8,7 +8,7 @@ import type { ConfigSection } from "../core/config/section.ts";
 import type { GCodeCommand } from "../core/gcode/command.ts";
 import { GCodeError } from "../core/gcode/errors.ts";
 import { setupPwmPin } from "../core/mcu-pins/pin-setup.ts";
-import type { PwmOutput } from "./outputs/output-types.ts";
+import type { PwmOutput } from "../core/mcu-pins/output-types.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
 import {
   createProbeResult, lookupMinimumZ, ProbeCommandHelper, ProbeParameterHelper, reportProbeResult, sampleProbe, stopZSteppersOnTrigger, ZVirtualEndstop,

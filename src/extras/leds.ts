@@ -7,7 +7,7 @@ import type { ConfigSection } from "../core/config/section.ts";
 import type { GCodeCommand } from "../core/gcode/command.ts";
 import { hostTime } from "../core/host-timers.ts";
 import type { McuPort } from "../core/mcu-pins/mcu-port.ts";
-import type { PwmOutput } from "./outputs/output-types.ts";
+import type { PwmOutput } from "../core/mcu-pins/output-types.ts";
 import { setupPwmPin } from "../core/mcu-pins/pin-setup.ts";
 import { PinError } from "../core/pins.ts";
 import { type Printer, registerModule } from "../core/printer.ts";

@@ -3,7 +3,7 @@
 // to the start of a PWM cycle so a pulse is never cut short.
 import type { ConfigSection } from "../core/config/section.ts";
 import type { McuPwm } from "../core/mcu-pins/mcu-pwm.ts";
-import type { PwmOutput } from "./outputs/output-types.ts";
+import type { PwmOutput } from "../core/mcu-pins/output-types.ts";
 import { setupPwmPin } from "../core/mcu-pins/pin-setup.ts";
 import { printerRequestQueue } from "./outputs/printer-request-queue.ts";
 import type { RequestQueue, RequestResult } from "./outputs/request-queue.ts";

@@ -2,7 +2,7 @@
 // kept 0.45-0.7 s ahead of the MCU while moving, kicked whenever new motion is queued) and the
 // once-a-second clock calibration of each MCU's step timing (Klipper's motion_queuing stats).
 import type { PrinterMotionQueuing } from "../motion/motion-queuing.ts";
-import { type LiveReactor, NEVER } from "../core/reactor.ts";
+import { type LiveReactor, NEVER } from "./reactor.ts";
 
 const CALIBRATE_PERIOD = 1.0;
 

@@ -4,7 +4,7 @@
 import { type Host, HostError, type HostStateInfo, type ObjectSubscription, type StatusRequest, type StatusSnapshot } from "../core/host.ts";
 import { createLivePrinter, type LivePrinter, type LivePrinterOptions } from "./live-printer.ts";
 import type { Printer } from "../core/printer.ts";
-import { hostMonotonic } from "../core/reactor.ts";
+import { hostMonotonic } from "./reactor.ts";
 
 /** Moonraker's wording while no klippy instance is behind the seam. */
 const DISCONNECTED: HostStateInfo = { state: "disconnected", message: "Klippy Disconnected" };

@@ -2,7 +2,7 @@
 // or the in-process virtual MCU. Each is identified before the config is read (pins need its
 // dictionary), is the pin chip of its pins, is configured in klippy:connect, and reports its own
 // failures (firmware shutdown, restart, lost link) as a printer shutdown with Klipper's wording.
-import { setupMcuPin } from "../batch/mcu.ts";
+import { setupMcuPin } from "../core/mcu-pins/pin-setup.ts";
 import { Mcu, type McuLogger, type McuShutdown } from "../mcu/mcu.ts";
 import type { ByteTransport } from "../mcu/transport/index.ts";
 import { lookupMotionQueuing } from "../motion/toolhead-module.ts";

@@ -4,8 +4,7 @@
 // Shutdowns of any kind (MCU error, lost MCU, host exception, M112) stop every MCU at once and
 // leave the printer in the shutdown state with Klipper's wording until a restart.
 import { cpus } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join, resolve } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import type { VirtualMcu } from "../../firmware-bridge/index.ts";
 import type { McuLogger } from "../mcu/mcu.ts";
@@ -15,7 +14,7 @@ import { PrinterConfig } from "../core/config/printer-config.ts";
 import type { ConfigSection } from "../core/config/section.ts";
 import "../extras/modules.ts";
 import { type ModuleRegistry, moduleRegistry, Printer } from "../core/printer.ts";
-import { hostMonotonic, LiveReactor } from "../core/reactor.ts";
+import { hostMonotonic, LiveReactor } from "./reactor.ts";
 import { StatusHub } from "../core/status-hub.ts";
 import { ensureDataDirs, writeVirtualPrinterCfg } from "./virtual-printer/data-dir.ts";
 import { attachMotionTimers } from "./flush-timer.ts";
@@ -24,8 +23,8 @@ import { identifyLiveMcu, LiveMcu, mcuName, setupLiveMcu } from "./live-mcu.ts";
 import { hostShutdownMessage } from "./shutdown-messages.ts";
 import { McuTransports, type VirtualBoardOptions } from "./transports.ts";
 
-/** Where Stepline is installed (info's klipper_path). */
-const STEPLINE_PATH = fileURLToPath(new URL("../..", import.meta.url));
+/** Where Stepline runs from (info's klipper_path): the executable's folder, or the source tree. */
+const STEPLINE_PATH = Bun.main.startsWith("/$bunfs/") ? dirname(process.execPath) : resolve(dirname(Bun.main), "..");
 
 /** Klipper's cpu_info wording: "4 core ARMv7 Processor rev 4 (v7l)". */
 function cpuInfo(): string {
@@ -204,7 +203,7 @@ export class LivePrinter {
       onTimerError: (name, e) =>
         printer.invokeShutdown(`Internal error in '${name}': ${(e as Error)?.message ?? e}`, { error: String((e as Error)?.stack ?? e) }),
     });
-    printer.addObject("reactor", reactor);
+    printer.reactor = reactor;
     printer.gcode.registerOutputHandler((line) => {
       for (const cb of this.outputListeners) cb(line);
     });

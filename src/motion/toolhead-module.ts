@@ -14,11 +14,10 @@ import type { RailServices } from "./rail.ts";
 import type { McuStepper, StepperMcu } from "./stepper.ts";
 import { ToolHead, type ToolheadReactor } from "./toolhead.ts";
 
-/** The event loop the toolhead runs on: a "reactor" printer object, or a batch stand-in. */
+/** The event loop the toolhead runs on: the reactor the run mode set. */
 export function lookupMotionReactor(printer: Printer): ToolheadReactor {
-  const r = printer.lookupObject<ToolheadReactor>("reactor", null) ?? printer.lookupObject<ToolheadReactor>("batch_reactor", null);
-  if (!r) throw new Error("no event loop ('reactor' printer object) to run the toolhead on");
-  return r;
+  if (!printer.reactor) throw new Error("no event loop (printer.reactor) to run the toolhead on");
+  return printer.reactor;
 }
 
 type McuLike = MovequeueMcu & StepperMcu & EndstopMcu & {

@@ -2,11 +2,13 @@
 // claimed in the printer's pin registry (so double use is an error) and the object is created on the
 // pin's chip, which must be an MCU.
 import { type AdcInput, McuAdc } from "./mcu-adc.ts";
-import { PinError, type PinParams, type PrinterPins } from "../pins.ts";
+import type { Mcu } from "../../mcu/mcu.ts";
+import { PinError, type PinParams, type PinType, type PrinterPins } from "../pins.ts";
+import { type EndstopMcu, McuEndstop } from "./mcu-endstop.ts";
 import { McuDigitalOut } from "./mcu-digital-out.ts";
 import type { McuPort } from "./mcu-port.ts";
 import { McuPwm } from "./mcu-pwm.ts";
-import type { DigitalOutput, PwmOutput } from "../../extras/outputs/output-types.ts";
+import type { DigitalOutput, PwmOutput } from "./output-types.ts";
 
 export type OutputPinType = "pwm" | "digital_out" | "adc";
 
@@ -39,4 +41,15 @@ export function setupDigitalOutPin(pins: PrinterPins, desc: string, owner: strin
 
 export function setupAdcPin(pins: PrinterPins, desc: string, owner: string): AdcInput {
   return setup(pins, "adc", desc, owner, (mcu, params) => createMcuPin(mcu, "adc", params));
+}
+
+/**
+ * The pin object of an MCU's pin (endstop, digital/PWM output, ADC). The same for batch and live
+ * MCUs: they differ only in how the bytes travel.
+ */
+export function setupMcuPin(mcu: Mcu, pinType: PinType, params: PinParams): unknown {
+  if (pinType === "endstop") return new McuEndstop(mcu as unknown as EndstopMcu, { pin: params.pin, pullup: params.pullup, invert: params.invert });
+  if (pinType === "digital_out" || pinType === "pwm" || pinType === "adc")
+    return createMcuPin(mcu as unknown as McuPort, pinType as "pwm", params);
+  throw new PinError(`pin type ${pinType} not supported on mcu`);
 }

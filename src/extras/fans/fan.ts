@@ -1,7 +1,7 @@
 // A PWM fan: speed requests go through a RequestQueue; max_power scales, off_below cuts slow speeds,
 // kick_start_time runs the fan at full power briefly when starting or jumping up, and an optional
 // enable pin follows whether the fan is on.
-import type { DigitalOutput, PwmOutput } from "../outputs/output-types.ts";
+import type { DigitalOutput, PwmOutput } from "../../core/mcu-pins/output-types.ts";
 import type { RequestResult } from "../outputs/request-queue.ts";
 
 export interface FanOptions {

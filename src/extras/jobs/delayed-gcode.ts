@@ -5,14 +5,15 @@ import type { ConfigSection } from "../../core/config/section.ts";
 import type { GCodeCommand } from "../../core/gcode/command.ts";
 import { type GCodeTemplate, lookupGCodeMacro } from "../macros/gcode-macro.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
-import { type JobReactor, type JobTimer, lookupJobReactor, NEVER } from "../../core/job-reactor.ts";
+import { requireReactor } from "../../core/host-timers.ts";
+import { type Reactor, type ReactorTimer, NEVER } from "../../core/reactor.ts";
 
 export class DelayedGcode {
   readonly name: string;
   private readonly template: GCodeTemplate;
   private duration: number;
-  private timer: JobTimer | null = null;
-  private reactor: JobReactor | null = null;
+  private timer: ReactorTimer | null = null;
+  private reactor: Reactor | null = null;
   private insideTimer = false;
   private repeat = false;
   /** Last failure of the timer's script (Klipper logs it). */
@@ -30,7 +31,7 @@ export class DelayedGcode {
   }
 
   private handleReady(): void {
-    this.reactor = lookupJobReactor(this.printer);
+    this.reactor = requireReactor(this.printer);
     const waketime = this.duration ? this.reactor.monotonic() + this.duration : NEVER;
     this.timer = this.reactor.registerTimer(`delayed_gcode ${this.name}`, (t) => this.timerEvent(t), waketime);
   }

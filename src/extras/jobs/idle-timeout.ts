@@ -5,7 +5,8 @@ import type { ConfigSection } from "../../core/config/section.ts";
 import type { GCodeCommand } from "../../core/gcode/command.ts";
 import { type GCodeTemplate, lookupGCodeMacro } from "../macros/gcode-macro.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
-import { type JobReactor, type JobTimer, lookupJobReactor, NEVER } from "../../core/job-reactor.ts";
+import { requireReactor } from "../../core/host-timers.ts";
+import { type Reactor, type ReactorTimer, NEVER } from "../../core/reactor.ts";
 
 const DEFAULT_IDLE_GCODE = `
 {% if 'heaters' in printer %}
@@ -36,8 +37,8 @@ export class IdleTimeout {
   private readonly template: GCodeTemplate;
   private lastPrintStartSystime = 0;
   private toolhead: BusyToolhead | null = null;
-  private timer: JobTimer | null = null;
-  private reactor: JobReactor | null = null;
+  private timer: ReactorTimer | null = null;
+  private reactor: Reactor | null = null;
   private running = false;
   /** The last failure of the idle G-code (Klipper logs it and retries a second later). */
   lastError: string | null = null;
@@ -61,7 +62,7 @@ export class IdleTimeout {
     // Klipper builds idle_timeout with the toolhead; a config without one has nothing to watch
     this.toolhead = this.printer.lookupObject<BusyToolhead>("toolhead", null);
     if (!this.toolhead) return;
-    this.reactor = lookupJobReactor(this.printer);
+    this.reactor = requireReactor(this.printer);
     this.timer = this.reactor.registerTimer("idle_timeout", (t) => this.timeoutHandler(t));
     this.printer.registerEventHandler("toolhead:sync_print_time", (curtime: number, estPrintTime: number, printTime: number) =>
       this.handleSyncPrintTime(curtime, estPrintTime, printTime));

@@ -11,7 +11,8 @@ import type { GCodeCommand } from "../../core/gcode/command.ts";
 import { GCodeError } from "../../core/gcode/errors.ts";
 import { type GCodeTemplate, lookupGCodeMacro } from "../macros/gcode-macro.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
-import { lookupJobReactor, NEVER, NOW } from "../../core/job-reactor.ts";
+import { requireReactor } from "../../core/host-timers.ts";
+import { NEVER, NOW } from "../../core/reactor.ts";
 import type { PrintStats } from "./print-stats.ts";
 import { expandUser } from "./save-variables.ts";
 
@@ -188,7 +189,7 @@ export class VirtualSD {
     let finished!: () => void;
     const token: WorkToken = { stop: false, started: false, done: new Promise<void>((r) => (finished = r)) };
     this.work = token;
-    const reactor = lookupJobReactor(this.printer);
+    const reactor = requireReactor(this.printer);
     reactor.registerTimer(
       "virtual_sdcard",
       () => {

@@ -4,7 +4,7 @@ import type { ConfigSection } from "../../core/config/section.ts";
 import { PinError, type PinChip, type PinParams, type PinType } from "../../core/pins.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
 import type { McuPort } from "../../core/mcu-pins/mcu-port.ts";
-import type { DigitalOutput, PwmOutput } from "./output-types.ts";
+import type { DigitalOutput, PwmOutput } from "../../core/mcu-pins/output-types.ts";
 import { setupDigitalOutPin, setupPwmPin } from "../../core/mcu-pins/pin-setup.ts";
 
 /** The "multi_pin" chip: routes "multi_pin:NAME" to the [multi_pin NAME] group. */

@@ -3,7 +3,7 @@
 import type { ConfigSection } from "../../core/config/section.ts";
 import type { GCodeCommand } from "../../core/gcode/command.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
-import type { DigitalOutput, PwmOutput } from "./output-types.ts";
+import type { DigitalOutput, PwmOutput } from "../../core/mcu-pins/output-types.ts";
 import { setupDigitalOutPin, setupPwmPin } from "../../core/mcu-pins/pin-setup.ts";
 import { printerRequestQueue } from "./printer-request-queue.ts";
 import type { RequestQueue, RequestResult } from "./request-queue.ts";

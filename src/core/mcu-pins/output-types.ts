@@ -1,6 +1,6 @@
 // What modules need from an output pin, whether it is one MCU pin (McuPwm, McuDigitalOut) or a
 // group of pins driven together ([multi_pin]).
-import type { McuPort } from "../../core/mcu-pins/mcu-port.ts";
+import type { McuPort } from "./mcu-port.ts";
 
 export interface PwmOutput {
   /** The MCU that schedules it (the first one for a pin group). */
