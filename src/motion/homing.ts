@@ -69,8 +69,15 @@ export interface HomingHost {
   lookupProbe(): HomingProbe;
 }
 
-/** A command handed to the probe (parameters it reads). */
-export type HomingProbeCommand = import("./homing-probe.ts").ProbeCommand;
+/** A command handed to the probe (the parameters it reads). */
+export interface HomingProbeCommand {
+  getCommand(): string;
+  get(name: string, def: string | null): string | null;
+  getFloat(name: string, def: number, bounds?: { above?: number; minval?: number }): number;
+  getInt(name: string, def: number, bounds?: { minval?: number }): number;
+  respondInfo(msg: string): void;
+  error(msg: string): Error;
+}
 
 /** The probe as homing uses it. */
 export interface HomingProbe {

@@ -1,7 +1,7 @@
 // Extras modules in batch output on an atmega2560 (16 MHz): MCU configuration and the commands
 // they send, with expected values derived from the chips' timing and protocol facts.
 import { describe, expect, test } from "bun:test";
-import { turnsText } from "../../src/extras/screws-tilt-adjust.ts";
+import { turnsText } from "../../src/extras/leveling/screws-tilt-adjust.ts";
 import { diffRuns, pack9 } from "../../src/extras/display/lcd-chips.ts";
 import { batchLines, configErrors } from "./helpers.ts";
 import { CARTESIAN_MOTION_CFG } from "../support/printer-configs.ts";

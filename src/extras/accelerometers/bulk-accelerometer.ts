@@ -7,7 +7,7 @@ import { ConfigError } from "../../core/config/errors.ts";
 import type { ConfigSection } from "../../core/config/section.ts";
 import { GCodeError } from "../../core/gcode/errors.ts";
 import type { Printer } from "../../core/printer.ts";
-import { BatchBulkHelper, FixedFreqReader } from "../bulk-sensor.ts";
+import { BatchBulkHelper, FixedFreqReader } from "../bus/bulk-sensor.ts";
 import { AccelClient, type AccelSample } from "./accel-client.ts";
 import { AccelCommands } from "./accel-commands.ts";
 import type { RegisterBus } from "./register-bus.ts";

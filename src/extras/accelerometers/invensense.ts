@@ -3,7 +3,7 @@
 // register numbers and in how the sample rate and range are set.
 import type { ConfigSection } from "../../core/config/section.ts";
 import type { Printer } from "../../core/printer.ts";
-import { i2cFromConfig } from "../bus.ts";
+import { i2cFromConfig } from "../bus/bus.ts";
 import { BulkAccelerometer, int16Triple } from "./bulk-accelerometer.ts";
 import { i2cRegisterBus } from "./register-bus.ts";
 

@@ -5,7 +5,7 @@ import { GCodeError } from "../../core/gcode/errors.ts";
 import type { McuCommandQueue, McuPort } from "../../core/mcu-pins/mcu-port.ts";
 import type { ConfigSection } from "../../core/config/section.ts";
 import type { Printer } from "../../core/printer.ts";
-import { i2cFromConfig, type McuI2c, type McuSpi, spiFromConfig } from "../bus.ts";
+import { i2cFromConfig, type McuI2c, type McuSpi, spiFromConfig } from "../bus/bus.ts";
 
 /** The firmware's bus_oid_type enumeration (chips that accept either bus). */
 export type BusType = "spi" | "i2c";

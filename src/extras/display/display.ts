@@ -7,7 +7,7 @@ import { ConfigError } from "../../core/config/errors.ts";
 import type { ConfigSection } from "../../core/config/section.ts";
 import type { GCodeCommand } from "../../core/gcode/command.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
-import { lookupButtons } from "../buttons.ts";
+import { lookupButtons } from "../inputs/buttons.ts";
 import { LCD_TYPES, type LcdChip } from "./lcd-chips.ts";
 import { type DisplayTemplates, lookupDisplayTemplates } from "./templates.ts";
 import { lookupReactor } from "../../core/host-timers.ts";

@@ -7,7 +7,7 @@ import { hostTime } from "../../core/host-timers.ts";
 import type { McuPort } from "../../core/mcu-pins/mcu-port.ts";
 import { PinError } from "../../core/pins.ts";
 import type { Printer } from "../../core/printer.ts";
-import { BusDigitalOut, i2cFromConfig, type McuI2c, type McuSpi, McuSpi as Spi, pinMcu, spiFromConfig } from "../bus.ts";
+import { BusDigitalOut, i2cFromConfig, type McuI2c, type McuSpi, McuSpi as Spi, pinMcu, spiFromConfig } from "../bus/bus.ts";
 
 /** Display updates yield to every other queued command. */
 const BACKGROUND_PRIORITY_CLOCK = 0x7fffffff00000000;

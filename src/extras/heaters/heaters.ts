@@ -18,7 +18,7 @@ import { builtinSensorFactories, type SensorFactory } from "./sensor-factories.t
 import type { TemperatureSensor } from "./sensor.ts";
 import { TemperatureHost } from "./temperature-host.ts";
 import { TemperatureMcu } from "./temperature-mcu.ts";
-import { spiTemperatureFactories } from "../spi-temperature.ts";
+import { spiTemperatureFactories } from "./spi-temperature.ts";
 
 /** Anything M105 and TEMPERATURE_WAIT can read: (temperature, target). */
 export interface TemperatureSource {

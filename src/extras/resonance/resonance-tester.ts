@@ -8,7 +8,7 @@ import type { ConfigSection } from "../../core/config/section.ts";
 import type { GCodeCommand } from "../../core/gcode/command.ts";
 import { GCodeError } from "../../core/gcode/errors.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
-import type { AccelClient } from "../adxl345.ts";
+import type { AccelClient } from "../accelerometers/adxl345.ts";
 import { type CalibrationData, calcFreqResponse, findBestShaper, saveCalibrationData } from "./shaper-calibrate.ts";
 
 /** A test step: end time, acceleration until then, and the frequency being tested. */

@@ -6,7 +6,7 @@ import type { ConfigSection } from "../../core/config/section.ts";
 import { GCodeError } from "../../core/gcode/errors.ts";
 import type { McuPort } from "../../core/mcu-pins/mcu-port.ts";
 import type { Printer } from "../../core/printer.ts";
-import { type McuSpi, spiFromConfig } from "../bus.ts";
+import { type McuSpi, spiFromConfig } from "../bus/bus.ts";
 import type { MaybePromise } from "../../util/maybe-async.ts";
 
 export interface RegisterRead {

@@ -8,7 +8,7 @@ import { GCodeError } from "../../core/gcode/errors.ts";
 import type { McuCommandQueue, McuPort } from "../../core/mcu-pins/mcu-port.ts";
 import { PinError, type PinParams } from "../../core/pins.ts";
 import type { Printer } from "../../core/printer.ts";
-import { pinMcu } from "../bus.ts";
+import { pinMcu } from "../bus/bus.ts";
 import { type RegisterRead, SharedByPin, type TmcBus } from "./tmc-bus.ts";
 import type { MaybePromise } from "../../util/maybe-async.ts";
 
