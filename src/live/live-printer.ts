@@ -7,7 +7,6 @@ import { cpus } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import type { VirtualMcu } from "../../firmware-bridge/index.ts";
-import type { McuLogger } from "../mcu/mcu.ts";
 import { lookupMotionQueuing } from "../motion/toolhead-module.ts";
 import { ConfigError } from "../core/config/errors.ts";
 import { PrinterConfig } from "../core/config/printer-config.ts";
@@ -18,7 +17,9 @@ import { hostMonotonic, LiveReactor } from "./reactor.ts";
 import { StatusHub } from "../core/status-hub.ts";
 import { ensureDataDirs, writeVirtualPrinterCfg } from "./virtual-printer/data-dir.ts";
 import { attachMotionTimers } from "./flush-timer.ts";
-import { FileLog } from "./log-file.ts";
+import { consoleLiveLog, FileLog, type LiveLog } from "./log-file.ts";
+
+export { consoleLiveLog, type LiveLog };
 import { identifyLiveMcu, LiveMcu, mcuName, setupLiveMcu } from "./live-mcu.ts";
 import { hostShutdownMessage } from "./shutdown-messages.ts";
 import { McuTransports, type VirtualBoardOptions } from "./transports.ts";
@@ -31,16 +32,6 @@ function cpuInfo(): string {
   const all = cpus();
   return `${all.length} core ${all[0]?.model ?? "?"}`;
 }
-
-export interface LiveLog extends McuLogger {
-  error(msg: string): void;
-}
-
-export const consoleLiveLog: LiveLog = {
-  info: (m) => console.log(m),
-  warn: (m) => console.warn(m),
-  error: (m) => console.error(m),
-};
 
 export interface LivePrinterOptions {
   /** printer.cfg to run; without it (and without configText) the built-in virtual printer. */

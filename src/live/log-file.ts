@@ -1,7 +1,18 @@
 // The printer's log file (<data>/logs/stepline.log, like Klipper's klippy.log): every line with
 // its UTC time, also passed on to another log (the console).
 import { closeSync, openSync, writeSync } from "node:fs";
-import type { LiveLog } from "./live-printer.ts";
+import type { McuLogger } from "../mcu/mcu.ts";
+
+/** Where the live printer's log lines go. */
+export interface LiveLog extends McuLogger {
+  error(msg: string): void;
+}
+
+export const consoleLiveLog: LiveLog = {
+  info: (m) => console.log(m),
+  warn: (m) => console.warn(m),
+  error: (m) => console.error(m),
+};
 
 export class FileLog implements LiveLog {
   private fd: number | null;
