@@ -287,6 +287,9 @@ export class FileManager {
     const st = await stat(loc.abs).catch(() => null);
     if (!st?.isDirectory()) throw new ApiError(`Directory does not exist (${path})`, 404);
     await this.refuseInUse(loc, "delete");
+    // Metadata is dropped first: from the removal to the announcement there must be no await, or
+    // the watcher could announce the same change a second time.
+    if (loc.root.name === "gcodes") await this.metadataStore.forgetTree(loc.rel);
     if (force) await rm(loc.abs, { recursive: true });
     else {
       const entries = (await readdir(loc.abs)).filter((n) => n !== ".thumbs");
@@ -294,7 +297,6 @@ export class FileManager {
       await rm(join(loc.abs, ".thumbs"), { recursive: true, force: true });
       await rmdir(loc.abs);
     }
-    if (loc.root.name === "gcodes") await this.metadataStore.forgetTree(loc.rel);
     return this.changed("delete_dir", loc);
   }
 
@@ -305,8 +307,8 @@ export class FileManager {
     const st = await stat(loc.abs).catch(() => null);
     if (!st?.isFile()) throw new ApiError(`File does not exist (${path})`, 404);
     await this.refuseInUse(loc, "delete");
-    await rm(loc.abs);
     if (loc.root.name === "gcodes") await this.metadataStore.forget(loc.rel);
+    await rm(loc.abs);
     return this.changed("delete_file", loc);
   }
 
@@ -332,12 +334,12 @@ export class FileManager {
     await this.refuseInUse(src, "move");
     const dest = await this.destination(src, destPath);
     await this.refuseInUse(dest, "overwrite");
+    if (src.root.name === "gcodes") await this.metadataStore.forgetTree(src.rel);
     await rename(src.abs, dest.abs).catch(async (err: NodeJS.ErrnoException) => {
       if (err.code !== "EXDEV") throw err;
       await cp(src.abs, dest.abs, { recursive: true });
       await rm(src.abs, { recursive: true });
     });
-    if (src.root.name === "gcodes") await this.metadataStore.forgetTree(src.rel);
     return this.changed(st.isDirectory() ? "move_dir" : "move_file", dest, src);
   }
 
@@ -354,6 +356,7 @@ export class FileManager {
       await cp(src.abs, tmp, { recursive: true, filter: (p) => !p.endsWith("/.thumbs") });
       if (st.isDirectory() && existed) throw new ApiError(`Destination exists (${destPath})`, 400);
       await rename(tmp, dest.abs);
+      this.index.record(dest.abs); // before any await: the watcher must find it known
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
@@ -421,8 +424,8 @@ export class FileManager {
     const newDirs = await this.missingParents(loc);
     await mkdir(dirname(loc.abs), { recursive: true });
     resolveIn(loc.root, loc.rel); // the folders just made must not have raced a symlink in
-    await rename(temp.path, loc.abs);
     if (loc.root.name === "gcodes") await this.metadataStore.forget(loc.rel);
+    await rename(temp.path, loc.abs);
     for (const dir of newDirs) await this.changed("create_dir", dir);
     const change = await this.changed(existing ? "modify_file" : "create_file", loc);
     if (loc.root.name === "gcodes" && isGcodeName(loc.rel)) {
