@@ -164,5 +164,11 @@ describe("download", () => {
     const log = await fetch(new URL("/server/files/klippy.log", rig.base));
     expect(await log.text()).toBe("log line\n");
     expect((await fetch(new URL("/server/files/gcodes/..%2F..%2Fetc%2Fpasswd", rig.base))).status).toBe(400);
+    // names are decoded once: "%" and spaces survive the trip
+    writeFileSync(g("100% done #1.gcode"), "G28\n");
+    const odd = `/server/files/gcodes/${encodeURIComponent("100% done #1.gcode")}`;
+    expect(await (await fetch(new URL(odd, rig.base))).text()).toBe("G28\n");
+    expect((await fetch(new URL(odd, rig.base), { method: "DELETE" })).status).toBe(200);
+    expect(existsSync(g("100% done #1.gcode"))).toBe(false);
   });
 });
