@@ -9,6 +9,7 @@ import type { Host } from "../../core/host.ts";
 import { ApiError } from "../endpoint.ts";
 import { FileIndex, type FileAction, type FileChange, type FileItem } from "./file-watcher.ts";
 import { MetadataStore, type GcodeMetadata } from "./metadata-store.ts";
+import { writeZip, type ZipMember } from "./zip-writer.ts";
 import { createRoots, isGcodeName, requireWritable, resolveIn, splitRootPath, type Location, type Root, type RootName } from "./roots.ts";
 
 export type { FileChange, FileItem } from "./file-watcher.ts";
@@ -362,6 +363,42 @@ export class FileManager {
     }
     const action = st.isDirectory() ? "create_dir" : existed ? "modify_file" : "create_file";
     return this.changed(action, dest);
+  }
+
+  /** server.files.zip: files and folders (recursive) into one archive, written beside and renamed in. */
+  async zip(items: string[], destPath: string | undefined, storeOnly: boolean): Promise<{ destination: FileItem; action: "zip_files" }> {
+    const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+    const dest = this.locate(destPath ?? `config/collection-${stamp}.zip`);
+    requireWritable(dest);
+    if (dest.rel === "") throw new ApiError("No archive name given", 400);
+    const members: ZipMember[] = [];
+    const add = async (loc: Location, abs: string, rel: string): Promise<void> => {
+      const st = await this.statInside(loc.root, abs);
+      if (!st) return;
+      const name = rel ? `${loc.root.name}/${rel}` : loc.root.name;
+      if (st.isDirectory()) {
+        for (const e of await readdir(abs)) if (e !== ".thumbs") await add(loc, join(abs, e), rel ? `${rel}/${e}` : e);
+      } else members.push({ name, abs, mtimeMs: st.mtimeMs, mode: st.mode });
+    };
+    for (const item of items) {
+      const loc = this.locate(item);
+      if (!(await stat(loc.abs).catch(() => null))) throw new ApiError(`File or directory does not exist (${item})`, 404);
+      await add(loc, loc.abs, loc.rel);
+    }
+    const existed = await stat(dest.abs).then(() => true, () => false);
+    const tmp = this.tmpPath();
+    const fh = await open(tmp, "w");
+    try {
+      await writeZip(fh, members, storeOnly);
+      await fh.close();
+      await mkdir(dirname(dest.abs), { recursive: true });
+      await rename(tmp, dest.abs);
+    } finally {
+      await fh.close().catch(() => undefined);
+      await rm(tmp, { force: true });
+    }
+    const change = await this.changed(existed ? "modify_file" : "create_file", dest);
+    return { destination: change.item, action: "zip_files" };
   }
 
   // ---- saving streams ------------------------------------------------------------------------

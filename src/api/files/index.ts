@@ -135,6 +135,16 @@ export function createFilesComponent(ctx: ApiContext, opts: FilesOptions = {}): 
       handler: ({ params }) => fm.copy(params.source, params.dest),
     }),
     endpoint({
+      path: "/server/files/zip",
+      verbs: ["POST"],
+      params: v.object({
+        items: v.pipe(v.array(v.string()), v.minLength(1)),
+        dest: v.optional(v.string()),
+        store_only: boolish,
+      }),
+      handler: ({ params }) => fm.zip(params.items, params.dest, params.store_only),
+    }),
+    endpoint({
       // Over HTTP this is DELETE /server/files/{root}/{path} (a raw route above).
       path: "/server/files/delete_file",
       verbs: ["POST"],

@@ -172,3 +172,35 @@ describe("download", () => {
     expect(existsSync(g("100% done #1.gcode"))).toBe(false);
   });
 });
+
+describe("zip", () => {
+  const python = ["/usr/bin/python3", "python3"].find((p) => Bun.which(p));
+  test.skipIf(!python)("server.files.zip: files and folders, deflated or stored, read back by Python's zipfile", async () => {
+    rig.dir.write("gcodes/zipme/a.gcode", "G28\n".repeat(1000));
+    rig.dir.write("gcodes/zipme/deep/b.gcode", "ünïcode ; name\n");
+    rig.dir.write("config/zip.cfg", "[printer]\nkinematics: cartesian\n");
+    for (const storeOnly of [false, true]) {
+      const dest = `config/out-${storeOnly}.zip`;
+      const res = await rig.http("POST", "/server/files/zip", { items: ["gcodes/zipme", "config/zip.cfg"], dest, store_only: storeOnly });
+      expect(res.status).toBe(200);
+      expect(res.body.result).toMatchObject({ destination: { root: "config", path: `out-${storeOnly}.zip` }, action: "zip_files" });
+      const check = Bun.spawnSync([
+        python!,
+        "-c",
+        "import sys, zipfile, json\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nprint(json.dumps({i.filename: [z.read(i).decode(), i.compress_type] for i in z.infolist()}))",
+        join(rig.dir.path, dest),
+      ]);
+      expect(check.stderr.toString()).toBe("");
+      const method = storeOnly ? 0 : 8;
+      expect(JSON.parse(check.stdout.toString())).toEqual({
+        "gcodes/zipme/a.gcode": ["G28\n".repeat(1000), method],
+        "gcodes/zipme/deep/b.gcode": ["ünïcode ; name\n", method],
+        "config/zip.cfg": ["[printer]\nkinematics: cartesian\n", method],
+      });
+      await rig.waitForChange((c) => c.item.path === `out-${storeOnly}.zip` && c.action === "create_file");
+    }
+    expect((await rig.http("POST", "/server/files/zip", { items: ["gcodes/none"], dest: "config/x.zip" })).status).toBe(404);
+    expect((await rig.http("POST", "/server/files/zip", { items: ["config/zip.cfg"], dest: "logs/x.zip" })).status).toBe(403);
+    expect(existsSync(join(rig.dir.path, "config/x.zip"))).toBe(false);
+  });
+});
