@@ -9,6 +9,7 @@ import { createDatabaseComponent } from "../../../src/api/database/database-comp
 import { createHistoryComponent } from "../../../src/api/history/history-component.ts";
 import { createJobQueueComponent } from "../../../src/api/job-queue/job-queue-component.ts";
 import { startApiServer, type ApiServer } from "../../../src/api/server.ts";
+import type { ApiContext } from "../../../src/api/endpoint.ts";
 import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../../../src/core/virtual-printer/index.ts";
 import { type LiveHost, startLiveHost } from "../../../src/live/host.ts";
 import { TempDir } from "../../support/temp-dir.ts";
@@ -136,5 +137,27 @@ describe("job queue and history on the virtual printer", () => {
     const deleted = await getJson(api("/server/history/job?all=true"), { method: "DELETE" });
     expect(deleted.body.result.deleted_jobs).toHaveLength(3);
     expect((await history()).count).toBe(0);
+  });
+
+  test("an emergency stop mid-print records klippy_shutdown; a job left in progress by a crash reads back as interrupted", async () => {
+    writeFileSync(join(gcodes, "long.gcode"), "G4 P500\nM400\n".repeat(200));
+    await host.call("gcode/script", { script: 'SDCARD_PRINT_FILE FILENAME="long.gcode"' });
+    await until(async () => (await history()).jobs.some((j) => j.status === "in_progress"), "long.gcode printing");
+    await host.call("emergency_stop");
+    await until(async () => (await history()).jobs.some((j) => j.status === "klippy_shutdown"), "klippy_shutdown recorded");
+    const [job] = (await history()).jobs;
+    expect(job.filename).toBe("long.gcode");
+    expect(job.end_time).not.toBeNull();
+
+    // A database whose last run died mid-print, opened by a fresh history component
+    const dir = join(tmp.path, "crashed-db");
+    const crashed = Database.open(dir, quietLog);
+    crashed.set("history", ["00000A"], { ...job, job_id: "00000A", status: "in_progress", end_time: null });
+    await crashed.flush();
+    const reopened = Database.open(dir, quietLog);
+    const ctx = { host, dataDir: tmp.path, notify: () => {}, log: quietLog } as Pick<ApiContext, "host" | "dataDir" | "notify" | "log">;
+    const comp = createHistoryComponent(ctx as ApiContext, { db: reopened });
+    expect((reopened.get("history", ["00000A"]) as { status: string }).status).toBe("interrupted");
+    comp.close?.();
   });
 });
