@@ -106,9 +106,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const routeFor = (decl: EndpointDecl, verb: HttpVerb) => async (c: Context) => {
     try {
       const req = c.req.raw;
+      // Refuse before the body is read: an unauthorized request leaves nothing behind
+      const { caller, authenticated } = await httpAuth(c);
+      if (!authenticated && !decl.public) return jsonError(new ApiError("Unauthorized", 401));
       const args = queryArgs(new URL(req.url).searchParams);
       if (verb !== "GET") Object.assign(args, await bodyArgs(req));
-      const { caller, authenticated } = await httpAuth(c);
       const result = await methods.run(decl, verb, args, { caller, authenticated, connection: null });
       return c.json({ result: result === undefined ? "ok" : result });
     } catch (e) {
