@@ -4,7 +4,9 @@
 import { randomBytes } from "node:crypto";
 import type { Context } from "hono";
 import { Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as v from "valibot";
+import { ApiError } from "../api/endpoint.ts";
 import type { Host } from "../core/host.ts";
 import { jobJson, printerJson, printerStatus, systemJson } from "./cluster-json.ts";
 import type { GcodeStore } from "./gcode-store.ts";
@@ -35,7 +37,7 @@ const ActionBody = v.object({ action: v.picklist(["pause", "print", "abort", "re
 const MoveBody = v.object({ to_position: v.number(), list: v.optional(v.string()) });
 const ForceBody = v.object({ force: v.boolean() });
 
-function problem(c: Context, status: 400 | 404 | 409 | 413 | 415 | 500 | 507, message: string) {
+function problem(c: Context, status: ContentfulStatusCode, message: string) {
   return c.json({ message }, status);
 }
 
@@ -176,7 +178,7 @@ export function curaRoutes(o: CuraRoutesOptions): Hono {
     try {
       saved = await o.store.saveNew(name, intake.gcode.pipeThrough(head.stream));
     } catch (e) {
-      if (e instanceof IntakeError) return problem(c, e.status as 400 | 413, e.message);
+      if (e instanceof IntakeError || e instanceof ApiError) return problem(c, e.status as ContentfulStatusCode, e.message);
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ENOSPC") return problem(c, 507, "no space left for the upload");
       if (code) {

@@ -1,9 +1,9 @@
 // Starts Cura network printing: the Cura routes on port 80 (where the process may bind it; else on
 // the web API's app, with one clear log line), the job queue on the Host, and the mDNS advertisement.
-import { join } from "node:path";
 import type { Hono } from "hono";
 import type { Host } from "../core/host.ts";
-import { type GcodeStore, directoryGcodeStore } from "./gcode-store.ts";
+import type { FileManager } from "../api/files/index.ts";
+import { fileManagerGcodeStore } from "./gcode-store.ts";
 import { loadCuraIdentity, type CuraIdentity } from "./identity.ts";
 import { JobQueue } from "./job-queue.ts";
 import { type Advertiser, type InterfaceAddress, type Logger, startAdvertiser } from "./mdns-advertiser.ts";
@@ -16,8 +16,8 @@ export interface CuraOptions {
   /** The data folder (gcodes/, database/). */
   dataDir: string;
   log: Logger;
-  /** Where jobs are written (default: files in <dataDir>/gcodes). */
-  store?: GcodeStore;
+  /** The web API's file manager: jobs are saved through it into gcodes/. */
+  files: FileManager;
   /** Port for Cura's own listener: 80 (what Cura uses); 0 = any free port (tests); null = none. */
   port?: number | null;
   /** Listen address of that listener (default all). */
@@ -52,7 +52,7 @@ export function startCura(o: CuraOptions): CuraService {
     host: o.host,
     identity,
     queue,
-    store: o.store ?? directoryGcodeStore(join(o.dataDir, "gcodes")),
+    store: fileManagerGcodeStore(o.files),
     materials: materialStore(o.dataDir),
     log: o.log,
     maxUploadBytes,
