@@ -27,7 +27,7 @@ export interface CuraJob {
   status: JobStatus;
   force: boolean;
   estimatedSeconds: number;
-  /** Seconds printed (print_stats.print_duration while this job ran). */
+  /** Seconds since this job started printing (print_stats.total_duration). */
   elapsedSeconds: number;
   startedAt: Date | null;
   endedAt: Date | null;
@@ -60,7 +60,8 @@ export interface JobQueueOptions {
 interface PrintStats {
   state: string;
   filename: string;
-  printDuration: number;
+  /** print_stats.total_duration: time since the print started, pauses included (print_duration waits for the first extrusion). */
+  duration: number;
 }
 
 export class JobQueue {
@@ -68,7 +69,7 @@ export class JobQueue {
   private active: CuraJob | null = null;
   /** The active job has been seen printing (so a terminal print_stats state belongs to it). */
   private activeSeen = false;
-  private stats: PrintStats = { state: "standby", filename: "", printDuration: 0 };
+  private stats: PrintStats = { state: "standby", filename: "", duration: 0 };
   private readonly sub: ObjectSubscription;
   private readonly offState: () => void;
   private starting = false;
@@ -76,7 +77,7 @@ export class JobQueue {
 
   constructor(private readonly opts: JobQueueOptions) {
     this.keepMs = opts.keepFinishedMs ?? 3600_000;
-    this.sub = opts.host.subscribeObjects({ print_stats: ["state", "filename", "print_duration"] }, (changes) => this.onStatus(changes));
+    this.sub = opts.host.subscribeObjects({ print_stats: ["state", "filename", "total_duration"] }, (changes) => this.onStatus(changes));
     this.onStatus(this.sub.status);
     this.offState = opts.host.onStateChange(() => void this.startNext());
   }
@@ -200,13 +201,13 @@ export class JobQueue {
     if (ps) {
       if (typeof ps.state === "string") this.stats.state = ps.state;
       if (typeof ps.filename === "string") this.stats.filename = ps.filename;
-      if (typeof ps.print_duration === "number") this.stats.printDuration = ps.print_duration;
+      if (typeof ps.total_duration === "number") this.stats.duration = ps.total_duration;
     }
     const job = this.active;
     if (job && this.stats.filename === job.file) {
       const st = this.stats.state;
       if (st === "printing" || st === "paused") this.activeSeen = true;
-      if (this.activeSeen) job.elapsedSeconds = Math.round(this.stats.printDuration);
+      if (this.activeSeen) job.elapsedSeconds = Math.round(this.stats.duration);
       if (st === "printing" && job.status !== "pausing" && job.status !== "aborting") job.status = "printing";
       else if (st === "paused" && job.status !== "resuming" && job.status !== "aborting") job.status = "paused";
       else if (this.activeSeen && (st === "complete" || st === "cancelled" || st === "error" || st === "standby")) {
