@@ -7,7 +7,10 @@ import { type PrinterConfig, type UnusedEntry, unusedError } from "./config/prin
 import type { ConfigSection } from "./config/section.ts";
 import { GCodeDispatcher, type GCodeHost } from "./gcode/dispatch.ts";
 import { GCodeError } from "./gcode/errors.ts";
+import { hostTime } from "./heaters/host-timers.ts";
 import { PrinterPins } from "./pins.ts";
+import { Webhooks } from "./webhooks.ts";
+import { registerGcodeEndpoints, registerObjectEndpoints } from "./webhooks-endpoints.ts";
 
 export { type ModuleFactory, type ModuleOptions, ModuleRegistry, type ModuleStage, moduleRegistry, registerModule } from "./config/module-registry.ts";
 
@@ -49,6 +52,8 @@ export class Printer implements GCodeHost {
   readonly startArgs: Readonly<Record<string, unknown>>;
   readonly pins = new PrinterPins();
   readonly gcode: GCodeDispatcher;
+  /** The webhooks endpoint registry (Klipper's API-server endpoints, called in process by a Host). */
+  readonly webhooks: Webhooks;
   private readonly objects = new Map<string, unknown>();
   private readonly eventHandlers = new Map<string, EventHandler[]>();
   private stateMessage = MESSAGE_STARTUP;
@@ -65,6 +70,12 @@ export class Printer implements GCodeHost {
     this.strict = opts.strict ?? false;
     this.startArgs = { config_file: opts.config.filename, ...opts.startArgs };
     this.gcode = new GCodeDispatcher(this);
+    this.webhooks = new Webhooks(this);
+    // Klipper's add_early_printer_objects: webhooks exists before the config is read, so even a
+    // config error can be reported through it
+    this.addObject("webhooks", this.webhooks);
+    registerGcodeEndpoints(this.webhooks, this.gcode);
+    registerObjectEndpoints(this.webhooks, this, () => hostTime(this));
     this.addObject("configfile", new ConfigFileObject(this));
     this.addObject("gcode", this.gcode);
     this.addObject("pins", this.pins);
