@@ -70,7 +70,9 @@ export function jobPanel(app: App): void {
     const progress = active || state === "complete" ? progressOf() : 0;
     bar.style.width = `${(progress * 100).toFixed(1)}%`;
     setText(f.progress, `${(progress * 100).toFixed(1)} %`);
-    const printDuration = num(ps, "print_duration") ?? 0;
+    // print_duration starts at the first extrusion (Klipper): before that, or for a file that never
+    // extrudes, the total time is the best clock there is
+    const printDuration = num(ps, "print_duration") || num(ps, "total_duration") || 0;
     setText(f.elapsed, active ? duration(num(ps, "total_duration")) : "–");
     let left: number | null = null;
     if (active && progress > 0.001) left = printDuration / progress - printDuration;
