@@ -90,6 +90,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     },
     remoteIp,
     connectionCount: () => connections.count(),
+    closeConnections: (code, reason) => connections.closeAll(code, reason),
   };
 
   for (const factory of opts.components) {
