@@ -432,7 +432,7 @@ export class FileManager {
   }
 
   /** Save a stream as `root/rel` atomically (temp file + rename); used by Cura and tests. */
-  async saveStream(rootName: string, rel: string, stream: AsyncIterable<Uint8Array>, opts: SaveOptions = {}): Promise<SaveResult> {
+  async saveStream(rootName: string, rel: string, stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts: SaveOptions = {}): Promise<SaveResult> {
     this.locateIn(rootName, rel); // refuse a bad path before reading anything
     const temp = await this.openTemp(opts.maxBytes);
     try {

@@ -4,6 +4,7 @@
 import type { Context } from "hono";
 import * as v from "valibot";
 import { ApiError, endpoint, type ApiComponent, type ApiContext } from "../endpoint.ts";
+import { bool } from "../params.ts";
 import { FileManager } from "./file-manager.ts";
 import { serveFile } from "./download.ts";
 import { receiveUpload } from "./upload.ts";
@@ -21,14 +22,7 @@ export interface FilesComponent extends ApiComponent {
   fileManager: FileManager;
 }
 
-/** A boolean param that may arrive as a query string ("true"/"false") or JSON boolean. */
-const boolish = v.optional(
-  v.pipe(
-    v.union([v.boolean(), v.picklist(["true", "false", "True", "False", "1", "0"])]),
-    v.transform((x) => x === true || x === "true" || x === "True" || x === "1"),
-  ),
-  false,
-);
+const boolish = v.optional(bool, false);
 const filenameParams = v.object({ filename: v.pipe(v.string(), v.minLength(1)) });
 const moveParams = v.object({ source: v.pipe(v.string(), v.minLength(1)), dest: v.pipe(v.string(), v.minLength(1)) });
 
@@ -42,9 +36,13 @@ export function errorResponse(c: Context, err: unknown, log: ApiContext["log"]):
 export function createFilesComponent(ctx: ApiContext, opts: FilesOptions = {}): FilesComponent {
   const fm = new FileManager({ dataDir: ctx.dataDir, host: ctx.host, log: ctx.log, maxUploadBytes: opts.maxUploadBytes, watch: opts.watch });
   const unsubscribe = fm.onChange((change) => ctx.notify("notify_filelist_changed", [change]));
+  /** Raw routes authenticate like endpoint routes (API key, token, trusted network). */
+  const authorize = (c: Context) =>
+    ctx.authorize({ transport: "http", ip: ctx.remoteIp(c.req.raw), headers: c.req.raw.headers, query: new URL(c.req.url).searchParams });
 
   ctx.app.post("/server/files/upload", async (c) => {
     try {
+      await authorize(c);
       const result = await receiveUpload(fm, c.req.raw);
       const url = new URL(c.req.url);
       c.header("Location", `${url.origin}/server/files/${result.item.root}/${encodeURI(result.item.path)}`);
@@ -55,10 +53,18 @@ export function createFilesComponent(ctx: ApiContext, opts: FilesOptions = {}): 
   });
   // Moonraker's legacy log aliases.
   for (const name of ["klippy.log", "moonraker.log"]) {
-    ctx.app.get(`/server/files/${name}`, (c) => serveFile(c, fm.locateIn("logs", name === "moonraker.log" ? "stepline.log" : name), ctx.log));
+    ctx.app.get(`/server/files/${name}`, async (c) => {
+      try {
+        await authorize(c);
+        return serveFile(c, fm.locateIn("logs", name === "moonraker.log" ? "stepline.log" : name), ctx.log);
+      } catch (err) {
+        return errorResponse(c, err, ctx.log);
+      }
+    });
   }
-  ctx.app.get("/server/files/:root{gcodes|config|logs}/:rest{.+}", (c) => {
+  ctx.app.get("/server/files/:root{gcodes|config|logs}/:rest{.+}", async (c) => {
     try {
+      await authorize(c);
       return serveFile(c, fm.locateIn(c.req.param("root"), decodeURIComponent(c.req.param("rest"))), ctx.log);
     } catch (err) {
       return errorResponse(c, err, ctx.log);
@@ -66,6 +72,7 @@ export function createFilesComponent(ctx: ApiContext, opts: FilesOptions = {}): 
   });
   ctx.app.delete("/server/files/:root{gcodes|config|logs}/:rest{.+}", async (c) => {
     try {
+      await authorize(c);
       const change = await fm.deleteFile(`${c.req.param("root")}/${decodeURIComponent(c.req.param("rest"))}`);
       return c.json({ result: { item: change.item, action: change.action } });
     } catch (err) {

@@ -9,8 +9,8 @@ import { curaGcode, curaThumb, orcaGcode, orcaThumb, prusaGcode, prusaThumbs } f
 import { READ_SIZE } from "../../../src/api/files/metadata-store.ts";
 
 let rig: FilesRig;
-beforeAll(() => {
-  rig = new FilesRig({ watch: false });
+beforeAll(async () => {
+  rig = await FilesRig.start({ watch: false });
 });
 afterAll(() => rig.close());
 
@@ -88,7 +88,7 @@ describe("slicer metadata", () => {
     ]);
     expect(readFileSync(join(rig.dir.path, "gcodes/.thumbs/prusa-220x124.png")).equals(prusaThumbs[1]!)).toBe(true);
     // thumbnails endpoint: paths relative to the gcodes root
-    expect(await rig.call("/server/files/thumbnails", "GET", { filename: "prusa.gcode" })).toEqual([
+    expect((await rig.http("GET", "/server/files/thumbnails", { filename: "prusa.gcode" })).body.result).toEqual([
       { width: 16, height: 16, size: prusaThumbs[0]!.length, thumbnail_path: ".thumbs/prusa-16x16.png" },
       { width: 220, height: 124, size: prusaThumbs[1]!.length, thumbnail_path: ".thumbs/prusa-220x124.png" },
     ]);
@@ -134,8 +134,8 @@ describe("slicer metadata", () => {
     const a = await rig.fm.metadata("cache.gcode");
     const b = await rig.fm.metadata("cache.gcode");
     expect(b.uuid).toBe(a.uuid);
-    const forced = (await rig.call("/server/files/metascan", "POST", { filename: "cache.gcode" })) as { uuid: string };
-    expect(forced.uuid).not.toBe(a.uuid);
+    const forced = await rig.rpc("server.files.metascan", { filename: "cache.gcode" });
+    expect(forced.result.uuid).not.toBe(a.uuid);
     writeFileSync(join(rig.dir.path, "gcodes/cache.gcode"), prusaGcode());
     const c = await rig.fm.metadata("cache.gcode");
     expect(c.slicer).toBe("PrusaSlicer");
@@ -149,12 +149,15 @@ describe("slicer metadata", () => {
     expect(meta.thumbnails).toBeUndefined();
   });
 
-  test("missing file is a 404", async () => {
-    await expect(rig.fm.metadata("nope.gcode")).rejects.toMatchObject({ status: 404 });
+  test("missing file is a 404 over HTTP and -32601 over JSON-RPC (Moonraker's remapping)", async () => {
+    const res = await rig.http("GET", "/server/files/metadata", { filename: "nope.gcode" });
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe(404);
+    expect((await rig.rpc("server.files.metadata", { filename: "nope.gcode" })).error?.code).toBe(-32601);
   });
 
   test("get_directory extended carries the metadata with the bare file name", async () => {
-    const dir = (await rig.call("/server/files/directory", "GET", { path: "gcodes/orca", extended: "true" })) as {
+    const dir = (await rig.http("GET", "/server/files/directory", { path: "gcodes/orca", extended: "true" })).body.result as {
       files: Record<string, unknown>[];
       dirs: { dirname: string }[];
     };

@@ -1,9 +1,10 @@
 // Test rig for the file manager: a Host that records G-code scripts and keeps a print_stats state
 // (SDCARD_PRINT_FILE starts a "print"), a real HTTP server on 127.0.0.1 port 0 serving the Hono app
-// with the files component, and an in-process caller for its JSON endpoints.
-import { Hono } from "hono";
-import * as v from "valibot";
-import type { EndpointDecl, HttpVerb } from "../../../src/api/endpoint.ts";
+// (the web API transport) with the files and OctoPrint components, and a websocket listening for
+// notify_filelist_changed.
+import { startApiServer, type ApiServer } from "../../../src/api/server.ts";
+import { createOctoprintComponent } from "../../../src/api/octoprint/index.ts";
+import type { FileChange } from "../../../src/api/files/file-manager.ts";
 import type { Host, HostStateInfo, ObjectSubscription, StatusSnapshot } from "../../../src/core/host.ts";
 import { createFilesComponent, type FilesComponent, type FilesOptions } from "../../../src/api/files/index.ts";
 import { TempDir } from "../../support/temp-dir.ts";
@@ -60,55 +61,91 @@ export interface Notification {
 export class FilesRig {
   readonly dir = new TempDir("stepline-files-");
   readonly host = new RecordingHost();
-  readonly app = new Hono();
   readonly notifications: Notification[] = [];
-  readonly component: FilesComponent;
-  readonly server: ReturnType<typeof Bun.serve>;
-  readonly base: string;
+  component!: FilesComponent;
+  server!: ApiServer;
+  base = "";
+  private ws: WebSocket | null = null;
   private waiters: { pred: (n: Notification) => boolean; resolve: (n: Notification) => void }[] = [];
 
-  constructor(opts: FilesOptions = {}) {
+  /** Start the real web API server (port 0, loopback) with the files and OctoPrint components and a websocket listener. */
+  static async start(opts: FilesOptions = {}): Promise<FilesRig> {
+    const rig = new FilesRig();
     const log = { info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };
-    this.component = createFilesComponent(
-      {
-        host: this.host,
-        dataDir: this.dir.path,
-        app: this.app,
-        log,
-        notify: (method, params = []) => {
-          const n = { method, params };
-          this.notifications.push(n);
-          this.waiters = this.waiters.filter((w) => (w.pred(n) ? (w.resolve(n), false) : true));
-        },
-      },
-      opts,
-    );
-    this.server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: this.app.fetch, maxRequestBodySize: 8 * 1024 ** 3 });
-    this.base = `http://127.0.0.1:${this.server.port}`;
+    rig.server = await startApiServer({
+      host: rig.host,
+      dataDir: rig.dir.path,
+      port: 0,
+      hostname: "127.0.0.1",
+      log,
+      components: [
+        (ctx) => (rig.component = createFilesComponent(ctx, opts)),
+        (ctx) => createOctoprintComponent(ctx, rig.component.fileManager),
+      ],
+    });
+    rig.base = rig.server.url;
+    const ws = new WebSocket(`${rig.base.replace("http", "ws")}/websocket`);
+    await new Promise((resolve, reject) => {
+      ws.onopen = resolve;
+      ws.onerror = reject;
+    });
+    ws.onmessage = (ev) => {
+      const msg = JSON.parse(String(ev.data)) as { method?: string; params?: unknown[] };
+      if (!msg.method) return;
+      const n = { method: msg.method, params: msg.params ?? [] };
+      rig.notifications.push(n);
+      rig.waiters = rig.waiters.filter((w) => (w.pred(n) ? (w.resolve(n), false) : true));
+    };
+    rig.ws = ws;
+    return rig;
   }
 
   get fm() {
     return this.component.fileManager;
   }
 
-  /** Resolves with the first notification (already received or future) matching `pred`. */
-  waitFor(pred: (n: Notification) => boolean): Promise<Notification> {
-    const seen = this.notifications.find(pred);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve) => this.waiters.push({ pred, resolve }));
+  /** Resolves with the first notify_filelist_changed (already received or future) matching `pred`. */
+  waitForChange(pred: (c: FileChange) => boolean): Promise<FileChange> {
+    const match = (n: Notification) => n.method === "notify_filelist_changed" && pred(n.params[0] as FileChange);
+    const seen = this.notifications.find(match);
+    if (seen) return Promise.resolve(seen.params[0] as FileChange);
+    return new Promise((resolve) => this.waiters.push({ pred: match, resolve: (n) => resolve(n.params[0] as FileChange) }));
   }
 
-  /** Call a JSON endpoint the way the transport does: validate params, then run the handler. */
-  async call(path: string, verb: HttpVerb, params: Record<string, unknown> = {}): Promise<unknown> {
-    const decl = this.component.endpoints.find((e: EndpointDecl) => e.path === path && e.verbs.includes(verb));
-    if (!decl) throw new Error(`no endpoint ${verb} ${path}`);
-    const parsed = v.parse(decl.params, params);
-    return decl.handler({ params: parsed, verb, caller: { transport: "http", connectionId: null, ip: "127.0.0.1", user: null } });
+  changes(): FileChange[] {
+    return this.notifications.filter((n) => n.method === "notify_filelist_changed").map((n) => n.params[0] as FileChange);
+  }
+
+  /** A JSON endpoint over real HTTP: GET with a query string, POST/DELETE with a JSON body. */
+  async http(verb: "GET" | "POST" | "DELETE", path: string, params: Record<string, unknown> = {}): Promise<{ status: number; body: any }> {
+    const url = new URL(path, this.base);
+    let init: RequestInit = { method: verb };
+    if (verb === "GET") for (const [k, val] of Object.entries(params)) url.searchParams.set(k, String(val));
+    else init = { method: verb, headers: { "content-type": "application/json" }, body: JSON.stringify(params) };
+    const res = await fetch(url, init);
+    return { status: res.status, body: await res.json() };
+  }
+
+  /** A JSON-RPC call over the websocket. */
+  rpc(method: string, params: Record<string, unknown> = {}): Promise<{ result?: any; error?: { code: number; message: string } }> {
+    const id = Math.floor(Math.random() * 1e9);
+    return new Promise((resolve) => {
+      const ws = this.ws!;
+      const listener = (ev: MessageEvent) => {
+        const msg = JSON.parse(String(ev.data));
+        if (msg.id === id) {
+          ws.removeEventListener("message", listener);
+          resolve(msg);
+        }
+      };
+      ws.addEventListener("message", listener);
+      ws.send(JSON.stringify({ jsonrpc: "2.0", method, params, id }));
+    });
   }
 
   async close(): Promise<void> {
-    await this.server.stop(true);
-    await this.component.close?.();
+    this.ws?.close();
+    await this.server.stop();
     this.dir.remove();
   }
 }
