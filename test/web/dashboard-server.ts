@@ -40,7 +40,7 @@ export async function startDashboardServer(): Promise<DashboardServer> {
       hostname: "127.0.0.1",
       log,
       components: [
-        ...coreComponents({ listen: { host: "127.0.0.1", port: 0 }, registeredDirectories: () => ["gcodes", "config", "logs"], dropConnections: () => {}, allowPowerControl: false }),
+        ...coreComponents({ listen: () => ({ host: "127.0.0.1", port: api?.port ?? 0 }), allowPowerControl: false }),
         (ctx) => createFilesComponent(ctx, { watch: false }),
       ],
       builtinUi: dashboardRoutes(),
