@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { prusaGcode } from "../api/files/slicer-samples.ts";
 import { startDashboardServer, type DashboardServer } from "./dashboard-server.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -150,6 +151,39 @@ describe.skipIf(!haveChromium)("built-in dashboard", () => {
     await shot(page, "07-cancelled");
   }, TEST_TIMEOUT);
 
+  test("a sliced file shows its thumbnail and slicer metadata", async () => {
+    await page.setInputFiles("#upload-file", { name: "sliced.gcode", mimeType: "text/x-gcode", buffer: Buffer.from(prusaGcode()) });
+    await page.click('#upload-form button[type="submit"]');
+    await until("#upload-status", (t) => t === "Uploaded sliced.gcode", "the upload");
+    const img = page.locator('li[data-file="sliced.gcode"] img');
+    await img.waitFor();
+    // The thumbnail is loaded from /server/files/gcodes/.thumbs/… (decoded: naturalWidth > 0)
+    const src = await img.getAttribute("src");
+    expect(src).toMatch(/^\/server\/files\/gcodes\/\.thumbs\/.+\.png$/);
+    await until('li[data-file="sliced.gcode"] small', (t) => t.includes("PrusaSlicer"), "slicer metadata");
+    expect(await page.evaluate(`document.querySelector('li[data-file="sliced.gcode"] img').complete && document.querySelector('li[data-file="sliced.gcode"] img').naturalWidth`)).toBeGreaterThan(0);
+    await shot(page, "08-thumbnail");
+  }, TEST_TIMEOUT);
+
+  test("shows the configured webcam", async () => {
+    await page.waitForSelector("#webcam-card:not([hidden])");
+    const img = page.locator("#webcams img");
+    expect(await img.getAttribute("src")).toContain("/server/files/config/webcam-snapshot.png");
+    await until("#webcams figcaption", (t) => t === "bed", "the webcam name");
+  }, TEST_TIMEOUT);
+
+  test("emergency stop shows the shutdown reason; firmware restart brings the printer back", async () => {
+    await page.click("#estop");
+    await until("#klippy-state", (t) => t === "shutdown", "shutdown");
+    await until("#state-message", (t) => t.length > 0, "the shutdown message");
+    await shot(page, "09-shutdown");
+    await page.click("#firmware-restart");
+    await until("#klippy-state", (t) => t === "ready", "ready after FIRMWARE_RESTART", 60_000);
+    expect(await text("#state-message")).toBe("");
+    // Subscribed again: the axes are unhomed after the restart
+    await until("#homed", (t) => t === "none", "the fresh subscription");
+  }, TEST_TIMEOUT);
+
   test("shows the API key and access settings from the public API", async () => {
     await page.waitForSelector("#access-facts dt");
     const facts = await text("#access-facts");
@@ -166,7 +200,7 @@ describe.skipIf(!haveChromium)("built-in dashboard", () => {
       const widths = (await phone.evaluate("({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })")) as { scroll: number; client: number };
       expect(widths.client).toBe(375);
       expect(widths.scroll).toBeLessThanOrEqual(widths.client);
-      await shot(phone, "08-phone");
+      await shot(phone, "10-phone");
     } finally {
       await phone.close();
     }
