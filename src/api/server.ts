@@ -33,6 +33,11 @@ export interface ApiServerOptions {
   log: ApiLog;
   /** A built Mainsail/Fluidd folder served at "/". */
   webDir?: string;
+  /**
+   * Routes of the built-in UI, served at "/" when no webDir is given. Handed in by the caller
+   * (src/web's dashboard stands above src/api and talks to it only through the public API).
+   */
+  builtinUi?: Hono;
   /** Largest request body (uploads stream through it); default 64 GiB. */
   maxRequestBodySize?: number;
 }
@@ -135,6 +140,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const reply = await handleJsonRpc(text, methods, { caller, authenticated, connection: null }, log);
     return reply === null ? c.body(null, 204) : c.body(reply, 200, { "content-type": "application/json" });
   });
+
+  if (!opts.webDir && opts.builtinUi) app.route("/", opts.builtinUi);
 
   app.notFound(async (c) => {
     if (opts.webDir && (c.req.method === "GET" || c.req.method === "HEAD")) {

@@ -4,6 +4,7 @@ import type { Host } from "../core/host.ts";
 import { coreComponents } from "../api/core-components.ts";
 import type { ApiLog } from "../api/endpoint.ts";
 import { startApiServer, type ApiServer } from "../api/server.ts";
+import { dashboardRoutes } from "../web/dashboard.ts";
 
 export const DEFAULT_API_PORT = 7125;
 
@@ -25,6 +26,8 @@ export async function startWebApi(opts: WebApiOptions): Promise<ApiServer> {
     port: opts.port,
     hostname: opts.hostname,
     webDir: opts.webDir,
+    // Without a Mainsail/Fluidd folder, the built-in dashboard answers at "/"
+    builtinUi: opts.webDir ? undefined : dashboardRoutes(),
     log: opts.log,
     components: coreComponents({ allowPowerControl: opts.allowPowerControl, listen: () => listen }),
   });
