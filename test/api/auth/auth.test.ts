@@ -28,7 +28,7 @@ describe("untrusted client", () => {
   beforeAll(async () => {
     s = await startAuthServer(UNTRUSTED, [
       testComponent,
-      applicationComponent({ listen: { host: "127.0.0.1", port: 0 }, registeredDirectories: () => [], dropConnections: () => {} }),
+      applicationComponent({ listen: () => ({ host: "127.0.0.1", port: 0 }) }),
     ]);
   });
   afterAll(async () => {
