@@ -8,6 +8,8 @@ import { coreComponents } from "../api/core-components.ts";
 import { Database } from "../api/database/database.ts";
 import { createDatabaseComponent } from "../api/database/database-component.ts";
 import type { ApiLog } from "../api/endpoint.ts";
+import { createFilesComponent, type FilesComponent } from "../api/files/index.ts";
+import { createOctoprintComponent } from "../api/octoprint/index.ts";
 import { createHistoryComponent } from "../api/history/history-component.ts";
 import { createJobQueueComponent } from "../api/job-queue/job-queue-component.ts";
 import { startApiServer, type ApiServer } from "../api/server.ts";
@@ -32,6 +34,7 @@ export async function startWebApi(opts: WebApiOptions): Promise<ApiServer> {
   // One database for the UIs' settings, auth, history and queue; its component is last, so it
   // flushes after the others closed
   const db = Database.open(join(opts.dataDir, "database"), opts.log);
+  let files: FilesComponent | null = null;
   const server = await startApiServer({
     host: opts.host,
     dataDir: opts.dataDir,
@@ -44,6 +47,9 @@ export async function startWebApi(opts: WebApiOptions): Promise<ApiServer> {
     components: [
       (ctx) => createAuthComponent(ctx, { db, auth: opts.auth }),
       ...coreComponents({ allowPowerControl: opts.allowPowerControl, listen: () => listen }),
+      (ctx) => (files = createFilesComponent(ctx)),
+      // OctoPrint's upload API for slicers, on the same file manager
+      (ctx) => createOctoprintComponent(ctx, files!.fileManager),
       (ctx) => createHistoryComponent(ctx, { db }),
       (ctx) => createJobQueueComponent(ctx, { db }),
       (ctx) => createDatabaseComponent(ctx, { db }),
