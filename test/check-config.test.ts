@@ -185,7 +185,7 @@ describe("stepline check-config (command line)", () => {
   test("without -d, sections that need the MCU are built and checked, only pin names are not", () => {
     const r = cli(tmp.write("nodict.cfg", "[mcu]\nserial: /dev/ttyACM0\n[output_pin c]\npin: PZ9\n[output_pin d]\npin: PZ8\nvalue: 2\n"));
     expect(r.code).toBe(1);
-    expect(r.out).toContain("warning: No data dictionary for mcu 'mcu' (-d DICT): its pin names are not checked");
+    expect(r.out + r.err).toContain("warning: No data dictionary for mcu 'mcu' (-d DICT): its pin names are not checked");
     expect(r.err).toContain("Option 'value' in section 'output_pin d' must have maximum of 1");
     expect(r.err).not.toContain("'output_pin c'");
   });
