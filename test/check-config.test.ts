@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { checkConfig } from "../src/cli/check-config.ts";
 import type { ConfigSection } from "../src/core/config/index.ts";
 import { ModuleRegistry } from "../src/core/printer.ts";
+import { registerMcuSection } from "../src/core/printer.ts";
 import { TempDir } from "./support/temp-dir.ts";
 import { KLIPPER_REFERENCE } from "./support/reference.ts";
 import { runStepline } from "./support/cli.ts";
@@ -82,6 +83,7 @@ describe("check-config sweep over the Klipper reference configs", () => {
 /** A registry with modules that read typed options like real ones do. */
 function typedRegistry(): ModuleRegistry {
   const r = new ModuleRegistry();
+  registerMcuSection(r);
   r.register("printer", (c: ConfigSection) => {
     c.getChoice("kinematics", ["cartesian", "corexy", "none"]);
     c.getFloat("max_velocity", undefined, { above: 0 });

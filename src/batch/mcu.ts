@@ -3,8 +3,8 @@
 // dictionary given on the command line. The batch Mcu is also the pin chip of
 // its pins (endstops, outputs, ADCs).
 import { readFileSync } from "node:fs";
-import type { ConfigSection } from "../core/config/section.ts";
 import { ConfigError } from "../core/config/errors.ts";
+import type { McuSectionOptions } from "../core/mcu-section.ts";
 import { setupMcuPin } from "../core/mcu-pins/pin-setup.ts";
 import type { PinChip, PinParams, PinType } from "../core/pins.ts";
 import type { Printer } from "../core/printer.ts";
@@ -40,19 +40,9 @@ function loadDict(path: string): DataDictionary {
   }
 }
 
-/** Build the MCU of one [mcu ...] section (reads the options Klipper reads). */
-export function buildBatchMcu(config: ConfigSection, printer: Printer, files: BatchMcuFiles, log: McuLogger): BatchMcu {
-  const section = config.getName();
-  const name = section === "mcu" ? "mcu" : section.slice(4).trim();
-  const canbusUuid = config.get("canbus_uuid", null);
-  if (canbusUuid !== null) config.get("canbus_interface", "can0");
-  else {
-    const serial = config.get("serial");
-    if (!serial.startsWith("/dev/rpmsg_") && !serial.startsWith("/tmp/klipper_host_")) {
-      config.getInt("baud", 250000, { minval: 2400 });
-      config.getChoice("restart_method", [null as unknown as string, "arduino", "cheetah", "command", "rpi_usb"], null as unknown as string);
-    }
-  }
+/** Open the MCU of one [mcu ...] section: a file-output MCU against the dictionary given for it. */
+export function openBatchMcu(options: McuSectionOptions, printer: Printer, files: BatchMcuFiles, log: McuLogger): BatchMcu {
+  const { name } = options;
   const dictPath = files.dicts[name];
   if (dictPath === undefined) throw new ConfigError(`no data dictionary for MCU '${name}' (use -d ${name === "mcu" ? "" : `${name}=`}DICT)`);
   const output = name === "mcu" ? files.output : `${files.output}-${name}`;

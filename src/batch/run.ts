@@ -5,12 +5,12 @@
 // flushed). Deterministic: host time stands still, the MCU clock is print time.
 import { PrinterConfig } from "../core/config/printer-config.ts";
 import "../extras/modules.ts";
-import { moduleRegistry, Printer } from "../core/printer.ts";
+import { Printer } from "../core/printer.ts";
 import type { Mcu, McuLogger } from "../mcu/mcu.ts";
 import "../motion/modules.ts";
 import { lookupMotionQueuing } from "../motion/toolhead-module.ts";
 import { BatchGcodeFile } from "./gcode-file.ts";
-import { buildBatchMcu, type BatchMcuFiles } from "./mcu.ts";
+import { openBatchMcu, type BatchMcuFiles } from "./mcu.ts";
 import { NEVER, NOW } from "../core/reactor.ts";
 import { BatchReactor } from "./reactor.ts";
 
@@ -45,16 +45,11 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     else out(l);
   };
   const config = PrinterConfig.load(opts.config);
-  // MCU sections write to files here instead of talking to a serial port
-  const registry = moduleRegistry.copy();
   const log = opts.log ?? quietLog;
-  for (const key of ["mcu", "mcu "]) {
-    registry.unregister(key);
-    registry.register(key, (section, printer) => buildBatchMcu(section, printer, opts, log), { stage: "mcu" });
-  }
   const printer = new Printer({
     config,
-    registry,
+    // MCU sections write to files here instead of talking to a serial port
+    openMcuLink: (options, _config, printer) => openBatchMcu(options, printer, opts, log),
     startArgs: { debuginput: opts.input, debugoutput: opts.output, dictionaries: opts.dicts },
   });
   printer.gcode.registerOutputHandler(respond);

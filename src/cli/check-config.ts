@@ -4,12 +4,13 @@
 // does not support yet. Exit 0 when the config is usable, 1 on errors, 2 on bad usage.
 import { readFileSync } from "node:fs";
 import { VirtualMcu } from "../../firmware-bridge/index.ts";
-import { BatchMcu, buildBatchMcu } from "../batch/mcu.ts";
+import { BatchMcu, openBatchMcu } from "../batch/mcu.ts";
 import { BatchReactor } from "../batch/reactor.ts";
-import { type ConfigSection, ConfigError, PrinterConfig } from "../core/config/index.ts";
+import { ConfigError, PrinterConfig } from "../core/config/index.ts";
 import "../extras/modules.ts";
 import type { PinEnumeration } from "../core/pins.ts";
-import { type ModuleRegistry, moduleRegistry, Printer } from "../core/printer.ts";
+import type { OpenMcuLink } from "../core/printer.ts";
+import { type ModuleRegistry, Printer } from "../core/printer.ts";
 import { DataDictionary } from "../protocol/index.ts";
 import { argsOrUsageError, dictionaryOptions, type OptionSpecs, parseArgs, wantsHelp } from "./args.ts";
 
@@ -48,28 +49,21 @@ function genericDictionary(): DataDictionary {
 }
 
 /**
- * The registry for a check: every registered module, except that [mcu] sections are built here
- * without any connection — a real batch-mode MCU writing to /dev/null, with its dictionary when it
- * was given with -d, otherwise with the virtual MCU's (pin names are then not checked).
+ * [mcu] sections in a check open no connection: a real batch-mode MCU writing to /dev/null, with its
+ * dictionary when it was given with -d, otherwise with the virtual MCU's (pin names are then not checked).
  */
-function checkRegistry(base: ModuleRegistry, dictPaths: Record<string, string>, warnings: string[]): ModuleRegistry {
-  const registry = base.copy();
-  const build = (config: ConfigSection, printer: Printer): unknown => {
-    const section = config.getName();
-    const name = section === "mcu" ? "mcu" : section.slice(4).trim();
-    if (dictPaths[name] !== undefined) return buildBatchMcu(config, printer, { output: "/dev/null", dicts: dictPaths }, { info: () => {}, warn: () => {} });
+function checkMcuLink(dictPaths: Record<string, string>, warnings: string[]): OpenMcuLink {
+  const quiet = { info: () => {}, warn: () => {} };
+  return (options, config, printer) => {
+    const { name } = options;
+    if (dictPaths[name] !== undefined) return openBatchMcu(options, printer, { output: "/dev/null", dicts: dictPaths }, quiet);
     warnings.push(`No data dictionary for mcu '${name}' (-d ${name === "mcu" ? "" : `${name}=`}DICT): its pin names are not checked`);
     for (const option of config.getPrefixOptions("")) config.get(option);
     // A complete MCU object (the virtual MCU's dictionary) so every module can be built and checked
-    const mcu = new BatchMcu(name, { batch: { dict: genericDictionary(), outputPath: "/dev/null" }, log: { info: () => {}, warn: () => {} } });
+    const mcu = new BatchMcu(name, { batch: { dict: genericDictionary(), outputPath: "/dev/null" }, log: quiet });
     printer.pins.registerChip(name, mcu);
     return mcu;
   };
-  registry.unregister("mcu");
-  registry.unregister("mcu ");
-  registry.register("mcu", build, { stage: "mcu" });
-  registry.register("mcu ", build, { stage: "mcu" });
-  return registry;
 }
 
 /** Prefix a module's error with its section unless the message already names it. */
@@ -114,8 +108,8 @@ export async function checkConfig(path: string, opts: CheckOptions = {}): Promis
   } catch (e) {
     result.errors.push((e as Error).message);
   }
-  const registry = checkRegistry(opts.registry ?? moduleRegistry, result.errors.length ? {} : (opts.dicts ?? {}), result.warnings);
-  const printer = new Printer({ config, strict: opts.strict, registry, startArgs: { checkConfig: true } });
+  const openMcuLink = checkMcuLink(result.errors.length ? {} : (opts.dicts ?? {}), result.warnings);
+  const printer = new Printer({ config, strict: opts.strict, registry: opts.registry, openMcuLink, startArgs: { checkConfig: true } });
   // Modules that schedule work need an event loop object; in a check nothing is ever run on it.
   printer.reactor = new BatchReactor();
   try {

@@ -9,10 +9,22 @@ import type { ConfigSection } from "./config/section.ts";
 import { GCodeDispatcher, type GCodeHost } from "./gcode/dispatch.ts";
 import { GCodeError } from "./gcode/errors.ts";
 import { hostTime } from "./host-timers.ts";
+import { buildMcuSection, type OpenMcuLink as McuLinkOpener } from "./mcu-section.ts";
 import { PrinterPins } from "./pins.ts";
 import type { Reactor } from "./reactor.ts";
 import { Webhooks } from "./webhooks.ts";
 import { registerGcodeEndpoints, registerObjectEndpoints } from "./webhooks-endpoints.ts";
+
+/** How a run mode opens the link of one [mcu] section (core/mcu-section.ts reads its options). */
+export type OpenMcuLink = McuLinkOpener<Printer>;
+
+/** Register the kernel's own section, [mcu] (its link comes from the run mode: PrinterOptions.openMcuLink). */
+export function registerMcuSection(registry: ModuleRegistry): void {
+  const build = (config: ConfigSection, printer: Printer) => buildMcuSection(config, printer);
+  registry.register("mcu", build, { stage: "mcu" });
+  registry.register("mcu ", build, { stage: "mcu" });
+}
+registerMcuSection(moduleRegistry);
 
 export { type ModuleFactory, type ModuleOptions, ModuleRegistry, type ModuleStage, moduleRegistry, registerModule } from "./config/module-registry.ts";
 
@@ -33,6 +45,8 @@ export interface PrinterOptions {
   strict?: boolean;
   /** Klipper's start_args: config_file, debuginput (batch input), software_version, checkConfig, ... */
   startArgs?: Record<string, unknown>;
+  /** How this run mode opens the link of each [mcu] section (none: [mcu] sections fail to build). */
+  openMcuLink?: OpenMcuLink;
 }
 
 export interface ConfigProblems {
@@ -54,6 +68,7 @@ export class Printer implements GCodeHost {
   readonly registry: ModuleRegistry;
   readonly strict: boolean;
   readonly startArgs: Readonly<Record<string, unknown>>;
+  readonly openMcuLink: OpenMcuLink | undefined;
   readonly pins = new PrinterPins();
   readonly gcode: GCodeDispatcher;
   /** The webhooks endpoint registry (Klipper's API-server endpoints, called in process by a Host). */
@@ -75,6 +90,7 @@ export class Printer implements GCodeHost {
     this.registry = opts.registry ?? moduleRegistry;
     this.strict = opts.strict ?? false;
     this.startArgs = { config_file: opts.config.filename, ...opts.startArgs };
+    this.openMcuLink = opts.openMcuLink;
     this.gcode = new GCodeDispatcher(this);
     this.webhooks = new Webhooks(this);
     // Klipper's add_early_printer_objects: webhooks exists before the config is read, so even a

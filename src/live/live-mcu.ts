@@ -6,7 +6,7 @@ import { setupMcuPin } from "../core/mcu-pins/pin-setup.ts";
 import { Mcu, type McuLogger, type McuShutdown } from "../mcu/mcu.ts";
 import type { ByteTransport } from "../mcu/transport/index.ts";
 import { lookupMotionQueuing } from "../motion/toolhead-module.ts";
-import type { ConfigSection } from "../core/config/section.ts";
+import type { McuSectionOptions } from "../core/mcu-section.ts";
 import type { PinChip, PinParams, PinType } from "../core/pins.ts";
 import type { Printer } from "../core/printer.ts";
 import { mcuShutdownMessage } from "./shutdown-messages.ts";
@@ -39,19 +39,6 @@ export class LiveMcu extends Mcu implements PinChip {
   }
 }
 
-/** Options of an [mcu] section as Klipper reads them; returns the serial target. */
-export function readMcuOptions(config: ConfigSection): { serial: string; baud: number; restartMethod: string | null } {
-  const serial = config.get("serial");
-  const baud = config.getInt("baud", 250000, { minval: 2400 });
-  const restartMethod = config.getChoice("restart_method", [null as unknown as string, "arduino", "cheetah", "command", "rpi_usb"], null as unknown as string);
-  return { serial, baud, restartMethod };
-}
-
-/** Name of the MCU of an [mcu ...] section ("mcu" for the unnamed one). */
-export function mcuName(section: string): string {
-  return section === "mcu" ? "mcu" : section.slice(4).trim();
-}
-
 /** A live MCU over `transport`, identified (data dictionary loaded, clock synchronised). */
 export async function identifyLiveMcu(name: string, transport: ByteTransport, primary: LiveMcu | undefined, log: McuLogger): Promise<LiveMcu> {
   const mcu = new LiveMcu(name, { live: { transport, primary }, log });
@@ -69,8 +56,8 @@ export async function identifyLiveMcu(name: string, transport: ByteTransport, pr
  * needed while the config is read), hooked into the printer's lifecycle: configured in
  * klippy:connect, its failures turned into a printer shutdown, stopped by any shutdown.
  */
-export function setupLiveMcu(config: ConfigSection, printer: Printer, mcu: LiveMcu): LiveMcu {
-  mcu.restartMethod = readMcuOptions(config).restartMethod;
+export function setupLiveMcu(options: McuSectionOptions, printer: Printer, mcu: LiveMcu): LiveMcu {
+  mcu.restartMethod = options.restartMethod;
   printer.pins.registerChip(mcu.name, mcu);
   printer.registerEventHandler("klippy:connect", async () => {
     await mcu.connect();

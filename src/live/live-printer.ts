@@ -10,7 +10,7 @@ import type { VirtualMcu } from "../../firmware-bridge/index.ts";
 import { lookupMotionQueuing } from "../motion/toolhead-module.ts";
 import { ConfigError } from "../core/config/errors.ts";
 import { PrinterConfig } from "../core/config/printer-config.ts";
-import type { ConfigSection } from "../core/config/section.ts";
+import type { OpenMcuLink } from "../core/printer.ts";
 import "../extras/modules.ts";
 import { type ModuleRegistry, moduleRegistry, Printer } from "../core/printer.ts";
 import { hostMonotonic, LiveReactor } from "./reactor.ts";
@@ -20,7 +20,7 @@ import { attachMotionTimers } from "./flush-timer.ts";
 import { consoleLiveLog, FileLog, type LiveLog } from "./log-file.ts";
 
 export { consoleLiveLog, type LiveLog };
-import { identifyLiveMcu, LiveMcu, mcuName, setupLiveMcu } from "./live-mcu.ts";
+import { identifyLiveMcu, LiveMcu, setupLiveMcu } from "./live-mcu.ts";
 import { hostShutdownMessage } from "./shutdown-messages.ts";
 import { McuTransports, type VirtualBoardOptions } from "./transports.ts";
 
@@ -154,24 +154,23 @@ export class LivePrinter {
     return { config, startError: null };
   }
 
-  /** Modules as registered, with [mcu] sections built on the MCUs identified for this instance. */
-  private moduleRegistry(mcus: Map<string, LiveMcu>, startError: Error | null): ModuleRegistry {
+  /** [mcu] sections open the MCUs identified for this instance (or fail with why connecting failed). */
+  private openMcuLink(mcus: Map<string, LiveMcu>, startError: Error | null): OpenMcuLink {
+    return (options, config, printer) => {
+      if (startError) throw new ConfigError(startError.message);
+      const mcu = mcus.get(options.name);
+      if (!mcu) throw new ConfigError(`no link to the MCU of section '${config.getName()}'`);
+      return setupLiveMcu(options, printer, mcu);
+    };
+  }
+
+  /** Modules as registered; without any [mcu] section (unreadable config) connecting must still fail with the reason. */
+  private moduleRegistry(startError: Error | null): ModuleRegistry {
+    if (!startError) return moduleRegistry;
     const registry = moduleRegistry.copy();
-    registry.unregister("mcu");
-    registry.unregister("mcu ");
-    const failStart = (e: Error): never => {
-      throw new ConfigError(e.message);
-    };
-    const buildMcu = (section: ConfigSection, printer: Printer) => {
-      if (startError) failStart(startError);
-      const mcu = mcus.get(mcuName(section.getName()));
-      if (!mcu) throw new ConfigError(`no link to the MCU of section '${section.getName()}'`);
-      return setupLiveMcu(section, printer, mcu);
-    };
-    registry.register("mcu", buildMcu, { stage: "mcu" });
-    registry.register("mcu ", buildMcu, { stage: "mcu" });
-    // Also without any [mcu] section (unreadable config) connecting must fail with the reason
-    if (startError) registry.register("stepline_start_error", () => failStart(startError), { stage: "mcu", always: true });
+    registry.register("stepline_start_error", () => {
+      throw new ConfigError(startError.message);
+    }, { stage: "mcu", always: true });
     return registry;
   }
 
@@ -181,7 +180,8 @@ export class LivePrinter {
     const { config, startError } = await this.loadAndConnect(mcus);
     const printer = new Printer({
       config,
-      registry: this.moduleRegistry(mcus, startError),
+      registry: this.moduleRegistry(startError),
+      openMcuLink: this.openMcuLink(mcus, startError),
       startArgs: {
         software_version: `stepline-${pkg.version}`,
         data_dir: this.opts.dataDir,

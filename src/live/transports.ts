@@ -7,7 +7,7 @@ import { type ByteTransport, createStreamPair, openSerialTransport } from "../mc
 import type { PrinterConfig } from "../core/config/printer-config.ts";
 import { VIRTUAL_MCU_SERIAL } from "./virtual-printer/config.ts";
 import { virtualPrinterHardware } from "./virtual-printer/hardware.ts";
-import { mcuName } from "./live-mcu.ts";
+import { mcuName } from "../core/mcu-section.ts";
 
 export interface VirtualBoardOptions {
   /** Simulated hardware of the virtual MCU (default: the built-in virtual printer's board). */

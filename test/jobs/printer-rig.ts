@@ -6,9 +6,10 @@
 import { dictPath } from "../support/reference.ts";
 import { join } from "node:path";
 import { VIRTUAL_PRINTER_HARDWARE, VirtualMcu } from "../../firmware-bridge/index.ts";
-import { BatchMcu, buildBatchMcu } from "../../src/batch/mcu.ts";
+import { BatchMcu, openBatchMcu } from "../../src/batch/mcu.ts";
 import { PrinterConfig } from "../../src/core/config/printer-config.ts";
 import "../../src/extras/modules.ts";
+import type { OpenMcuLink } from "../../src/core/printer.ts";
 import { Printer } from "../../src/core/printer.ts";
 import { LiveReactor, NEVER, NOW } from "../../src/live/reactor.ts";
 import { lookupMotionQueuing } from "../../src/motion/toolhead-module.ts";
@@ -50,7 +51,23 @@ export async function startPrinter(cfgText: string, opts: RigOptions = {}): Prom
   for (const [rel, text] of Object.entries(files)) dir.write(rel, text);
   const cfgPath = dir.write("printer.cfg", cfgText.replaceAll("${TMP}", dir.path));
   const config = PrinterConfig.load(cfgPath);
-  const printer = new Printer({ config });
+  const log = { info: () => {}, warn: (m: string) => out.push(`MCU WARN ${m}`) };
+  let mcu: BatchMcu | null = null;
+  let vmcu: VirtualMcu | null = null;
+  const openMcuLink: OpenMcuLink = (options, _config, printer) => {
+    if (opts.mcu !== "virtual") {
+      mcu = openBatchMcu(options, printer, { output: join(dir.path, "out.serial"), dicts: { mcu: DICT_PATH } }, log);
+      return mcu;
+    }
+    const live = mcu!;
+    printer.pins.registerChip("mcu", live);
+    printer.registerEventHandler("klippy:connect", async () => {
+      await live.connect();
+      lookupMotionQueuing(printer).setupMcuMovequeue(live, live.moveCount);
+    });
+    return live;
+  };
+  const printer = new Printer({ config, openMcuLink });
   const reactor = new LiveReactor({ onTimerError: (name, e) => out.push(`TIMER ERROR ${name}: ${e}`) });
   printer.reactor = reactor;
   const out: string[] = [];
@@ -59,27 +76,12 @@ export async function startPrinter(cfgText: string, opts: RigOptions = {}): Prom
     out.push(m);
     for (const l of [...listeners]) l();
   });
-  let mcu: BatchMcu | null = null;
-  let vmcu: VirtualMcu | null = null;
-  const log = { info: () => {}, warn: (m: string) => out.push(`MCU WARN ${m}`) };
   if (opts.mcu === "virtual") {
     vmcu = new VirtualMcu({ hardware: VIRTUAL_PRINTER_HARDWARE });
     vmcu.start();
     const live = new BatchMcu("mcu", { live: { transport: vmcuLink(vmcu) }, log } as ConstructorParameters<typeof BatchMcu>[1]);
     mcu = live;
     await live.identify();
-    const section = config.getSection("mcu");
-    section.get("serial");
-    section.get("restart_method", null);
-    printer.pins.registerChip("mcu", live);
-    printer.addObject("mcu", live);
-    printer.registerEventHandler("klippy:connect", async () => {
-      await live.connect();
-      lookupMotionQueuing(printer).setupMcuMovequeue(live, live.moveCount);
-    });
-  } else if (config.hasSection("mcu")) {
-    mcu = buildBatchMcu(config.getSection("mcu"), printer, { output: join(dir.path, "out.serial"), dicts: { mcu: DICT_PATH } }, log);
-    printer.addObject("mcu", mcu);
   }
   const cleanup = async () => {
     reactor.close();
