@@ -63,6 +63,17 @@ export interface LoadFailure {
   error: Error;
 }
 
+/**
+ * Printer objects by name, typed. Each module declares the objects it adds (declaration merging, as
+ * Hono's ContextVariableMap), so lookupObject("toolhead") needs no cast:
+ *   declare module "../core/printer.ts" { interface PrinterObjects { fan: PrinterFan } }
+ */
+export interface PrinterObjects {
+  webhooks: Webhooks;
+  gcode: GCodeDispatcher;
+  pins: PrinterPins;
+}
+
 export class Printer implements GCodeHost {
   readonly config: PrinterConfig;
   readonly registry: ModuleRegistry;
@@ -111,6 +122,8 @@ export class Printer implements GCodeHost {
   }
 
   /** The object called `name`; without a default, a missing object is a ConfigError. */
+  lookupObject<K extends keyof PrinterObjects>(name: K): PrinterObjects[K];
+  lookupObject<K extends keyof PrinterObjects>(name: K, def: null): PrinterObjects[K] | null;
   lookupObject<T = unknown>(name: string): T;
   lookupObject<T = unknown>(name: string, def: T | null): T | null;
   lookupObject<T = unknown>(name: string, def?: T | null): T | null {
