@@ -6,7 +6,6 @@
 //   import { registerModule } from "../../core/printer.ts";   // (path relative to the module file)
 //   registerModule("fan", (config, printer) => new PrinterFan(config, printer));
 //   registerModule("heater_fan ", (config, printer) => new HeaterFan(config, printer)); // [heater_fan NAME]
-//   registerModule("mcu", buildMcu, { stage: "mcu" });                                 // built before extras
 //   registerModule("printer", buildToolhead, { stage: "toolhead" });                   // after extras
 //   registerModule("gcode_move", build, { always: true });                            // built even without a section
 import "./accelerometers/adxl345.ts";
