@@ -2,7 +2,9 @@
 // blocks of 4096 bytes, each block's complete lines run before the event loop
 // gets its next turn (timers, notably the background step flush, run between
 // blocks). While lines are running, a yield reads the next block ahead (its
-// lines run right after the current ones). At end of file the run exits like
+// lines run right after the current ones). A block that yielded ends inside the
+// loop's timer pass that resumed it (klippy's greenlet switch), so the next block
+// (or the end of file) is read before the timers get their next turn. At end of file the run exits like
 // Klipper's: every handler of "gcode:debuginput_exit" must agree, then a
 // RESTART-like exit (final dwell, motors off) follows. After a G-code error the run stops like
 // klippy's: the rest of the lines read so far run until one has to wait, and nothing more is read.
@@ -52,9 +54,10 @@ export class BatchGcodeFile {
     };
     try {
       while (!this.exiting && !isDone() && !this.target.stopRequested()) {
+        const turns = this.reactor.turns;
         if (this.reading) await this.processData();
         if (this.exiting) await this.exiting;
-        this.reactor.runDueTimers();
+        if (this.reactor.turns === turns) this.reactor.runDueTimers();
       }
     } finally {
       this.reactor.onTurn = null;

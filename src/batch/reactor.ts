@@ -22,6 +22,8 @@ export class BatchReactor implements ToolheadReactor {
   private timers: Timer[] = [];
   /** Input reading hook run at the start of every turn. */
   onTurn: (() => void) | null = null;
+  /** Loop turns given so far (a command that yields is one). */
+  turns = 0;
 
   monotonic(): number {
     return 0;
@@ -73,6 +75,7 @@ export class BatchReactor implements ToolheadReactor {
 
   /** One loop turn: read input on, then run due timers. */
   turn(): void {
+    this.turns++;
     this.onTurn?.();
     this.runDueTimers();
   }

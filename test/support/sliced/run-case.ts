@@ -23,13 +23,14 @@ export interface CaseResult {
 export function matches(r: OracleComparison): boolean {
   const klippyOk = r.klippy.exitCode === 0;
   const steplineOk = r.stepline.result === "exit";
-  return r.pass && r.offsetTicks === 0 && klippyOk === steplineOk;
+  // no offset printed = no steps on either side
+  return r.pass && (r.offsetTicks ?? 0) === 0 && klippyOk === steplineOk;
 }
 
 /** One line on why a comparison is not a match. */
 export function whyNot(r: OracleComparison): string {
   if (!r.pass) return r.summary;
-  if (r.offsetTicks !== 0) return `global offset ${r.offsetTicks} ticks`;
+  if ((r.offsetTicks ?? 0) !== 0) return `global offset ${r.offsetTicks} ticks`;
   return `klippy exit ${r.klippy.exitCode}, stepline ${r.stepline.result}${r.stepline.error ? `: ${r.stepline.error}` : ""}`;
 }
 

@@ -1,0 +1,25 @@
+// Minimal G-code files that once made Stepline's steps differ from klippy's, found by the sliced-print
+// sweep (scripts/sweep-sliced.ts --shrink) and shrunk automatically; each names the printer config it
+// ran on, any config sections the case appended, and the root cause that was fixed.
+export interface Regression {
+  name: string;
+  /** file name in Klipper's configs/ (its dictionaries from printers.test) */
+  config: string;
+  /** config text the case appended to a copy of the printer's config */
+  appended?: string;
+  gcode: string[];
+  /** what diverged and why */
+  cause: string;
+}
+
+export const REGRESSIONS: Regression[] = [
+  {
+    name: "bltouch: the move after a probe home is flushed in one piece",
+    config: "printer-creality-ender3-v2-neo-2022.cfg",
+    gcode: ["G28", "G1 Z1"],
+    cause:
+      "batch input: klippy reads the next block (here the end of file) before its timers run again when the " +
+      "previous block's commands yielded (the BLTouch home waits for its trigger callback); Stepline ran the " +
+      "background flush first, so the Z move was step-compressed in 0.25 s batches, ~21 µs off",
+  },
+];
