@@ -53,6 +53,15 @@ export class BatchReactor implements ToolheadReactor {
     } else this.registerTimer(name, wrapped, when);
   }
 
+  /** Klipper's register_callback: `cb` runs once at the loop's next timer pass, after the timers already set. */
+  registerCallback(cb: () => void): void {
+    const t = this.registerTimer("callback", () => {
+      this.timers = this.timers.filter((x) => x !== t);
+      cb();
+      return NEVER;
+    }, NOW);
+  }
+
   cancelTimer(name: string): void {
     const t = this.timers.find((x) => x.name === name);
     if (t) this.updateTimer(t, NEVER);

@@ -7,7 +7,8 @@ export interface Regression {
   config: string;
   /** config text the case appended to a copy of the printer's config */
   appended?: string;
-  gcode: string[];
+  /** the G-code lines, or the name of a file in test/sliced/cases/ */
+  gcode: string[] | string;
   /** what diverged and why */
   cause: string;
 }
@@ -21,5 +22,15 @@ export const REGRESSIONS: Regression[] = [
       "batch input: klippy reads the next block (here the end of file) before its timers run again when the " +
       "previous block's commands yielded (the BLTouch home waits for its trigger callback); Stepline ran the " +
       "background flush first, so the Z move was step-compressed in 0.25 s batches, ~21 µs off",
+  },
+  {
+    name: "TMC enable: the driver's wait_moves runs at the loop's next turn",
+    config: "generic-duet3-mini.cfg",
+    // shrunk by prefix only: removing any chunk moves the 4096-byte input block boundaries it depends on
+    gcode: "duet3-mini-tmc-enable.gcode",
+    cause:
+      "Klipper runs a TMC driver's enable handling (which waits for moves, flushing the look-ahead) as a " +
+      "reactor callback, i.e. after the current input block; Stepline ran it at once from step generation, " +
+      "so the look-ahead was flushed at another move and the last moves were up to 37 ms off",
   },
 ];

@@ -201,11 +201,18 @@ export class TmcDriver {
           self.printer.invokeShutdown((e as Error).message);
         }
       })());
-    // Batch output: nothing waits, so the steps run right here; live: one after another
-    if (this.enableChain === null) {
-      const r = run();
-      if (r instanceof Promise) this.enableChain = r.finally(() => (this.enableChain = null));
-    } else this.enableChain = this.enableChain.then(run, run);
+    // Live: one after another
+    const start = () => {
+      if (this.enableChain === null) {
+        const r = run();
+        if (r instanceof Promise) this.enableChain = r.finally(() => (this.enableChain = null));
+      } else this.enableChain = this.enableChain.then(run, run);
+    };
+    // Klipper runs enable/disable as a reactor callback; in batch output that is the loop's next turn
+    // (after the current input block), where doEnable's wait_moves flushes the look-ahead
+    const batch = this.printer.lookupObject<{ registerCallback(cb: () => void): void } | null>("batch_reactor", null);
+    if (batch) batch.registerCallback(start);
+    else start();
   }
 
   private *doEnable(): Generator<unknown, void, unknown> {
