@@ -3,7 +3,7 @@
 // and macro G-code) through real klippy and Stepline's batch mode, compared step by step at 0 µs.
 // Prints one line per case and matched/diverged counts per config; with --shrink, each divergence is
 // shrunk to a short G-code that still diverges (printed, for a named regression test).
-// Usage: bun scripts/sweep-sliced.ts [--cases N] [--seed S] [--shrink] [--keep] [NAME_FILTER]
+// Usage: bun scripts/sweep-sliced.ts [--cases N] [--seed S] [--shrink] [--keep] [NAME_FILTER...]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,8 +23,7 @@ if (missing) {
   console.error(`sweep-sliced: ${missing}`);
   process.exit(2);
 }
-const filter = positionals[0] ?? "";
-const configs = sweepConfigs().filter((c) => c.name.includes(filter));
+const configs = sweepConfigs().filter((c) => !positionals.length || positionals.some((f) => c.name.includes(f)));
 const cases = Number(values.cases), seed0 = Number(values.seed);
 const work = mkdtempSync(join(tmpdir(), "stepline-sweep-sliced-"));
 const totals = { match: 0, diverge: 0, skip: 0 };
