@@ -5,7 +5,7 @@
 // yields (the toolhead's "let others run" pause). At each turn the input is
 // read on (if it may be) and then the due timers run in registration order.
 // Host time stays at 0, so timers set for a later host time never fire.
-import { NEVER, type Reactor } from "../core/reactor.ts";
+import { NEVER, NOW, type Reactor } from "../core/reactor.ts";
 
 interface Timer {
   name: string;

@@ -270,7 +270,7 @@ export class PrinterBLTouch {
     } finally {
       // Klipper waits here for its "wait for trigger" reactor callback: one loop turn, in which
       // timers (the background step flush) run; batch mode has to give that turn explicitly
-      this.printer.reactor.yieldNow();
+      this.printer.reactor?.yieldNow();
       if (this.multi === "OFF") {
         this.raiseProbe();
         yield* this.verifyRaiseProbe();

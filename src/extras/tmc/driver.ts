@@ -201,17 +201,17 @@ export class TmcDriver {
           self.printer.invokeShutdown((e as Error).message);
         }
       })());
-    // Live: one after another
+    // One after another
     const start = () => {
       if (this.enableChain === null) {
         const r = run();
         if (r instanceof Promise) this.enableChain = r.finally(() => (this.enableChain = null));
       } else this.enableChain = this.enableChain.then(run, run);
     };
-    // Klipper runs enable/disable as a reactor callback; in batch output that is the loop's next turn
-    // (after the current input block), where doEnable's wait_moves flushes the look-ahead
-    const batch = this.printer.lookupObject<{ registerCallback(cb: () => void): void } | null>("batch_reactor", null);
-    if (batch) batch.registerCallback(start);
+    // Klipper runs enable/disable as a reactor callback: at the loop's next turn (in batch output after
+    // the current input block), where doEnable's wait_moves flushes the look-ahead
+    const reactor = this.printer.reactor;
+    if (reactor) reactor.registerCallback(start);
     else start();
   }
 
