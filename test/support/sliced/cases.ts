@@ -161,12 +161,29 @@ export interface BuiltCase {
   appended: string;
 }
 
+/**
+ * klippy's batch mode still runs a [delayed_gcode]'s initial_duration on the wall clock, so where its
+ * G-code lands in the print depends on how fast klippy runs (Stepline's batch time stands still and
+ * never runs it); the case's config copy disables them (initial_duration 0, as Klipper reads it).
+ */
+export function withoutWallClockTimers(config: string): string {
+  let inDelayed = false;
+  return config
+    .split("\n")
+    .map((line) => {
+      const head = /^\[([^\]]+)\]/.exec(line);
+      if (head) inDelayed = head[1]!.trim().startsWith("delayed_gcode ");
+      return inDelayed && /^initial_duration\s*[:=]/.test(line) ? "initial_duration: 0" : line;
+    })
+    .join("\n");
+}
+
 /** Writes `dir`/printer.cfg (the printer's config + needed sections) and `dir`/input.gcode. */
 export function buildCase(dir: string, configPath: string, c: SlicedCase, p: PrinterInfo): BuiltCase {
   const rng = new Rng(c.seed * 7919 + 1);
   const appended = extraSections(c, p, rng);
   const config = join(dir, "case.cfg");
-  writeFileSync(config, readFileSync(configPath, "utf8") + appended);
+  writeFileSync(config, withoutWallClockTimers(readFileSync(configPath, "utf8")) + appended);
   const sliced = slice(dir, p, c.settings, afterHome(c, p, rng));
   const gcode = join(dir, "case.gcode");
   writeFileSync(gcode, decorate(readFileSync(sliced, "utf8"), c, p, rng));
