@@ -21,6 +21,8 @@ export interface BatchGcodeTarget {
   requestExit(): Promise<void>;
   /** True once the run must stop (klippy's reactor ended by an error): lines that wait are dropped. */
   stopRequested(): boolean;
+  /** Holds the G-code mutex while `fn` runs a batch of lines (others waiting for it go first after). */
+  withMutex(fn: () => Promise<void>): Promise<void>;
 }
 
 export class BatchGcodeFile {
@@ -95,20 +97,29 @@ export class BatchGcodeFile {
     }
     this.processing = true;
     try {
-      while (this.pending.length) {
+      // Each batch of lines read so far runs holding the G-code mutex, as klippy's input does: whoever
+      // waits for it (a TMC driver's phase sync) runs between batches
+      let stopped = false;
+      while (this.pending.length && !stopped) {
         const batch = this.pending;
         this.pending = [];
-        // One line at a time (same order and effect) so errors can name their line
-        for (const line of batch) {
-          this.lineNumber++;
-          this.lineText = line;
-          const r = this.target.processLine(line);
-          if (!r) continue;
-          // klippy's reactor has ended: a command that waits never resumes
-          if (this.target.stopRequested()) return void r.catch(() => {});
-          await r;
-        }
+        await this.target.withMutex(async () => {
+          // One line at a time (same order and effect) so errors can name their line
+          for (const line of batch) {
+            this.lineNumber++;
+            this.lineText = line;
+            const r = this.target.processLine(line);
+            if (!r) continue;
+            // klippy's reactor has ended: a command that waits never resumes
+            if (this.target.stopRequested()) {
+              stopped = true;
+              return void r.catch(() => {});
+            }
+            await r;
+          }
+        });
       }
+      if (stopped) return;
     } finally {
       this.processing = false;
     }

@@ -87,6 +87,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
         processLine: (line) => printer.gcode.processLine(line, true),
         requestExit: () => exitAtEndOfInput(printer),
         stopRequested: () => printer.runResult === "error_exit",
+        withMutex: (fn) => printer.gcode.mutex.run(fn),
       }, reactor);
       await printer.start();
       const [state, category] = printer.getStateMessage();

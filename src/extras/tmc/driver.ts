@@ -220,8 +220,13 @@ export class TmcDriver {
     yield* this.initRegisters();
     if (yield* this.errors.start()) this.phaseOffset = null;
     if (this.phaseOffset !== null || !this.stepper) return;
-    yield this.toolhead().waitMoves?.();
-    yield* this.syncPhase(this.stepper);
+    // Klipper pauses the toolhead for the phase sync under the G-code mutex: after the running batch of commands
+    const self = this, stepper = this.stepper;
+    yield this.printer.gcode.mutex.run(() => runMaybeAsync((function* () {
+      if (self.phaseOffset !== null) return;
+      yield self.toolhead().waitMoves?.();
+      yield* self.syncPhase(stepper);
+    })()));
   }
 
   private *doDisable(printTime: number): Generator<unknown, void, unknown> {
