@@ -62,10 +62,14 @@ export function readPrinter(path: string): PrinterInfo | string {
   const sz = s.get("stepper_z") ?? s.get("stepper_a");
   const maxZ = num(sz?.get("position_max"), 100);
   let bed: Bed;
-  const radius = printer?.get("print_radius") ?? printer?.get("delta_radius");
-  if (kinematics.includes("delta") && radius) {
-    const r = Number(radius) * (printer?.get("print_radius") ? 1 : 0.8);
+  // a delta's printable radius: print_radius, most of delta_radius, or [delta_calibrate]'s probing radius
+  const radius = printer?.get("print_radius") ?? printer?.get("delta_radius") ?? s.get("delta_calibrate")?.get("radius");
+  if (kinematics.includes("delta") && kinematics !== "deltesian" && radius) {
+    const r = Number(radius) * (printer?.get("delta_radius") && !printer.get("print_radius") ? 0.8 : 1);
     bed = { shape: "round", minX: -r, maxX: r, minY: -r, maxY: r, maxZ: deltaHeight(s) };
+  } else if (kinematics === "deltesian" && sy?.get("position_max")) {
+    // the two arms are symmetric about x = 0; Y is a plain rail
+    bed = { shape: "rect", minX: -50, maxX: 50, minY: num(sy.get("position_min"), 0), maxY: num(sy.get("position_max"), 0), maxZ: 100 };
   } else if (sx?.get("position_max") && sy?.get("position_max")) {
     bed = {
       shape: "rect",
