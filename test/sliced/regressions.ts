@@ -33,4 +33,14 @@ export const REGRESSIONS: Regression[] = [
       "reactor callback, i.e. after the current input block; Stepline ran it at once from step generation, " +
       "so the look-ahead was flushed at another move and the last moves were up to 37 ms off",
   },
+  {
+    name: "after a G-code error, lines that run a script without waiting still run",
+    config: "printer-lulzbot-taz6-2017.cfg",
+    appended: "\n[firmware_retraction]\nretract_length: 0.5\nretract_speed: 40\n",
+    // 2.92 mm filament: E4 over 40 mm exceeds max_extrude_cross_section, klippy stops with rc 255
+    gcode: ["G28", "G90", "G1 X120 Y113 Z0.3 F6000", "G92 E0", "G1 X160 E4 F1200", "G1 Z2 F3000", "M83", "G10", "G1 X130 Y130 F3000"],
+    cause:
+      "klippy runs the rest of the lines read so far until one pauses; Stepline's scripts (G10/G11, macros) " +
+      "always returned a promise, so batch mode took them for a wait and cut the stream earlier",
+  },
 ];
