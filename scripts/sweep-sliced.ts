@@ -42,6 +42,7 @@ try {
       counts[r.verdict]++;
       const what = r.case ? describeCase(r.case) : `seed ${seed}`;
       if (r.verdict !== "match") console.log(`  ${r.verdict.toUpperCase()} ${c.name} ${what}: ${r.summary}`);
+      else if (r.comparison?.stepline.error) console.log(`  NOTE ${c.name} ${what}: both stopped on "${r.comparison.stepline.error}" (same steps up to there)`);
       if (r.verdict === "diverge") diverged.push(`${c.name} seed ${seed}`);
       if (r.verdict === "diverge" && values.shrink && r.built) {
         const lines = await shrinkGcode(join(work, `${c.name}-${seed}`), r.built.config, c.dicts, r.built.gcode, 120, (m) => console.log(`    shrink: ${m}`));

@@ -44,6 +44,8 @@ export interface PrinterInfo {
   mesh: { minX: number; maxX: number; minY: number; maxY: number } | null;
   sections: Set<string>;
   kinematics: string;
+  /** [extruder] filament_diameter, mm */
+  filamentDiameter: number;
 }
 
 const num = (s: string | undefined, dflt: number): number => (s === undefined ? dflt : Number(s));
@@ -88,7 +90,8 @@ export function readPrinter(path: string): PrinterInfo | string {
       mesh = { minX: ox - r, maxX: ox + r, minY: oy - r, maxY: oy + r };
     }
   }
-  return { bed, heatedBed: s.has("heater_bed"), mesh, sections: new Set(s.keys()), kinematics };
+  const filamentDiameter = num(s.get("extruder")?.get("filament_diameter"), 1.75);
+  return { bed, heatedBed: s.has("heater_bed"), mesh, sections: new Set(s.keys()), kinematics, filamentDiameter };
 }
 
 /** A delta's printable height: the towers' position_endstop (Z max) minus a margin. */

@@ -38,7 +38,7 @@ function startGcode(p: PrinterInfo, afterHome: string[]): string {
   const cy = bed.shape === "round" ? 0 : (bed.minY + bed.maxY) / 2;
   const y = cy - Math.min(30, (bed.maxY - bed.minY) / 3);
   return ["G28", ...afterHome, "G90", "G1 Z3 F3000", `G1 X${(cx - 20).toFixed(1)} Y${y.toFixed(1)} F6000`, "G1 Z0.3 F600", "G92 E0",
-    `G1 X${(cx + 20).toFixed(1)} E4 F1200`, "G92 E0", "G1 Z2 F3000"].join("\n");
+    `G1 X${(cx + 20).toFixed(1)} E${(1.5 * (1.75 / p.filamentDiameter) ** 2).toFixed(3)} F1200`, "G92 E0", "G1 Z2 F3000"].join("\n");
 }
 
 function endGcode(): string {
@@ -68,7 +68,7 @@ export function slice(dir: string, p: PrinterInfo, s: SliceSettings, afterHome: 
     top_layers: s.vase ? 0 : 3, bottom_layers: 2, wall_line_count: 2,
     adhesion_type: "skirt", skirt_line_count: 1, skirt_gap: 3,
     material_print_temperature: 200, material_print_temperature_layer_0: 205, material_bed_temperature: 60,
-    material_bed_temperature_layer_0: 60, cool_fan_enabled: true,
+    material_bed_temperature_layer_0: 60, cool_fan_enabled: true, material_diameter: p.filamentDiameter,
   };
   const args = [CURA_ENGINE, "slice", "-j", `${CURA}/definitions/fdmprinter.def.json`];
   for (const [k, v] of Object.entries(set)) args.push("-s", `${k}=${v}`);
