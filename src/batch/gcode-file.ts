@@ -23,6 +23,8 @@ export interface BatchGcodeTarget {
   stopRequested(): boolean;
   /** Holds the G-code mutex while `fn` runs a batch of lines (others waiting for it go first after). */
   withMutex(fn: () => Promise<void>): Promise<void>;
+  /** How many mutex users have had to wait so far. */
+  mutexWaits(): number;
 }
 
 export class BatchGcodeFile {
@@ -99,11 +101,15 @@ export class BatchGcodeFile {
     try {
       // Each batch of lines read so far runs holding the G-code mutex, as klippy's input does: whoever
       // waits for it (a TMC driver's phase sync) runs between batches
-      let stopped = false;
+      let stopped = false, handedOver = false;
       while (this.pending.length && !stopped) {
         const batch = this.pending;
         this.pending = [];
         await this.target.withMutex(async () => {
+          // Someone took the mutex after the last batch: klippy's input waited for it, and its loop ran
+          // the timers (the background flush) before the input got it back
+          if (handedOver) this.reactor.turn();
+          const waits = this.target.mutexWaits();
           // One line at a time (same order and effect) so errors can name their line
           for (const line of batch) {
             this.lineNumber++;
@@ -117,6 +123,7 @@ export class BatchGcodeFile {
             }
             await r;
           }
+          handedOver = this.target.mutexWaits() !== waits;
         });
       }
       if (stopped) return;

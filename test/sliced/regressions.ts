@@ -43,4 +43,32 @@ export const REGRESSIONS: Regression[] = [
       "klippy runs the rest of the lines read so far until one pauses; Stepline's scripts (G10/G11, macros) " +
       "always returned a promise, so batch mode took them for a wait and cut the stream earlier",
   },
+  {
+    name: "TMC phase sync waits for the G-code mutex; the input that waits on it gives the loop a turn",
+    config: "printer-eryone-er20-2021.cfg",
+    appended: `
+[bed_mesh default]
+version = 1
+points =
+	-0.066653, 0.064934, -0.058304
+	-0.066465, 0.061642, 0.082680
+	-0.098943, 0.094723, -0.089908
+x_count = 3
+y_count = 3
+mesh_x_pps = 2
+mesh_y_pps = 2
+algo = lagrange
+tension = 0.2
+min_x = 40
+max_x = 210
+min_y = 20
+max_y = 205
+`,
+    // shrunk by prefix only (151 lines): the 4096-byte block boundary is part of the case
+    gcode: "eryone-er20-mutex-handover.gcode",
+    cause:
+      "Klipper's TMC enable does its phase sync (wait_moves) holding the G-code mutex, so it runs between " +
+      "batches of input lines, and the input waiting for the mutex back lets the background flush run; " +
+      "Stepline synced at a yield inside G28 (BLTouch, samples: 2) and never ran that flush: 40 ms, then 18 µs off",
+  },
 ];

@@ -41,7 +41,10 @@ export class GCodeMutex {
   private tail: Promise<void> = Promise.resolve();
   /** Runs holding or waiting for the mutex. */
   private users = 0;
+  /** Runs that had to wait for another holder (batch input counts them to see a hand-over). */
+  waits = 0;
   async run<T>(fn: () => Promise<T> | T): Promise<T> {
+    if (this.users > 0) this.waits++;
     const prev = this.tail;
     let release!: () => void;
     this.tail = new Promise<void>((r) => (release = r));
