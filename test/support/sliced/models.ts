@@ -42,7 +42,7 @@ function cap(r: Vec[], up: boolean): Tri[] {
 
 /** Annulus between two rings at one height (`up` = normal +z). */
 function annulus(outer: Vec[], inner: Vec[], up: boolean): Tri[] {
-  return walls(inner, outer, !up).map(([a, b, c]) => [a, b, c] as Tri);
+  return walls(inner, outer, !up);
 }
 
 function triangles(m: ModelSpec): Tri[] {
