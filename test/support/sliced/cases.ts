@@ -84,7 +84,8 @@ function extraSections(c: SlicedCase, p: PrinterInfo, rng: Rng): string {
 
 /** Lines added to the start G-code after G28 (runs in absolute extrusion mode, before Cura's M83). */
 function afterHome(c: SlicedCase, p: PrinterInfo, rng: Rng): string[] {
-  const out: string[] = [];
+  // a bed below the Z range's floor: the whole print goes up by a G-code offset
+  const out: string[] = p.zBase > 0 ? [`SET_GCODE_OFFSET Z=${p.zBase}`] : [];
   if (c.extras.mesh) out.push("BED_MESH_PROFILE LOAD=default");
   if (c.settings.firmwareRetract) out.push(`SET_RETRACTION RETRACT_LENGTH=${rng.pick([0.5, 1, 2])} RETRACT_SPEED=${rng.pick([20, 40])}`);
   if (c.extras.velocityLimit) out.push(`SET_VELOCITY_LIMIT ACCEL=${rng.pick([800, 1500, 3000])} SQUARE_CORNER_VELOCITY=${rng.pick([2, 5, 8])}`);
@@ -102,14 +103,14 @@ function afterHome(c: SlicedCase, p: PrinterInfo, rng: Rng): string[] {
 }
 
 /** Per-layer extra G-code inserted before Cura's layer body. */
-function layerExtras(c: SlicedCase, layer: number, layers: number, lastE: number, rng: Rng): string[] {
+function layerExtras(c: SlicedCase, p: PrinterInfo, layer: number, layers: number, lastE: number, rng: Rng): string[] {
   const out: string[] = [];
   const { extras, settings } = c;
   if (extras.accel && layer % 2 === 1) out.push(`M204 S${rng.pick([500, 1000, 2500])}`, `M205 X${rng.pick([5, 8, 10])} Y8`);
   if (extras.factors && layer % 3 === 1) out.push(`M220 S${rng.pick([70, 100, 125])}`, `M221 S${rng.pick([90, 100, 105])}`);
   if (extras.velocityLimit && layer === 2) out.push(`SET_VELOCITY_LIMIT VELOCITY=${rng.pick([80, 150])} SQUARE_CORNER_VELOCITY=${rng.pick([3, 6])}`);
   if (extras.g92) out.push(settings.relativeExtrusion ? "G92 E0" : `G92 E${lastE.toFixed(5)}`);
-  if (extras.gcodeOffset && layer === 1) out.push("SET_GCODE_OFFSET Z=0.05");
+  if (extras.gcodeOffset && layer === 1) out.push(`SET_GCODE_OFFSET Z=${(p.zBase + 0.05).toFixed(3)}`);
   if (extras.gcodeOffset && layer === 2) out.push("SET_GCODE_OFFSET Z_ADJUST=-0.02 MOVE=1");
   if (extras.exclude && layer === Math.max(1, Math.floor(layers * 0.7))) out.push("EXCLUDE_OBJECT NAME=PART");
   return out;
@@ -132,7 +133,7 @@ function decorate(gcode: string, c: SlicedCase, p: PrinterInfo, rng: Rng): strin
     if (layer) {
       if (inMesh) out.push("EXCLUDE_OBJECT_END NAME=PART");
       inMesh = false;
-      out.push(line, ...layerExtras(c, Number(layer[1]), layers, lastE, rng));
+      out.push(line, ...layerExtras(c, p, Number(layer[1]), layers, lastE, rng));
       continue;
     }
     if (c.extras.exclude && line.startsWith(";MESH:")) {

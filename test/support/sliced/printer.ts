@@ -46,6 +46,8 @@ export interface PrinterInfo {
   kinematics: string;
   /** [extruder] filament_diameter, mm */
   filamentDiameter: number;
+  /** lowest Z the printer allows (stepper_z position_min when above 0): the case prints that much higher */
+  zBase: number;
 }
 
 const num = (s: string | undefined, dflt: number): number => (s === undefined ? dflt : Number(s));
@@ -91,7 +93,8 @@ export function readPrinter(path: string): PrinterInfo | string {
     }
   }
   const filamentDiameter = num(s.get("extruder")?.get("filament_diameter"), 1.75);
-  return { bed, heatedBed: s.has("heater_bed"), mesh, sections: new Set(s.keys()), kinematics, filamentDiameter };
+  const zBase = Math.max(0, num(sz?.get("position_min"), 0));
+  return { bed, heatedBed: s.has("heater_bed"), mesh, sections: new Set(s.keys()), kinematics, filamentDiameter, zBase };
 }
 
 /** A delta's printable height: the towers' position_endstop (Z max) minus a margin. */
