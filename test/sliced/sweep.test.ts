@@ -13,7 +13,7 @@ import { curaMissing } from "../support/sliced/slice.ts";
 import { TempDir } from "../support/temp-dir.ts";
 
 const FIXED = ["printer-creality-ender3-v2-neo-2022.cfg", "generic-duet3-mini.cfg", "printer-prusa-mini-plus-2020.cfg"];
-const SAMPLE = 3;
+const SAMPLE = 15;
 const SEED = 14;
 
 const missing = klippyMissing() ?? curaMissing();
