@@ -8,11 +8,10 @@ import { sweepConfigs, sweepOne } from "./support/klippy-sweep.ts";
 import { Rng } from "./support/random.ts";
 import { TempDir } from "./support/temp-dir.ts";
 
-const PROBE_PRINTERS = ["kit-zav3d-2019.cfg", "printer-mtw-create-2015.cfg", "printer-prusa-mini-plus-2020.cfg"];
+// a BLTouch with stow_on_each_sample: False among them (it was ~21 µs off after its Z home until batch
+// input stopped running timers between a block that yielded and the next read)
+const PROBE_PRINTERS = ["kit-zav3d-2019.cfg", "printer-mtw-create-2015.cfg", "printer-prusa-mini-plus-2020.cfg", "printer-creality-ender3-s1-2021.cfg"];
 const SAMPLE = 3;
-/** Known, not yet fixed: BLTouch with stow_on_each_sample: False ends up ≤ ~21 µs off after its Z home
- * (same step counts and directions); asserted at that bound until found. */
-const STOW_ONCE = ["printer-creality-cr10-v3-2020.cfg", "printer-creality-cr10s-pro-v2-2020.cfg", "printer-creality-ender3-s1-2021.cfg", "printer-creality-ender3-s1plus-2022.cfg"];
 const SEED = 9;
 
 describe.skipIf(klippyMissing() !== null)("example printers × move.gcode: the same steps as klippy", () => {
@@ -24,7 +23,7 @@ describe.skipIf(klippyMissing() !== null)("example printers × move.gcode: the s
   const sample = Array.from({ length: SAMPLE }, () => rest.splice(rng.int(0, rest.length - 1), 1)[0]!);
   for (const c of [...all.filter((c) => PROBE_PRINTERS.includes(c.name)), ...sample]) {
     test(c.name, async () => {
-      const r = await sweepOne(tmp.path, c, STOW_ONCE.includes(c.name) ? 25 : 0);
+      const r = await sweepOne(tmp.path, c);
       expect(r.klippy.exitCode).toBe(0);
       expect(r.stepline.error).toBeNull();
       expect(r.summary).toStartWith("PASS klippy:");

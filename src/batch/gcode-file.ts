@@ -2,7 +2,9 @@
 // blocks of 4096 bytes, each block's complete lines run before the event loop
 // gets its next turn (timers, notably the background step flush, run between
 // blocks). While lines are running, a yield reads the next block ahead (its
-// lines run right after the current ones). At end of file the run exits like
+// lines run right after the current ones). A block that yielded ends inside the
+// loop's timer pass that resumed it (klippy's greenlet switch), so the next block
+// (or the end of file) is read before the timers get their next turn. At end of file the run exits like
 // Klipper's: every handler of "gcode:debuginput_exit" must agree, then a
 // RESTART-like exit (final dwell, motors off) follows. After a G-code error the run stops like
 // klippy's: the rest of the lines read so far run until one has to wait, and nothing more is read.
@@ -19,6 +21,10 @@ export interface BatchGcodeTarget {
   requestExit(): Promise<void>;
   /** True once the run must stop (klippy's reactor ended by an error): lines that wait are dropped. */
   stopRequested(): boolean;
+  /** Holds the G-code mutex while `fn` runs a batch of lines (others waiting for it go first after). */
+  withMutex(fn: () => Promise<void>): Promise<void>;
+  /** How many mutex users have had to wait so far. */
+  mutexWaits(): number;
 }
 
 export class BatchGcodeFile {
@@ -52,9 +58,10 @@ export class BatchGcodeFile {
     };
     try {
       while (!this.exiting && !isDone() && !this.target.stopRequested()) {
+        const turns = this.reactor.turns;
         if (this.reading) await this.processData();
         if (this.exiting) await this.exiting;
-        this.reactor.runDueTimers();
+        if (this.reactor.turns === turns) this.reactor.runDueTimers();
       }
     } finally {
       this.reactor.onTurn = null;
@@ -92,20 +99,34 @@ export class BatchGcodeFile {
     }
     this.processing = true;
     try {
-      while (this.pending.length) {
+      // Each batch of lines read so far runs holding the G-code mutex, as klippy's input does: whoever
+      // waits for it (a TMC driver's phase sync) runs between batches
+      let stopped = false, handedOver = false;
+      while (this.pending.length && !stopped) {
         const batch = this.pending;
         this.pending = [];
-        // One line at a time (same order and effect) so errors can name their line
-        for (const line of batch) {
-          this.lineNumber++;
-          this.lineText = line;
-          const r = this.target.processLine(line);
-          if (!r) continue;
-          // klippy's reactor has ended: a command that waits never resumes
-          if (this.target.stopRequested()) return void r.catch(() => {});
-          await r;
-        }
+        await this.target.withMutex(async () => {
+          // Someone took the mutex after the last batch: klippy's input waited for it, and its loop ran
+          // the timers (the background flush) before the input got it back
+          if (handedOver) this.reactor.turn();
+          const waits = this.target.mutexWaits();
+          // One line at a time (same order and effect) so errors can name their line
+          for (const line of batch) {
+            this.lineNumber++;
+            this.lineText = line;
+            const r = this.target.processLine(line);
+            if (!r) continue;
+            // klippy's reactor has ended: a command that waits never resumes
+            if (this.target.stopRequested()) {
+              stopped = true;
+              return void r.catch(() => {});
+            }
+            await r;
+          }
+          handedOver = this.target.mutexWaits() !== waits;
+        });
       }
+      if (stopped) return;
     } finally {
       this.processing = false;
     }

@@ -5,7 +5,7 @@
 // yields (the toolhead's "let others run" pause). At each turn the input is
 // read on (if it may be) and then the due timers run in registration order.
 // Host time stays at 0, so timers set for a later host time never fire.
-import { NEVER, type Reactor } from "../core/reactor.ts";
+import { NEVER, NOW, type Reactor } from "../core/reactor.ts";
 
 interface Timer {
   name: string;
@@ -19,6 +19,8 @@ export class BatchReactor implements Reactor {
   private timers: Timer[] = [];
   /** Input reading hook run at the start of every turn. */
   onTurn: (() => void) | null = null;
+  /** Loop turns given so far (a command that yields is one). */
+  turns = 0;
 
   monotonic(): number {
     return 0;
@@ -48,6 +50,15 @@ export class BatchReactor implements Reactor {
     } else this.registerTimer(name, wrapped, when);
   }
 
+  /** Klipper's register_callback: `cb` runs once at the loop's next timer pass, after the timers already set. */
+  registerCallback(cb: () => void): void {
+    const t = this.registerTimer("callback", () => {
+      this.timers = this.timers.filter((x) => x !== t);
+      cb();
+      return NEVER;
+    }, NOW);
+  }
+
   cancelTimer(name: string): void {
     const t = this.timers.find((x) => x.name === name);
     if (t) this.updateTimer(t, NEVER);
@@ -70,6 +81,7 @@ export class BatchReactor implements Reactor {
 
   /** One loop turn: read input on, then run due timers. */
   turn(): void {
+    this.turns++;
     this.onTurn?.();
     this.runDueTimers();
   }

@@ -82,6 +82,8 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
         processLine: (line) => printer.gcode.processLine(line, true),
         requestExit: () => exitAtEndOfInput(printer),
         stopRequested: () => printer.runResult === "error_exit",
+        withMutex: (fn) => printer.gcode.mutex.run(fn),
+        mutexWaits: () => printer.gcode.mutex.waits,
       }, reactor);
       await printer.start();
       const [state, category] = printer.getStateMessage();

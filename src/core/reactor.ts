@@ -29,4 +29,6 @@ export interface Reactor {
   /** `cb` returns its next wake time (NEVER: until updateTimer). */
   registerTimer(name: string, cb: (eventtime: number) => number, waketime?: number): ReactorTimer;
   updateTimer(timer: ReactorTimer, waketime: number): void;
+  /** Run `cb` once at the loop's next timer pass (Klipper's register_callback). */
+  registerCallback(cb: () => void): void;
 }

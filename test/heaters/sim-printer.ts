@@ -30,6 +30,9 @@ export class SimReactor implements Reactor {
     this.timers.set(name, { when, cb, seq: this.seq++ });
   }
   cancelTimer(name: string): void { this.timers.delete(name); }
+  registerCallback(cb: () => void): void {
+    this.setTimer(`callback-${this.seq}`, this.now, cb);
+  }
   /** Simulated time only advances through advance(); nothing here waits for it. */
   pause(_until: number): Promise<void> {
     return Promise.reject(new Error("SimReactor: pause() is not simulated"));

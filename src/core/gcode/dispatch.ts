@@ -41,7 +41,10 @@ export class GCodeMutex {
   private tail: Promise<void> = Promise.resolve();
   /** Runs holding or waiting for the mutex. */
   private users = 0;
+  /** Runs that had to wait for another holder (batch input counts them to see a hand-over). */
+  waits = 0;
   async run<T>(fn: () => Promise<T> | T): Promise<T> {
+    if (this.users > 0) this.waits++;
     const prev = this.tail;
     let release!: () => void;
     this.tail = new Promise<void>((r) => (release = r));
@@ -182,11 +185,14 @@ export class GCodeDispatcher {
    * Run lines as the printer's input does (needAck: "ok" after each, errors are reported and
    * processing continues) or as a script (errors are reported and then thrown).
    */
-  async processCommands(lines: readonly string[], needAck: boolean): Promise<void> {
-    for (const raw of lines) {
-      const r = this.processLine(raw, needAck);
-      if (r) await r;
+  processCommands(lines: readonly string[], needAck: boolean): Promise<void> | undefined {
+    // Synchronous while the lines are (Klipper's script runs without a reactor turn unless a
+    // command waits): batch mode's stop-after-error depends on which lines wait
+    for (let i = 0; i < lines.length; i++) {
+      const r = this.processLine(lines[i]!, needAck);
+      if (r) return r.then(() => this.processCommands(lines.slice(i + 1), needAck));
     }
+    return undefined;
   }
 
   /**
@@ -235,11 +241,11 @@ export class GCodeDispatcher {
 
   /** Run a multi-line script under the G-code mutex; the first error is thrown. */
   runScript(script: string): Promise<void> {
-    return this.mutex.run(() => this.processCommands(script.split("\n"), false));
+    return this.mutex.run(() => this.processCommands(script.split("\n"), false) ?? Promise.resolve());
   }
 
   /** Run a script from inside a command handler (the mutex is already held). */
-  runScriptFromCommand(script: string): Promise<void> {
+  runScriptFromCommand(script: string): Promise<void> | undefined {
     return this.processCommands(script.split("\n"), false);
   }
 

@@ -34,14 +34,15 @@ class FirmwareRetraction {
     this.isRetracted = false;
   }
 
-  private async move(retract: boolean): Promise<void> {
-    if (this.isRetracted === retract) return;
+  private move(retract: boolean): Promise<void> | undefined {
+    if (this.isRetracted === retract) return undefined;
     const e = retract ? -this.retractLength : this.retractLength + this.unretractExtra;
     const feed = Math.trunc((retract ? this.retractSpeed : this.unretractSpeed) * 60);
-    await this.printer.gcode.runScriptFromCommand(
+    const done = () => void (this.isRetracted = retract);
+    const r = this.printer.gcode.runScriptFromCommand(
       `SAVE_GCODE_STATE NAME=_retract_state\nG91\nG1 E${e.toFixed(5)} F${feed}\nRESTORE_GCODE_STATE NAME=_retract_state`,
     );
-    this.isRetracted = retract;
+    return r ? r.then(done) : done();
   }
 
   getStatus(): Record<string, number> {

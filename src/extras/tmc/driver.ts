@@ -201,11 +201,18 @@ export class TmcDriver {
           self.printer.invokeShutdown((e as Error).message);
         }
       })());
-    // Batch output: nothing waits, so the steps run right here; live: one after another
-    if (this.enableChain === null) {
-      const r = run();
-      if (r instanceof Promise) this.enableChain = r.finally(() => (this.enableChain = null));
-    } else this.enableChain = this.enableChain.then(run, run);
+    // One after another
+    const start = () => {
+      if (this.enableChain === null) {
+        const r = run();
+        if (r instanceof Promise) this.enableChain = r.finally(() => (this.enableChain = null));
+      } else this.enableChain = this.enableChain.then(run, run);
+    };
+    // Klipper runs enable/disable as a reactor callback: at the loop's next turn (in batch output after
+    // the current input block), where doEnable's wait_moves flushes the look-ahead
+    const reactor = this.printer.reactor;
+    if (reactor) reactor.registerCallback(start);
+    else start();
   }
 
   private *doEnable(): Generator<unknown, void, unknown> {
@@ -213,8 +220,13 @@ export class TmcDriver {
     yield* this.initRegisters();
     if (yield* this.errors.start()) this.phaseOffset = null;
     if (this.phaseOffset !== null || !this.stepper) return;
-    yield this.toolhead().waitMoves?.();
-    yield* this.syncPhase(this.stepper);
+    // Klipper pauses the toolhead for the phase sync under the G-code mutex: after the running batch of commands
+    const self = this, stepper = this.stepper;
+    yield this.printer.gcode.mutex.run(() => runMaybeAsync((function* () {
+      if (self.phaseOffset !== null) return;
+      yield self.toolhead().waitMoves?.();
+      yield* self.syncPhase(stepper);
+    })()));
   }
 
   private *doDisable(printTime: number): Generator<unknown, void, unknown> {
