@@ -96,6 +96,8 @@ export interface ApiContext {
   remoteIp(req: Request): string;
   /** The websocket connections now open. */
   connectionCount(): number;
+  /** Close every websocket (server.restart: the clients reconnect and re-read everything). */
+  closeConnections(code: number, reason: string): void;
 }
 
 export interface ApiLog {

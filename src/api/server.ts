@@ -33,6 +33,11 @@ export interface ApiServerOptions {
   log: ApiLog;
   /** A built Mainsail/Fluidd folder served at "/". */
   webDir?: string;
+  /**
+   * Routes of the built-in UI, served at "/" when no webDir is given. Handed in by the caller
+   * (src/web's dashboard stands above src/api and talks to it only through the public API).
+   */
+  builtinUi?: Hono;
   /** Largest request body (uploads stream through it); default 64 GiB. */
   maxRequestBodySize?: number;
 }
@@ -85,6 +90,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     },
     remoteIp,
     connectionCount: () => connections.count(),
+    closeConnections: (code, reason) => connections.closeAll(code, reason),
   };
 
   for (const factory of opts.components) {
@@ -105,9 +111,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const routeFor = (decl: EndpointDecl, verb: HttpVerb) => async (c: Context) => {
     try {
       const req = c.req.raw;
+      // Refuse before the body is read: an unauthorized request leaves nothing behind
+      const { caller, authenticated } = await httpAuth(c);
+      if (!authenticated && !decl.public) return jsonError(new ApiError("Unauthorized", 401));
       const args = queryArgs(new URL(req.url).searchParams);
       if (verb !== "GET") Object.assign(args, await bodyArgs(req));
-      const { caller, authenticated } = await httpAuth(c);
       const result = await methods.run(decl, verb, args, { caller, authenticated, connection: null });
       return c.json({ result: result === undefined ? "ok" : result });
     } catch (e) {
@@ -132,6 +140,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const reply = await handleJsonRpc(text, methods, { caller, authenticated, connection: null }, log);
     return reply === null ? c.body(null, 204) : c.body(reply, 200, { "content-type": "application/json" });
   });
+
+  if (!opts.webDir && opts.builtinUi) app.route("/", opts.builtinUi);
 
   app.notFound(async (c) => {
     if (opts.webDir && (c.req.method === "GET" || c.req.method === "HEAD")) {

@@ -9,7 +9,7 @@ import { startApiServer, type ApiServer } from "../../src/api/server.ts";
 export class StateOnlyHost implements Host {
   private info: HostStateInfo = { state: "ready", message: "Printer is ready" };
   private listeners: ((i: HostStateInfo) => void)[] = [];
-  setState(state: KlippyState, message = state): void {
+  setState(state: KlippyState, message: string = state): void {
     this.info = { state, message };
     for (const l of this.listeners) l(this.info);
   }

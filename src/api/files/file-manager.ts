@@ -9,6 +9,7 @@ import type { Host } from "../../core/host.ts";
 import { ApiError } from "../endpoint.ts";
 import { FileIndex, type FileAction, type FileChange, type FileItem } from "./file-watcher.ts";
 import { MetadataStore, type GcodeMetadata } from "./metadata-store.ts";
+import { writeZip, type ZipMember } from "./zip-writer.ts";
 import { createRoots, isGcodeName, requireWritable, resolveIn, splitRootPath, type Location, type Root, type RootName } from "./roots.ts";
 
 export type { FileChange, FileItem } from "./file-watcher.ts";
@@ -287,6 +288,9 @@ export class FileManager {
     const st = await stat(loc.abs).catch(() => null);
     if (!st?.isDirectory()) throw new ApiError(`Directory does not exist (${path})`, 404);
     await this.refuseInUse(loc, "delete");
+    // Metadata is dropped first: from the removal to the announcement there must be no await, or
+    // the watcher could announce the same change a second time.
+    if (loc.root.name === "gcodes") await this.metadataStore.forgetTree(loc.rel);
     if (force) await rm(loc.abs, { recursive: true });
     else {
       const entries = (await readdir(loc.abs)).filter((n) => n !== ".thumbs");
@@ -294,7 +298,6 @@ export class FileManager {
       await rm(join(loc.abs, ".thumbs"), { recursive: true, force: true });
       await rmdir(loc.abs);
     }
-    if (loc.root.name === "gcodes") await this.metadataStore.forgetTree(loc.rel);
     return this.changed("delete_dir", loc);
   }
 
@@ -305,8 +308,8 @@ export class FileManager {
     const st = await stat(loc.abs).catch(() => null);
     if (!st?.isFile()) throw new ApiError(`File does not exist (${path})`, 404);
     await this.refuseInUse(loc, "delete");
-    await rm(loc.abs);
     if (loc.root.name === "gcodes") await this.metadataStore.forget(loc.rel);
+    await rm(loc.abs);
     return this.changed("delete_file", loc);
   }
 
@@ -332,12 +335,12 @@ export class FileManager {
     await this.refuseInUse(src, "move");
     const dest = await this.destination(src, destPath);
     await this.refuseInUse(dest, "overwrite");
+    if (src.root.name === "gcodes") await this.metadataStore.forgetTree(src.rel);
     await rename(src.abs, dest.abs).catch(async (err: NodeJS.ErrnoException) => {
       if (err.code !== "EXDEV") throw err;
       await cp(src.abs, dest.abs, { recursive: true });
       await rm(src.abs, { recursive: true });
     });
-    if (src.root.name === "gcodes") await this.metadataStore.forgetTree(src.rel);
     return this.changed(st.isDirectory() ? "move_dir" : "move_file", dest, src);
   }
 
@@ -354,11 +357,48 @@ export class FileManager {
       await cp(src.abs, tmp, { recursive: true, filter: (p) => !p.endsWith("/.thumbs") });
       if (st.isDirectory() && existed) throw new ApiError(`Destination exists (${destPath})`, 400);
       await rename(tmp, dest.abs);
+      this.index.record(dest.abs); // before any await: the watcher must find it known
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
     const action = st.isDirectory() ? "create_dir" : existed ? "modify_file" : "create_file";
     return this.changed(action, dest);
+  }
+
+  /** server.files.zip: files and folders (recursive) into one archive, written beside and renamed in. */
+  async zip(items: string[], destPath: string | undefined, storeOnly: boolean): Promise<{ destination: FileItem; action: "zip_files" }> {
+    const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+    const dest = this.locate(destPath ?? `config/collection-${stamp}.zip`);
+    requireWritable(dest);
+    if (dest.rel === "") throw new ApiError("No archive name given", 400);
+    const members: ZipMember[] = [];
+    const add = async (loc: Location, abs: string, rel: string): Promise<void> => {
+      const st = await this.statInside(loc.root, abs);
+      if (!st) return;
+      const name = rel ? `${loc.root.name}/${rel}` : loc.root.name;
+      if (st.isDirectory()) {
+        for (const e of await readdir(abs)) if (e !== ".thumbs") await add(loc, join(abs, e), rel ? `${rel}/${e}` : e);
+      } else members.push({ name, abs, mtimeMs: st.mtimeMs, mode: st.mode });
+    };
+    for (const item of items) {
+      const loc = this.locate(item);
+      if (!(await stat(loc.abs).catch(() => null))) throw new ApiError(`File or directory does not exist (${item})`, 404);
+      await add(loc, loc.abs, loc.rel);
+    }
+    const existed = await stat(dest.abs).then(() => true, () => false);
+    const tmp = this.tmpPath();
+    const fh = await open(tmp, "w");
+    try {
+      await writeZip(fh, members, storeOnly);
+      await fh.close();
+      await mkdir(dirname(dest.abs), { recursive: true });
+      await rename(tmp, dest.abs);
+    } finally {
+      await fh.close().catch(() => undefined);
+      await rm(tmp, { force: true });
+    }
+    const change = await this.changed(existed ? "modify_file" : "create_file", dest);
+    return { destination: change.item, action: "zip_files" };
   }
 
   // ---- saving streams ------------------------------------------------------------------------
@@ -421,8 +461,8 @@ export class FileManager {
     const newDirs = await this.missingParents(loc);
     await mkdir(dirname(loc.abs), { recursive: true });
     resolveIn(loc.root, loc.rel); // the folders just made must not have raced a symlink in
-    await rename(temp.path, loc.abs);
     if (loc.root.name === "gcodes") await this.metadataStore.forget(loc.rel);
+    await rename(temp.path, loc.abs);
     for (const dir of newDirs) await this.changed("create_dir", dir);
     const change = await this.changed(existing ? "modify_file" : "create_file", loc);
     if (loc.root.name === "gcodes" && isGcodeName(loc.rel)) {
@@ -432,7 +472,7 @@ export class FileManager {
   }
 
   /** Save a stream as `root/rel` atomically (temp file + rename); used by Cura and tests. */
-  async saveStream(rootName: string, rel: string, stream: AsyncIterable<Uint8Array>, opts: SaveOptions = {}): Promise<SaveResult> {
+  async saveStream(rootName: string, rel: string, stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts: SaveOptions = {}): Promise<SaveResult> {
     this.locateIn(rootName, rel); // refuse a bad path before reading anything
     const temp = await this.openTemp(opts.maxBytes);
     try {

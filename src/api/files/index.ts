@@ -7,6 +7,7 @@ import { ApiError, endpoint, type ApiComponent, type ApiContext } from "../endpo
 import { bool } from "../params.ts";
 import { FileManager } from "./file-manager.ts";
 import { serveFile } from "./download.ts";
+import { urlPath } from "./roots.ts";
 import { receiveUpload } from "./upload.ts";
 
 export { FileManager } from "./file-manager.ts";
@@ -45,7 +46,7 @@ export function createFilesComponent(ctx: ApiContext, opts: FilesOptions = {}): 
       await authorize(c);
       const result = await receiveUpload(fm, c.req.raw);
       const url = new URL(c.req.url);
-      c.header("Location", `${url.origin}/server/files/${result.item.root}/${encodeURI(result.item.path)}`);
+      c.header("Location", `${url.origin}/server/files/${result.item.root}/${urlPath(result.item.path)}`);
       return c.json(result, 201);
     } catch (err) {
       return errorResponse(c, err, ctx.log);
@@ -65,7 +66,7 @@ export function createFilesComponent(ctx: ApiContext, opts: FilesOptions = {}): 
   ctx.app.get("/server/files/:root{gcodes|config|logs}/:rest{.+}", async (c) => {
     try {
       await authorize(c);
-      return serveFile(c, fm.locateIn(c.req.param("root"), decodeURIComponent(c.req.param("rest"))), ctx.log);
+      return serveFile(c, fm.locateIn(c.req.param("root"), c.req.param("rest")), ctx.log);
     } catch (err) {
       return errorResponse(c, err, ctx.log);
     }
@@ -73,7 +74,7 @@ export function createFilesComponent(ctx: ApiContext, opts: FilesOptions = {}): 
   ctx.app.delete("/server/files/:root{gcodes|config|logs}/:rest{.+}", async (c) => {
     try {
       await authorize(c);
-      const change = await fm.deleteFile(`${c.req.param("root")}/${decodeURIComponent(c.req.param("rest"))}`);
+      const change = await fm.deleteFile(`${c.req.param("root")}/${c.req.param("rest")}`);
       return c.json({ result: { item: change.item, action: change.action } });
     } catch (err) {
       return errorResponse(c, err, ctx.log);
@@ -132,6 +133,16 @@ export function createFilesComponent(ctx: ApiContext, opts: FilesOptions = {}): 
       verbs: ["POST"],
       params: moveParams,
       handler: ({ params }) => fm.copy(params.source, params.dest),
+    }),
+    endpoint({
+      path: "/server/files/zip",
+      verbs: ["POST"],
+      params: v.object({
+        items: v.pipe(v.array(v.string()), v.minLength(1)),
+        dest: v.optional(v.string()),
+        store_only: boolish,
+      }),
+      handler: ({ params }) => fm.zip(params.items, params.dest, params.store_only),
     }),
     endpoint({
       // Over HTTP this is DELETE /server/files/{root}/{path} (a raw route above).

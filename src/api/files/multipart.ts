@@ -113,7 +113,19 @@ export async function* readMultipart(body: AsyncIterable<Uint8Array>, boundary: 
 
   for await (const chunk of body) {
     if (state === "done") continue; // epilogue: ignored, as RFC 2046 says
-    buf = buf.length ? Buffer.concat([buf, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const c = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (state === "body" && buf.length > 0 && buf.length <= keep && c.length >= delim.length) {
+      // The usual case in a file body: only the held-back tail is pending. When no boundary starts
+      // in it, pass it on and go on with the new chunk as is, without copying the chunk.
+      const j = Buffer.concat([buf, c.subarray(0, delim.length)]).indexOf(delim);
+      if (j < 0 || j >= buf.length) {
+        yield { kind: "data", chunk: buf };
+        buf = c;
+        yield* drain();
+        continue;
+      }
+    }
+    buf = buf.length ? Buffer.concat([buf, c]) : c;
     yield* drain();
   }
   yield* drain();

@@ -109,3 +109,8 @@ export function resolveIn(root: Root, rel: string): Location {
 export function requireWritable(loc: Location): void {
   if (loc.root.permissions !== "rw") throw new ApiError(`Root '${loc.root.name}' is read-only`, 403);
 }
+
+/** A relative path for a URL (Location headers): each segment percent-encoded, "/" kept. */
+export function urlPath(rel: string): string {
+  return rel.split("/").map(encodeURIComponent).join("/");
+}

@@ -26,9 +26,14 @@ interface UploadFields {
 
 const FIELD_NAMES = new Set(["root", "path", "checksum", "print"]);
 
-function requestBody(req: Request): AsyncIterable<Uint8Array> {
+/** The request body; a read failure (client gone mid-upload) becomes a 400 like any bad body. */
+async function* requestBody(req: Request): AsyncIterable<Uint8Array> {
   if (!req.body) throw new ApiError("Upload without a body", 400);
-  return req.body;
+  try {
+    yield* req.body;
+  } catch (err) {
+    throw new ApiError(`Upload aborted: ${(err as Error).message || "connection closed"}`, 400);
+  }
 }
 
 /** Check a path/filename pair early, so a bad one is refused before the file is read. */

@@ -6,6 +6,7 @@ import type { Context } from "hono";
 import type { ApiComponent, ApiContext } from "../endpoint.ts";
 import { errorResponse } from "../files/index.ts";
 import type { FileManager } from "../files/file-manager.ts";
+import { urlPath } from "../files/roots.ts";
 import { receiveUpload } from "../files/upload.ts";
 
 /** The OctoPrint version slicers are told (Moonraker reports the same). */
@@ -172,7 +173,7 @@ export function createOctoprintComponent(ctx: ApiContext, fm: FileManager): ApiC
     "/api/files/local",
     guarded(async (c) => {
       const result = await receiveUpload(fm, c.req.raw, { root: "gcodes" });
-      c.header("Location", `${new URL(c.req.url).origin}/api/files/moonraker/${result.item.root}/${encodeURI(result.item.path)}`);
+      c.header("Location", `${new URL(c.req.url).origin}/api/files/moonraker/${result.item.root}/${urlPath(result.item.path)}`);
       return c.json(result, 201);
     }),
   );
@@ -181,7 +182,7 @@ export function createOctoprintComponent(ctx: ApiContext, fm: FileManager): ApiC
     guarded(async (c) => {
       const body = (await c.req.json().catch(() => ({}))) as { command?: unknown; print?: unknown };
       if (body.command !== "select") return c.json({ error: { code: 400, message: "Only the 'select' command is supported" } }, 400);
-      const rel = fm.locateIn("gcodes", decodeURIComponent(c.req.param("rest") ?? "")).rel;
+      const rel = fm.locateIn("gcodes", c.req.param("rest") ?? "").rel;
       if (body.print === true && !(await fm.startPrint(rel))) return c.json({ error: { code: 409, message: "Printer is busy" } }, 409);
       return c.body(null, 204);
     }),

@@ -11,13 +11,12 @@ export const API_VERSION = [1, 5, 0] as const;
 export const SERVER_VERSION = `v0.10.0-0-stepline-${pkg.version}`;
 
 export interface ApplicationOptions {
-  /** What server.config reports about this server (host/port it listens on). */
-  listen: { host: string; port: number };
-  /** Roots the file manager serves (server.info registered_directories). */
-  registeredDirectories: () => string[];
-  /** Drop every websocket (server.restart: clients reconnect and re-read everything). */
-  dropConnections: () => void;
+  /** What server.config reports about this server (address and port it listens on). */
+  listen: () => { host: string; port: number };
 }
+
+/** The roots Moonraker's file manager registers, when a file manager component is present. */
+const FILE_ROOTS = ["gcodes", "config", "logs"];
 
 export function applicationComponent(opts: ApplicationOptions): ApiComponentFactory {
   return (ctx) => ({
@@ -34,7 +33,7 @@ export function applicationComponent(opts: ApplicationOptions): ApiComponentFact
             klippy_state: state,
             components: ctx.componentNames(),
             failed_components: [],
-            registered_directories: opts.registeredDirectories(),
+            registered_directories: ctx.componentNames().includes("file_manager") ? FILE_ROOTS : [],
             warnings: [],
             websocket_count: ctx.connectionCount(),
             moonraker_version: SERVER_VERSION,
@@ -50,7 +49,7 @@ export function applicationComponent(opts: ApplicationOptions): ApiComponentFact
         params: v.looseObject({}),
         handler: () => {
           const config = {
-            server: { host: opts.listen.host, port: opts.listen.port, klippy_uds_address: null },
+            server: { ...opts.listen(), klippy_uds_address: null },
             data_store: { temperature_store_size: TEMPERATURE_STORE_SIZE, gcode_store_size: GCODE_STORE_SIZE },
           };
           return { config, orig: config, files: [] };
@@ -62,7 +61,7 @@ export function applicationComponent(opts: ApplicationOptions): ApiComponentFact
         params: v.looseObject({}),
         handler: () => {
           // After the reply is on its way: clients see the socket close and run their connect sequence again
-          setTimeout(opts.dropConnections, 50);
+          setTimeout(() => ctx.closeConnections(1012, "server restart"), 50);
           return "ok";
         },
       }),

@@ -45,25 +45,29 @@ export class TemperatureStore {
     for (const s of [...this.sensors, ...this.monitors]) request[s] = [...FIELDS];
     const snap = this.sub.update(request);
     for (const [name, fields] of Object.entries(snap.status)) this.values[name] = { ...fields };
+    // Like Moonraker, a sensor is listed (with empty series) as soon as klippy names it
+    for (const name of [...this.sensors, ...this.monitors]) this.historyOf(name);
+  }
+
+  private historyOf(name: string): SensorHistory {
+    let h = this.history.get(name);
+    if (!h) {
+      h = { monitor: !this.sensors.includes(name), series: new Map() };
+      this.history.set(name, h);
+    }
+    for (const f of FIELDS) if (typeof this.values[name]?.[f] === "number" && !h.series.has(SERIES[f])) h.series.set(SERIES[f], []);
+    return h;
   }
 
   private sample(): void {
     for (const name of [...this.sensors, ...this.monitors]) {
       const status = this.values[name];
       if (!status) continue;
-      let h = this.history.get(name);
-      if (!h) {
-        h = { monitor: !this.sensors.includes(name), series: new Map() };
-        this.history.set(name, h);
-      }
+      const h = this.historyOf(name);
       for (const f of FIELDS) {
         const val = status[f];
-        if (typeof val !== "number") continue;
-        let arr = h.series.get(SERIES[f]);
-        if (!arr) {
-          arr = [];
-          h.series.set(SERIES[f], arr);
-        }
+        const arr = h.series.get(SERIES[f]);
+        if (typeof val !== "number" || !arr) continue;
         arr.push(Math.round(val * 100) / 100);
         if (arr.length > this.size) arr.splice(0, arr.length - this.size);
       }

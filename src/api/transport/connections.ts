@@ -57,6 +57,10 @@ export class WsConnection implements ApiConnection {
     this.ws.send(text);
   }
 
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+
   onClose(cb: () => void): void {
     this.closeHooks.push(cb);
   }
@@ -99,6 +103,10 @@ export class ConnectionRegistry {
 
   all(): IterableIterator<WsConnection> {
     return this.byId.values();
+  }
+
+  closeAll(code: number, reason: string): void {
+    for (const c of this.byId.values()) c.close(code, reason);
   }
 
   /** Send one notification to every authenticated client (serialized once). */

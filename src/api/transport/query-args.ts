@@ -57,7 +57,9 @@ export async function bodyArgs(req: Request): Promise<Record<string, unknown>> {
   if (text.length > MAX_ARGS_BODY) throw new ApiError(`Request body too large (limit ${MAX_ARGS_BODY} bytes)`, 413);
   if (text.trim() === "") return {};
   const type = req.headers.get("content-type") ?? "";
-  if (type.includes("application/x-www-form-urlencoded")) return queryArgs(new URLSearchParams(text));
+  // curl -d sends JSON as a form unless told otherwise: a body that opens like JSON is read as JSON
+  const looksJson = /^\s*[{[]/.test(text);
+  if (type.includes("application/x-www-form-urlencoded") && !looksJson) return queryArgs(new URLSearchParams(text));
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
