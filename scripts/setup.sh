@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Sets up everything Stepline needs on a machine that has only Node/npm: the pinned Bun (from the
 # npm registry), the project's packages, and for the tests (from Debian's packages, as root) socat for the
-# pty tests plus gcc and Debian's python3 modules that real klippy (the tests' oracle) needs.
+# pty tests, chromium for the dashboard's browser tests, plus gcc and Debian's python3 modules that real klippy (the tests' oracle) needs.
 # Prints the path of bun.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUN="$("$ROOT/scripts/get-bun.sh" x64)"
 (cd "$ROOT" && "$BUN" install --frozen-lockfile >/dev/null 2>&1 || (cd "$ROOT" && "$BUN" install --frozen-lockfile >&2))
 # cura, python3-zeroconf, iproute2: Cura's own network-printing plugin for test/cura (discovery in netns).
-TEST_PACKAGES="socat gcc python3 python3-cffi python3-greenlet python3-jinja2 python3-serial python3-markupsafe cura python3-zeroconf iproute2"
-if [ "${1:-}" = "--with-test-tools" ] && ! { command -v socat && command -v gcc && command -v ip && [ -d /usr/lib/cura/plugins/UM3NetworkPrinting ] && /usr/bin/python3 -c "import serial, greenlet, cffi, jinja2, markupsafe, zeroconf"; } >/dev/null 2>&1; then
+TEST_PACKAGES="socat chromium gcc python3 python3-cffi python3-greenlet python3-jinja2 python3-serial python3-markupsafe cura python3-zeroconf iproute2"
+if [ "${1:-}" = "--with-test-tools" ] && ! { command -v socat && command -v chromium && command -v gcc && command -v ip && [ -d /usr/lib/cura/plugins/UM3NetworkPrinting ] && /usr/bin/python3 -c "import serial, greenlet, cffi, jinja2, markupsafe, zeroconf"; } >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ]; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $TEST_PACKAGES) >&2
   else

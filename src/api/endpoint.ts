@@ -41,6 +41,8 @@ export interface ApiConnection {
   readonly authenticated: boolean;
   /** Authenticate the connection (identify with credentials, access.login over the socket). */
   authenticate(user: Caller["user"]): void;
+  /** Drop the connection's authentication (access.logout over the socket): 401s and no notifications again. */
+  deauthenticate(): void;
   /** What server.connection.identify said (null until then; identify is one-shot). */
   identity: { client_name: string; version: string; type: string; url: string } | null;
 }

@@ -13,6 +13,7 @@ import { untilSignal } from "./signals.ts";
 
 const USAGE = `usage: stepline run [--config printer.cfg] [--data DIR] [--gcode-pty PATH|none]
                     [--port N] [--host ADDR] [--web DIR] [--allow-power-control]
+                    [--trusted-clients LIST] [--cors-domains LIST] [--force-logins]
   --config FILE   printer.cfg naming the MCUs ([mcu] serial: /dev/serial/by-id/..., baud: 250000);
                   without it, the built-in virtual printer
   --data DIR      data folder (config/, gcodes/, logs/); default ~/printer_data
@@ -22,7 +23,11 @@ const USAGE = `usage: stepline run [--config printer.cfg] [--data DIR] [--gcode-
                   0 for no web API
   --host ADDR     address the web API listens on; default 0.0.0.0 (every interface)
   --web DIR       serve a built web UI (Mainsail, Fluidd) from DIR at / on the same port
-  --allow-power-control  let machine.reboot / machine.shutdown act (refused otherwise)`;
+  --allow-power-control  let machine.reboot / machine.shutdown act (refused otherwise)
+  --trusted-clients LIST  comma-separated addresses/CIDR ranges that need no API key or login;
+                  default loopback and the subnets of this machine's interfaces
+  --cors-domains LIST     comma-separated origins allowed cross-origin ("*.local,https://app.fluidd.xyz")
+  --force-logins  once a user exists, trusted clients must log in too`;
 
 const OPTIONS = {
   config: { names: ["--config", "-c"] },
@@ -32,7 +37,12 @@ const OPTIONS = {
   host: { names: ["--host"] },
   web: { names: ["--web"] },
   allowPower: { names: ["--allow-power-control"], flag: true },
+  trustedClients: { names: ["--trusted-clients"] },
+  corsDomains: { names: ["--cors-domains"] },
+  forceLogins: { names: ["--force-logins"], flag: true },
 } satisfies OptionSpecs;
+
+const list = (s: string | undefined) => (s === undefined ? undefined : s.split(",").map((x) => x.trim()).filter((x) => x !== ""));
 
 export async function run(args: string[]): Promise<number> {
   if (wantsHelp(args)) {
@@ -57,7 +67,16 @@ export async function run(args: string[]): Promise<number> {
     printer = live.printer;
     if (port !== 0) {
       try {
-        api = await startWebApi({ host: live.host, dataDir, port, hostname: opts.get("host") ?? "0.0.0.0", webDir: opts.get("web"), allowPowerControl: opts.has("allowPower"), log: printer.log });
+        api = await startWebApi({
+          host: live.host,
+          dataDir,
+          port,
+          hostname: opts.get("host") ?? "0.0.0.0",
+          webDir: opts.get("web"),
+          allowPowerControl: opts.has("allowPower"),
+          auth: { trustedClients: list(opts.get("trustedClients")), corsDomains: list(opts.get("corsDomains")), forceLogins: opts.has("forceLogins") },
+          log: printer.log,
+        });
         console.log(`web API on ${api.url}${opts.get("web") ? ` (web UI from ${opts.get("web")})` : ""}`);
       } catch (e) {
         // The printer keeps running (terminal, safety) without its web API

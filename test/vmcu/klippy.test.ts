@@ -26,6 +26,11 @@ class KlippyApi {
         this.pending.get(msg.id)?.(msg);
       }
     });
+    // klippy restarting closes the socket: fail what is still waiting so callers can retry
+    sock.on("close", () => {
+      for (const done of this.pending.values()) done({ error: { message: "klippy API socket closed" } });
+      this.pending.clear();
+    });
   }
   static connect(path: string): Promise<KlippyApi> {
     return new Promise((resolve, reject) => {

@@ -118,10 +118,22 @@ describe.skipIf(!haveChromium)("built-in dashboard", () => {
   }, TEST_TIMEOUT);
 
   test("uploads a file with a progress bar; it appears in the list", async () => {
+    // Upload at ~1 MB/s (Chromium's network emulation) so the bar is seen part-way
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 1_000_000 });
     await page.setInputFiles("#upload-file", { name: "long-print.gcode", mimeType: "text/x-gcode", buffer: Buffer.from(longPrint()) });
     await page.click('#upload-form button[type="submit"]');
     await page.waitForSelector("#upload-progress:not([hidden])");
-    await until("#upload-status", (t) => t === "Uploaded long-print.gcode", "the upload", 60_000);
+    const seen = new Set<number>();
+    for (;;) {
+      seen.add(Number(await page.locator("#upload-progress").getAttribute("data-percent")));
+      if ((await text("#upload-status")) === "Uploaded long-print.gcode") break;
+      await Bun.sleep(50);
+    }
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await cdp.detach();
+    expect([...seen].some((p) => p > 0 && p < 100)).toBe(true);
     expect(await page.locator("#upload-progress").getAttribute("data-percent")).toBe("100");
     expect(Number(await page.locator("#upload-progress").getAttribute("data-events"))).toBeGreaterThan(0);
     expect(await page.locator("#upload-progress-bar").getAttribute("style")).toContain("width: 100%");

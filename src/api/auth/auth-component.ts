@@ -51,9 +51,10 @@ export function createAuthComponent(ctx: ApiContext, opts: { db: Database; auth?
         path: "/access/logout",
         verbs: ["POST"],
         params: v.object({}),
-        handler: async ({ caller }) => {
+        handler: async ({ caller, connection }) => {
           const username = loggedIn(auth, caller.user);
           await auth.logout(username);
+          connection?.deauthenticate();
           ctx.notify("notify_user_logged_out", [{ username }]);
           return { username, action: "user_logged_out" };
         },

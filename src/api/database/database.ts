@@ -12,6 +12,7 @@ type Tree = Record<string, unknown>;
 /** Namespace names become file names: letters, digits, "_", "-", "." (not leading), at most 64. */
 const NAMESPACE = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/;
 const SUFFIX = ".json";
+const RETRY_MS = 5_000;
 
 export interface DatabaseOptions {
   /** Delay between a change and its write (ms); 0 writes on the next tick. */
@@ -121,9 +122,17 @@ export class Database {
     this.timer = null;
     const names = [...this.dirty];
     this.dirty.clear();
-    // Writes are chained so two flushes of one namespace never race on its temp file
-    this.writing = this.writing.then(() => Promise.all(names.map((ns) => this.writeNamespace(ns))).then(() => undefined));
-    return this.writing;
+    // Writes are chained so two flushes of one namespace never race on its temp file; a failed
+    // write (disk full) keeps the namespace dirty for the next flush and rejects this one
+    const run = this.writing.then(async () => {
+      const results = await Promise.allSettled(names.map((ns) => this.writeNamespace(ns)));
+      const failed = names.filter((_, i) => results[i]!.status === "rejected");
+      if (failed.length === 0) return;
+      for (const ns of failed) this.dirty.add(ns);
+      throw new Error(`database: writing ${failed.join(", ")} failed: ${(results.find((r) => r.status === "rejected") as PromiseRejectedResult).reason}`);
+    });
+    this.writing = run.catch(() => undefined);
+    return run;
   }
 
   close(): Promise<void> {
@@ -132,11 +141,18 @@ export class Database {
 
   private markDirty(ns: string): void {
     this.dirty.add(ns);
+    this.schedule(this.writeDelayMs);
+  }
+
+  private schedule(delayMs: number): void {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.flush().catch((e) => this.log.error(`database: write failed: ${(e as Error).stack ?? e}`));
-    }, this.writeDelayMs);
+      this.flush().catch((e) => {
+        this.log.error(`${(e as Error).message}; retrying in ${RETRY_MS / 1000} s`);
+        this.schedule(RETRY_MS);
+      });
+    }, delayMs);
   }
 
   private async writeNamespace(ns: string): Promise<void> {

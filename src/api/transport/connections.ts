@@ -38,6 +38,10 @@ export class WsConnection implements ApiConnection {
     this.user = user;
   }
 
+  deauthenticate(): void {
+    this.user = undefined;
+  }
+
   caller(): Caller {
     return { transport: "websocket", connectionId: this.id, ip: this.ws.data.ip, user: this.user ?? null };
   }

@@ -4,8 +4,7 @@
 // Shutdowns of any kind (MCU error, lost MCU, host exception, M112) stop every MCU at once and
 // leave the printer in the shutdown state with Klipper's wording until a restart.
 import { cpus } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join, resolve } from "node:path";
 import pkg from "../../../package.json" with { type: "json" };
 import type { VirtualMcu } from "../../../firmware-bridge/index.ts";
 import type { McuLogger } from "../../mcu/mcu.ts";
@@ -25,7 +24,8 @@ import { hostShutdownMessage } from "./shutdown-messages.ts";
 import { McuTransports, type VirtualBoardOptions } from "./transports.ts";
 
 /** Where Stepline is installed (info's klipper_path). */
-const STEPLINE_PATH = fileURLToPath(new URL("../../..", import.meta.url));
+/** Where Stepline runs from (printer.info's klipper_path): the executable's folder, or the source tree's. */
+const STEPLINE_PATH = Bun.main.startsWith("/$bunfs/") ? dirname(process.execPath) : resolve(dirname(Bun.main), "..");
 
 /** Klipper's cpu_info wording: "4 core ARMv7 Processor rev 4 (v7l)". */
 function cpuInfo(): string {

@@ -133,16 +133,20 @@ describe("untrusted client", () => {
     expect((await postJson(`${s.server.url}/access/refresh_jwt`, { refresh_token: token })).status).toBe(401);
     const refreshed = await postJson(`${s.server.url}/access/refresh_jwt`, { refresh_token });
     expect(refreshed.body.result).toMatchObject({ username: "ada", action: "user_jwt_refresh" });
-    const bearer2 = { authorization: `Bearer ${refreshed.body.result.token}` };
-    expect((await getJson(`${s.server.url}/server/database/list`, { headers: bearer2 })).status).toBe(200);
-    const pw = await postJson(`${s.server.url}/access/user/password`, { password: "lovelace", new_password: "babbage" }, bearer2);
+    const fresh = { authorization: `Bearer ${refreshed.body.result.token}` };
+    expect((await getJson(`${s.server.url}/server/database/list`, { headers: fresh })).status).toBe(200);
+    const pw = await postJson(`${s.server.url}/access/user/password`, { password: "lovelace", new_password: "babbage" }, fresh);
     expect(pw.body.result).toEqual({ username: "ada", action: "user_password_reset" });
     expect((await postJson(`${s.server.url}/access/login`, { username: "ada", password: "lovelace" })).status).toBe(401);
     // Over the websocket: login authenticates the connection
     const ws = await rpcClient(`${s.server.url.replace("http", "ws")}/websocket`);
     expect((await ws.call("access.login", { username: "ada", password: "babbage" })).result.username).toBe("ada");
     expect((await ws.call("access.get_user")).result.username).toBe("ada");
+    expect((await ws.call("access.logout")).result).toEqual({ username: "ada", action: "user_logged_out" });
+    expect((await ws.call("server.database.list")).error?.code).toBe(-32602);
     ws.close();
+    const relogin = await postJson(`${s.server.url}/access/login`, { username: "ada", password: "babbage" });
+    const bearer2 = { authorization: `Bearer ${relogin.body.result.token}` };
     const out = await postJson(`${s.server.url}/access/logout`, {}, bearer2);
     expect(out.body.result).toEqual({ username: "ada", action: "user_logged_out" });
     expect((await getJson(`${s.server.url}/server/database/list`, { headers: bearer2 })).status).toBe(401);

@@ -1,7 +1,7 @@
 // The database: namespaces as JSON files written atomically, dotted keys, corrupt files set aside,
 // and server.database.* over real HTTP and the websocket as Mainsail and Fluidd call them.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Database } from "../../../src/api/database/database.ts";
 import { createDatabaseComponent } from "../../../src/api/database/database-component.ts";
@@ -149,4 +149,20 @@ describe("server.database.* over HTTP and websocket", () => {
     expect(list.namespaces).not.toContain("authorized_users");
     ws.close();
   });
+});
+
+test("a failed write keeps the namespace dirty and a later flush writes it", async () => {
+  const d = new TempDir("stepline-db-fail-");
+  try {
+    const db = Database.open(d.path, quietLog, { writeDelayMs: 10_000 });
+    db.set("mainsail", "k", 1);
+    // A folder where the temp file should go makes the write fail
+    mkdirSync(join(d.path, "mainsail.json.tmp"));
+    await expect(db.flush()).rejects.toThrow("writing mainsail failed");
+    rmSync(join(d.path, "mainsail.json.tmp"), { recursive: true });
+    await db.flush();
+    expect(JSON.parse(readFileSync(join(d.path, "mainsail.json"), "utf8"))).toEqual({ k: 1 });
+  } finally {
+    d.remove();
+  }
 });

@@ -104,6 +104,10 @@ describe("job queue and history on the virtual printer", () => {
     expect(totals.total_jobs).toBe(2);
     expect(totals.total_time).toBeCloseTo(jobs[0].total_duration + jobs[1].total_duration, 6);
     expect(totals.longest_job).toBe(Math.max(jobs[0].total_duration, jobs[1].total_duration));
+    const page = (await getJson(api("/server/history/list?limit=1&start=1"))).body.result;
+    expect(page.jobs.map((j: { filename: string }) => j.filename)).toEqual(["a.gcode"]);
+    const since = (await getJson(api(`/server/history/list?since=${jobs[0].start_time}`))).body.result;
+    expect(since.jobs.map((j: { filename: string }) => j.filename)).toEqual(["b.gcode"]);
     const one = await getJson(api(`/server/history/job?uid=${jobs[1].job_id}`));
     expect(one.body.result.job.filename).toBe("b.gcode");
     expect((await getJson(api("/server/history/job?uid=FFFFFF"))).status).toBe(404);
