@@ -2,19 +2,10 @@
 // its routes mounted on the web API's app (and on port 80 where it may bind it), stopped with it.
 import type { ApiComponent, ApiContext } from "../api/endpoint.ts";
 import type { FileManager } from "../api/files/index.ts";
-import type { InterfaceAddress } from "./mdns-advertiser.ts";
-import { type CuraService, startCura } from "./start.ts";
+import { type CuraOptions, type CuraService, startCura } from "./start.ts";
 
-export interface CuraDoorOptions {
-  /** Cura's own port: 80 (the only one Cura's discovery uses); 0 = a free one; null = the web port only. */
-  port?: number | null;
-  /** Listen address of Cura's own port (default every interface). */
-  hostname?: string;
-  /** The web port, advertised when Cura's own port is not up. */
-  webPort?: number;
-  /** false = no mDNS advertisement; or the addresses to advertise (default every up IPv4 interface). */
-  advertise?: boolean | { addresses: () => InterfaceAddress[]; pollMs?: number };
-}
+/** Cura's own port (default 80), its listen address, the mDNS advertisement, upload limits. */
+export type CuraDoorOptions = Omit<CuraOptions, "host" | "dataDir" | "files" | "log" | "webApp">;
 
 export interface CuraComponent extends ApiComponent {
   service: CuraService;

@@ -13,6 +13,7 @@ import type { GcodeStore } from "./gcode-store.ts";
 import { gcodeHeadScanner } from "./gcode-head.ts";
 import type { CuraIdentity } from "./identity.ts";
 import { IntakeError, formatOf, jobNameOf, openIntake } from "./intake.ts";
+import { openStreamedForm, type StreamedForm } from "./streamed-form.ts";
 import { JobActionError, type JobQueue } from "./job-queue.ts";
 import type { Logger } from "./mdns-advertiser.ts";
 import type { MaterialStore } from "./materials.ts";
@@ -158,21 +159,20 @@ export function curaRoutes(o: CuraRoutesOptions): Hono {
     if (Number.isFinite(length) && length > o.maxUploadBytes) {
       return problem(c, 413, `upload of ${length} bytes is larger than the limit of ${o.maxUploadBytes}`);
     }
-    let form: FormData;
+    let form: StreamedForm;
     try {
-      form = await c.req.formData();
+      form = await openStreamedForm(c.req.raw, o.maxUploadBytes);
     } catch (e) {
-      return problem(c, 400, `upload is not complete multipart/form-data (${e instanceof Error ? e.message : String(e)})`);
+      if (e instanceof ApiError) return problem(c, e.status as ContentfulStatusCode, e.message);
+      throw e;
     }
-    const file = form.get("file");
-    if (!(file instanceof File)) return problem(c, 400, "upload needs a 'file' part");
-    if (file.size > o.maxUploadBytes) return problem(c, 413, `file of ${file.size} bytes is larger than the limit of ${o.maxUploadBytes}`);
-    const format = formatOf(file.name);
-    if (!format) return problem(c, 415, `"${file.name}" is not a .ufp, .gcode.gz or .gcode file`);
-    const ownerPart = form.get("owner");
-    const owner = typeof ownerPart === "string" && ownerPart.trim() ? ownerPart.trim().slice(0, 80) : "Unknown User";
-    const name = jobNameOf(file.name);
-    const intake = openIntake(file.stream(), format, o.maxGcodeBytes);
+    const format = formatOf(form.filename);
+    if (!format) {
+      await form.discard();
+      return problem(c, 415, `"${form.filename}" is not a .ufp, .gcode.gz or .gcode file`);
+    }
+    const name = jobNameOf(form.filename);
+    const intake = openIntake(form.file, format, o.maxGcodeBytes);
     const head = gcodeHeadScanner();
     let saved: string;
     try {
@@ -182,11 +182,13 @@ export function curaRoutes(o: CuraRoutesOptions): Hono {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ENOSPC") return problem(c, 507, "no space left for the upload");
       if (code) {
-        o.log.error(`Cura: storing upload "${file.name}" failed: ${String(e)}`);
+        o.log.error(`Cura: storing upload "${form.filename}" failed: ${String(e)}`);
         return problem(c, 500, `storing the upload failed (${code})`);
       }
-      return problem(c, 400, `"${file.name}" is not valid ${format === "gcode.gz" ? "gzip" : format}: ${e instanceof Error ? e.message : String(e)}`);
+      return problem(c, 400, `"${form.filename}" is not valid ${format === "gcode.gz" ? "gzip" : format}: ${e instanceof Error ? e.message : String(e)}`);
     }
+    const ownerField = form.fields.get("owner")?.trim();
+    const owner = ownerField ? ownerField.slice(0, 80) : "Unknown User";
     const meta = head.result();
     const job = o.queue.add(saved, name, owner, meta.estimatedSeconds, intake.thumbnail() ?? meta.thumbnail);
     return c.json(jobJson(job, o.identity.uuid), 201);

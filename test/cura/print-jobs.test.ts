@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync, zipSync } from "fflate";
 import { loadCuraIdentity } from "../../src/cura/identity.ts";
-import { type CuraFixture, curaMultipart, startCuraFixture, testGcode, waitFor } from "./fixture.ts";
+import { waitFor } from "../api/printer-rig.ts";
+import { type CuraFixture, curaMultipart, startCuraFixture, testGcode } from "./fixture.ts";
 
 setDefaultTimeout(120_000);
 
@@ -119,9 +120,11 @@ describe("jobs from upload to print", () => {
     const c = await upload("third.gcode", new TextEncoder().encode(testGcode(3)));
     expect([a.name, b.name, c.name]).toEqual(["Benchy (1)", "UM3_part", "third"]);
     expect(a.time_total).toBe(150); // from ;TIME:
-    // Written through the file manager into gcodes/, G-code intact, metadata read.
+    // Written through the file manager into gcodes/, G-code intact; Mainsail sees it with its metadata.
     expect(readFileSync(join(f.gcodesDir, "Benchy (1).gcode"), "utf8")).toBe(gcodeA);
-    expect((await f.files.metadata("UM3_part.gcode")).size).toBeGreaterThan(0);
+    const meta = (await (await fetch(`${f.web}/server/files/metadata?filename=UM3_part.gcode`)).json()) as { result: { size: number; estimated_time: number } };
+    expect(meta.result.size).toBeGreaterThan(0);
+    expect(meta.result.estimated_time).toBe(3);
 
     // The UFP's thumbnail is the preview; a job without one still answers 200 with a PNG.
     const pa = await fetch(`${f.base}/cluster-api/v1/print_jobs/${a.uuid}/preview_image`);
