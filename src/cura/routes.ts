@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as v from "valibot";
 import { ApiError } from "../api/endpoint.ts";
+import type { Webcam } from "../api/server/webcam-component.ts";
 import type { Host } from "../core/host.ts";
 import { jobJson, printerJson, printerStatus, systemJson } from "./cluster-json.ts";
 import type { GcodeStore } from "./gcode-store.ts";
@@ -29,6 +30,8 @@ export interface CuraRoutesOptions {
   maxUploadBytes: number;
   /** Largest G-code a .ufp or .gcode.gz may expand to. */
   maxGcodeBytes: number;
+  /** The configured webcams (moonraker.conf); the first enabled one is the printer's camera. */
+  webcams: readonly Webcam[];
 }
 
 /** 1×1 transparent PNG: the preview when a job has no thumbnail (Cura re-asks every poll on non-2xx). */
@@ -82,6 +85,21 @@ export function curaRoutes(o: CuraRoutesOptions): Hono {
   app.post("/api/v1/auth/request", (c) => c.json({ id: randomBytes(16).toString("hex"), key: randomBytes(32).toString("hex") }));
   app.get("/api/v1/auth/check/:id", (c) => c.json({ message: "authorized" }));
   app.get("/api/v1/auth/verify", (c) => c.json({ message: "ok" }));
+
+  // The camera, as an Ultimaker printer's API names it; URLs relative to the web UI (crowsnest's
+  // "/webcam/?action=stream") are made absolute against the address Cura used, on port 80.
+  const camera = o.webcams.find((w) => w.enabled && w.stream_url !== "");
+  const cameraUrl = (c: Context, url: string) => {
+    const h = hostAddress(c);
+    return new URL(url, `http://${h.includes(":") ? `[${h}]` : h}/`).href;
+  };
+  const noCamera = (c: Context) => problem(c, 404, "no webcam is configured ([webcam NAME] with stream_url in moonraker.conf)");
+  app.get("/api/v1/camera", (c) => (camera ? c.json({ feed: cameraUrl(c, camera.stream_url), snapshot: camera.snapshot_url ? cameraUrl(c, camera.snapshot_url) : null }) : noCamera(c)));
+  app.get("/api/v1/camera/feed", (c) => (camera ? c.json(cameraUrl(c, camera.stream_url)) : noCamera(c)));
+  app.get("/api/v1/camera/:index{[0-9]+}/stream", (c) => (camera && c.req.param("index") === "0" ? c.redirect(cameraUrl(c, camera.stream_url), 302) : noCamera(c)));
+  app.get("/api/v1/camera/:index{[0-9]+}/snapshot", (c) =>
+    camera?.snapshot_url && c.req.param("index") === "0" ? c.redirect(cameraUrl(c, camera.snapshot_url), 302) : noCamera(c),
+  );
 
   // --- /cluster-api/v1 ---
   const base = "/cluster-api/v1";

@@ -3,6 +3,7 @@
 import type { Hono } from "hono";
 import type { Host } from "../core/host.ts";
 import type { FileManager } from "../api/files/index.ts";
+import { readWebcams } from "../api/server/webcam-component.ts";
 import { fileManagerGcodeStore } from "./gcode-store.ts";
 import { loadCuraIdentity, type CuraIdentity } from "./identity.ts";
 import { JobQueue } from "./job-queue.ts";
@@ -60,6 +61,7 @@ export function startCura(o: CuraOptions): CuraService {
     log: o.log,
     maxUploadBytes,
     maxGcodeBytes: o.maxGcodeBytes ?? 4 * GiB,
+    webcams: readWebcams(o.dataDir, o.log),
   });
 
   let server: ReturnType<typeof Bun.serve> | null = null;

@@ -22,11 +22,14 @@ export interface ApiRigOptions {
   allowPowerControl?: boolean;
   /** Cura's door (off when absent). */
   cura?: CuraDoorOptions;
+  /** Files written into the data folder before the start (path under it → text), e.g. config/moonraker.conf. */
+  seed?: Record<string, string>;
 }
 
 export async function startApiRig(opts: ApiRigOptions = {}): Promise<ApiRig> {
   const tmp = new TempDir("stepline-api-");
   const dirs = ensureDataDirs(tmp.path);
+  for (const [rel, text] of Object.entries(opts.seed ?? {})) tmp.write(rel, text);
   const logLines: string[] = [];
   const log = { info: (m: string) => logLines.push(m), warn: (m: string) => logLines.push(m), error: (m: string) => logLines.push(m) };
   const live = await startLiveHost({

@@ -19,8 +19,8 @@ export interface CuraFixture {
   stop(): Promise<void>;
 }
 
-export async function startCuraFixture(extra: Partial<CuraDoorOptions> = {}): Promise<CuraFixture> {
-  const rig = await startApiRig({ cura: { port: 0, hostname: "127.0.0.1", advertise: false, ...extra } });
+export async function startCuraFixture(extra: Partial<CuraDoorOptions> = {}, seed?: Record<string, string>): Promise<CuraFixture> {
+  const rig = await startApiRig({ cura: { port: 0, hostname: "127.0.0.1", advertise: false, ...extra }, seed });
   await untilReady(rig.host);
   const cura = rig.api.cura!;
   return {
