@@ -37,6 +37,8 @@ export interface CuraRoutesOptions {
 /** 1×1 transparent PNG: the preview when a job has no thumbnail (Cura re-asks every poll on non-2xx). */
 const PLACEHOLDER_PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
 
+const MAX_MATERIAL_UPLOAD = 1024 * 1024;
+
 const ActionBody = v.object({ action: v.picklist(["pause", "print", "abort", "resume"]) });
 const MoveBody = v.object({ to_position: v.number(), list: v.optional(v.string()) });
 const ForceBody = v.object({ force: v.boolean() });
@@ -162,12 +164,13 @@ export function curaRoutes(o: CuraRoutesOptions): Hono {
     app.get(p, (c) => c.json(o.materials.list()));
     app.post(p, async (c) => {
       try {
-        const file = (await c.req.formData()).get("file");
-        if (!(file instanceof File)) return problem(c, 400, "material upload needs a 'file' part");
-        const added = await o.materials.add(await file.text());
+        // A material profile is a few kB; the signature_file part after it is read and dropped.
+        const form = await openStreamedForm(c.req.raw, MAX_MATERIAL_UPLOAD);
+        const added = await o.materials.add(await new Response(form.file).text());
         return c.text(added ? "material added" : "material not added (no GUID/version in it)");
       } catch (e) {
-        return problem(c, 400, `material upload is not valid multipart/form-data: ${e instanceof Error ? e.message : String(e)}`);
+        if (e instanceof ApiError) return problem(c, e.status as ContentfulStatusCode, `material upload: ${e.message}`);
+        throw e;
       }
     });
   }

@@ -127,6 +127,20 @@ describe("uploads that cannot be printed", () => {
   });
 });
 
+describe("material uploads that do not fit", () => {
+  test("not multipart: 400; larger than a material profile can be: 413; nothing stored", async () => {
+    const before = await (await fetch(`${f.base}/cluster-api/v1/materials`)).json();
+    const plain = await fetch(`${f.base}/cluster-api/v1/materials/`, { method: "POST", headers: { "Content-Type": "text/plain" }, body: "<fdmmaterial/>" });
+    expect(plain.status).toBe(400);
+    expect(((await plain.json()) as { message: string }).message).toMatch(/multipart/);
+    const big = `<fdmmaterial><metadata><GUID>big</GUID><version>1</version></metadata>${"<x/>".repeat(300_000)}</fdmmaterial>`;
+    const { body, contentType } = curaMultipart("huge.xml.fdm_material", enc.encode(big));
+    const huge = await fetch(`${f.base}/cluster-api/v1/materials/`, { method: "POST", headers: { "Content-Type": contentType }, body });
+    expect(huge.status).toBe(413);
+    expect(await (await fetch(`${f.base}/cluster-api/v1/materials`)).json()).toEqual(before);
+  });
+});
+
 describe("actions that do not fit", () => {
   test("unknown job uuid: 404 for get, action, move, force and delete", async () => {
     const id = "00000000-0000-4000-8000-000000000000";
