@@ -2,7 +2,7 @@
 // printer's live Host, on 127.0.0.1 and a free port, with its data folder in a temp dir; optionally
 // with Cura's door (its own port then a free one too, mDNS as the test says).
 import type { HostStateInfo } from "../../src/core/host.ts";
-import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../../src/core/virtual-printer/index.ts";
+import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../../src/live/virtual-printer/index.ts";
 import type { CuraDoorOptions } from "../../src/cura/component.ts";
 import { startWebApi, type WebApi } from "../../src/cli/web-api.ts";
 import { type LiveHost, startLiveHost } from "../../src/live/host.ts";
