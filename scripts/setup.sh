@@ -8,8 +8,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUN="$("$ROOT/scripts/get-bun.sh" x64)"
 (cd "$ROOT" && "$BUN" install --frozen-lockfile >/dev/null 2>&1 || (cd "$ROOT" && "$BUN" install --frozen-lockfile >&2))
-TEST_PACKAGES="socat chromium gcc python3 python3-cffi python3-greenlet python3-jinja2 python3-serial python3-markupsafe cura-engine cura"
-if [ "${1:-}" = "--with-test-tools" ] && ! { command -v socat && command -v chromium && command -v gcc && /usr/bin/python3 -c "import serial, greenlet, cffi, jinja2, markupsafe" && test -x /usr/bin/CuraEngine && test -f /usr/share/cura/resources/definitions/fdmprinter.def.json; } >/dev/null 2>&1; then
+# cura, python3-zeroconf, iproute2: Cura's own network-printing plugin for test/cura (discovery in netns);
+# cura-engine and Cura's printer definitions: slicing real prints for test/sliced.
+TEST_PACKAGES="socat chromium gcc python3 python3-cffi python3-greenlet python3-jinja2 python3-serial python3-markupsafe cura-engine cura python3-zeroconf iproute2"
+if [ "${1:-}" = "--with-test-tools" ] && ! { command -v socat && command -v chromium && command -v gcc && command -v ip && [ -d /usr/lib/cura/plugins/UM3NetworkPrinting ] && /usr/bin/python3 -c "import serial, greenlet, cffi, jinja2, markupsafe, zeroconf" && test -x /usr/bin/CuraEngine && test -f /usr/share/cura/resources/definitions/fdmprinter.def.json; } >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ]; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $TEST_PACKAGES) >&2
   else

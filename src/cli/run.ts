@@ -6,14 +6,14 @@ import { DEFAULT_GCODE_PTY, GCodePty } from "../live/gcode-pty.ts";
 import type { LivePrinter } from "../live/live-printer.ts";
 import { defaultDataDir } from "../live/virtual-printer/data-dir.ts";
 import { startLiveHost } from "../live/host.ts";
-import type { ApiServer } from "../api/server.ts";
-import { DEFAULT_API_PORT, startWebApi } from "./web-api.ts";
+import { DEFAULT_API_PORT, startWebApi, type WebApi } from "./web-api.ts";
 import { argsOrUsageError, type OptionSpecs, parseArgs, wantsHelp } from "./args.ts";
 import { untilSignal } from "./signals.ts";
 
 const USAGE = `usage: stepline run [--config printer.cfg] [--data DIR] [--gcode-pty PATH|none]
                     [--port N] [--host ADDR] [--web DIR] [--allow-power-control]
                     [--trusted-clients LIST] [--cors-domains LIST] [--force-logins]
+                    [--no-cura] [--cura-port N] [--no-cura-mdns]
   --config FILE   printer.cfg naming the MCUs ([mcu] serial: /dev/serial/by-id/..., baud: 250000);
                   without it, the built-in virtual printer
   --data DIR      data folder (config/, gcodes/, logs/); default ~/printer_data
@@ -27,7 +27,13 @@ const USAGE = `usage: stepline run [--config printer.cfg] [--data DIR] [--gcode-
   --trusted-clients LIST  comma-separated addresses/CIDR ranges that need no API key or login;
                   default loopback and the subnets of this machine's interfaces
   --cors-domains LIST     comma-separated origins allowed cross-origin ("*.local,https://app.fluidd.xyz")
-  --force-logins  once a user exists, trusted clients must log in too`;
+  --force-logins  once a user exists, trusted clients must log in too
+  --no-cura       no Cura network printing (on by default with the web API: Cura finds the printer
+                  over mDNS and prints to it through its Ultimaker cluster API)
+  --cura-port N   Cura's port; default 80, the only one Cura's discovery uses (needs root or
+                  CAP_NET_BIND_SERVICE); when it cannot be had, Cura's API stays on the web port
+                  (in Cura: "Add printer by IP" with address:port)
+  --no-cura-mdns  do not advertise the printer to Cura (_ultimaker._tcp) over mDNS`;
 
 const OPTIONS = {
   config: { names: ["--config", "-c"] },
@@ -40,6 +46,9 @@ const OPTIONS = {
   trustedClients: { names: ["--trusted-clients"] },
   corsDomains: { names: ["--cors-domains"] },
   forceLogins: { names: ["--force-logins"], flag: true },
+  noCura: { names: ["--no-cura"], flag: true },
+  curaPort: { names: ["--cura-port"] },
+  noCuraMdns: { names: ["--no-cura-mdns"], flag: true },
 } satisfies OptionSpecs;
 
 const list = (s: string | undefined) => (s === undefined ? undefined : s.split(",").map((x) => x.trim()).filter((x) => x !== ""));
@@ -59,9 +68,14 @@ export async function run(args: string[]): Promise<number> {
     console.error(`stepline run: --port must be a port number 0..65535, not '${opts.get("port")}'\n${USAGE}`);
     return 2;
   }
+  const curaPort = Number(opts.get("curaPort") ?? 80);
+  if (!Number.isInteger(curaPort) || curaPort < 0 || curaPort > 65535) {
+    console.error(`stepline run: --cura-port must be a port number 0..65535, not '${opts.get("curaPort")}'\n${USAGE}`);
+    return 2;
+  }
   const dataDir = parsed.data ?? defaultDataDir();
   let printer: LivePrinter;
-  let api: ApiServer | null = null;
+  let api: WebApi | null = null;
   try {
     const live = await startLiveHost({ configPath: parsed.config, dataDir, logFile: true });
     printer = live.printer;
@@ -76,8 +90,10 @@ export async function run(args: string[]): Promise<number> {
           allowPowerControl: opts.has("allowPower"),
           auth: { trustedClients: list(opts.get("trustedClients")), corsDomains: list(opts.get("corsDomains")), forceLogins: opts.has("forceLogins") },
           log: printer.log,
+          cura: opts.has("noCura") ? undefined : { port: curaPort, advertise: !opts.has("noCuraMdns") },
         });
         console.log(`web API on ${api.url}${opts.get("web") ? ` (web UI from ${opts.get("web")})` : ""}`);
+        if (api.cura) console.log(`Cura network printing: ${api.cura.port !== null ? `port ${api.cura.port} and ` : ""}the web port ${api.port}`);
       } catch (e) {
         // The printer keeps running (terminal, safety) without its web API
         console.error(`stepline: no web API on port ${port}: ${(e as Error).message}`);

@@ -74,6 +74,9 @@ export function jobJson(job: CuraJob, printerUuid: string) {
     impediments_to_printing: [],
     configuration_changes_required: [],
     build_plate: { type: "glass" },
+    // Not read by Cura; an Ultimaker printer's own job API has them, and they say when a listed job ran.
+    datetime_started: job.startedAt?.toISOString() ?? null,
+    datetime_finished: job.endedAt?.toISOString() ?? null,
     ...(job.endedAt ? { last_seen: (Date.now() - job.endedAt.getTime()) / 1000 } : {}),
   };
 }

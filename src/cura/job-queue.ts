@@ -79,7 +79,12 @@ export class JobQueue {
     this.keepMs = opts.keepFinishedMs ?? 3600_000;
     this.sub = opts.host.subscribeObjects({ print_stats: ["state", "filename", "total_duration"] }, (changes) => this.onStatus(changes));
     this.onStatus(this.sub.status);
-    this.offState = opts.host.onStateChange(() => void this.startNext());
+    this.offState = opts.host.onStateChange((s) => {
+      // A shutdown ends the print (print_stats may still say "printing"): the job failed, or was aborted.
+      const job = this.active;
+      if (job && (s.state === "shutdown" || s.state === "error" || s.state === "disconnected")) this.finish(job, job.status === "aborting" ? "aborted" : "failed");
+      void this.startNext();
+    });
   }
 
   /** Every listed job: the queue in order, then the active and finished ones. */

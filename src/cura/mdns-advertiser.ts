@@ -59,8 +59,17 @@ class Responder {
   }
 
   announce(ttl?: number): Promise<void> {
+    return this.send(this.iface.address, ttl);
+  }
+
+  /** Withdraw the records of an address this interface no longer has. */
+  goodbye(address: string): Promise<void> {
+    return this.send(address, 0);
+  }
+
+  private send(address: string, ttl?: number): Promise<void> {
     return new Promise((resolve) => {
-      this.socket.respond(allRecords(this.host, this.iface.address, ttl), undefined, (err) => {
+      this.socket.respond(allRecords(this.host, address, ttl), undefined, (err) => {
         if (err) this.log.warn(`mDNS announce on ${this.iface.name} (${this.iface.address}): ${err.message}`);
         resolve();
       });
@@ -90,6 +99,9 @@ export interface Advertiser {
   stop(): Promise<void>;
 }
 
+/** RFC 6762 §10.1: a record with TTL 0 is dropped one second later; re-announcing sooner keeps it. */
+const GOODBYE_GRACE_MS = 2000;
+
 const key = (i: InterfaceAddress) => `${i.name}/${i.address}/${i.netmask}`;
 
 export function startAdvertiser(opts: AdvertiserOptions): Advertiser {
@@ -100,17 +112,27 @@ export function startAdvertiser(opts: AdvertiserOptions): Advertiser {
 
   async function sync(): Promise<void> {
     const now = new Map(list().map((i) => [key(i), i]));
+    const lost = new Map<string, string>(); // interface name → its old address
     for (const [k, r] of responders) {
       if (now.has(k)) continue;
       responders.delete(k);
-      opts.log.info(`mDNS: ${r.iface.name} lost ${r.iface.address}, goodbye sent`);
-      await r.announce(0); // may fail if the interface is gone; the cache entry then expires
+      lost.set(r.iface.name, r.iface.address);
+      opts.log.info(`mDNS: ${r.iface.name} lost ${r.iface.address}`);
+      await r.announce(0); // fails once the address is gone; then the new address's responder says it
       await r.close();
     }
     for (const [k, i] of now) {
       if (responders.has(k) || stopped) continue;
       const r = new Responder(i, opts.host, opts.log);
       responders.set(k, r);
+      const old = lost.get(i.name);
+      if (old !== undefined) {
+        // Same interface, new address: goodbye for the old one first, so browsers drop it (Cura only
+        // connects on "added"), and announce after their 1 s goodbye grace so it is not cancelled.
+        opts.log.info(`mDNS: ${i.name} moved from ${old} to ${i.address}`);
+        await r.goodbye(old);
+        await Bun.sleep(GOODBYE_GRACE_MS);
+      }
       opts.log.info(`mDNS: advertising ${opts.host.instance} on ${i.name} (${i.address})`);
       await r.announce();
       // RFC 6762 §8.3: a second announcement one second later.

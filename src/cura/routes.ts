@@ -7,12 +7,14 @@ import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as v from "valibot";
 import { ApiError } from "../api/endpoint.ts";
+import type { Webcam } from "../api/server/webcam-component.ts";
 import type { Host } from "../core/host.ts";
 import { jobJson, printerJson, printerStatus, systemJson } from "./cluster-json.ts";
 import type { GcodeStore } from "./gcode-store.ts";
 import { gcodeHeadScanner } from "./gcode-head.ts";
 import type { CuraIdentity } from "./identity.ts";
 import { IntakeError, formatOf, jobNameOf, openIntake } from "./intake.ts";
+import { openStreamedForm, type StreamedForm } from "./streamed-form.ts";
 import { JobActionError, type JobQueue } from "./job-queue.ts";
 import type { Logger } from "./mdns-advertiser.ts";
 import type { MaterialStore } from "./materials.ts";
@@ -28,10 +30,14 @@ export interface CuraRoutesOptions {
   maxUploadBytes: number;
   /** Largest G-code a .ufp or .gcode.gz may expand to. */
   maxGcodeBytes: number;
+  /** The configured webcams (moonraker.conf); the first enabled one is the printer's camera. */
+  webcams: readonly Webcam[];
 }
 
 /** 1×1 transparent PNG: the preview when a job has no thumbnail (Cura re-asks every poll on non-2xx). */
 const PLACEHOLDER_PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
+
+const MAX_MATERIAL_UPLOAD = 1024 * 1024;
 
 const ActionBody = v.object({ action: v.picklist(["pause", "print", "abort", "resume"]) });
 const MoveBody = v.object({ to_position: v.number(), list: v.optional(v.string()) });
@@ -81,6 +87,21 @@ export function curaRoutes(o: CuraRoutesOptions): Hono {
   app.post("/api/v1/auth/request", (c) => c.json({ id: randomBytes(16).toString("hex"), key: randomBytes(32).toString("hex") }));
   app.get("/api/v1/auth/check/:id", (c) => c.json({ message: "authorized" }));
   app.get("/api/v1/auth/verify", (c) => c.json({ message: "ok" }));
+
+  // The camera, as an Ultimaker printer's API names it; URLs relative to the web UI (crowsnest's
+  // "/webcam/?action=stream") are made absolute against the address Cura used, on port 80.
+  const camera = o.webcams.find((w) => w.enabled && w.stream_url !== "");
+  const cameraUrl = (c: Context, url: string) => {
+    const h = hostAddress(c);
+    return new URL(url, `http://${h.includes(":") ? `[${h}]` : h}/`).href;
+  };
+  const noCamera = (c: Context) => problem(c, 404, "no webcam is configured ([webcam NAME] with stream_url in moonraker.conf)");
+  app.get("/api/v1/camera", (c) => (camera ? c.json({ feed: cameraUrl(c, camera.stream_url), snapshot: camera.snapshot_url ? cameraUrl(c, camera.snapshot_url) : null }) : noCamera(c)));
+  app.get("/api/v1/camera/feed", (c) => (camera ? c.json(cameraUrl(c, camera.stream_url)) : noCamera(c)));
+  app.get("/api/v1/camera/:index{[0-9]+}/stream", (c) => (camera && c.req.param("index") === "0" ? c.redirect(cameraUrl(c, camera.stream_url), 302) : noCamera(c)));
+  app.get("/api/v1/camera/:index{[0-9]+}/snapshot", (c) =>
+    camera?.snapshot_url && c.req.param("index") === "0" ? c.redirect(cameraUrl(c, camera.snapshot_url), 302) : noCamera(c),
+  );
 
   // --- /cluster-api/v1 ---
   const base = "/cluster-api/v1";
@@ -143,12 +164,13 @@ export function curaRoutes(o: CuraRoutesOptions): Hono {
     app.get(p, (c) => c.json(o.materials.list()));
     app.post(p, async (c) => {
       try {
-        const file = (await c.req.formData()).get("file");
-        if (!(file instanceof File)) return problem(c, 400, "material upload needs a 'file' part");
-        const added = await o.materials.add(await file.text());
+        // A material profile is a few kB; the signature_file part after it is read and dropped.
+        const form = await openStreamedForm(c.req.raw, MAX_MATERIAL_UPLOAD);
+        const added = await o.materials.add(await new Response(form.file).text());
         return c.text(added ? "material added" : "material not added (no GUID/version in it)");
       } catch (e) {
-        return problem(c, 400, `material upload is not valid multipart/form-data: ${e instanceof Error ? e.message : String(e)}`);
+        if (e instanceof ApiError) return problem(c, e.status as ContentfulStatusCode, `material upload: ${e.message}`);
+        throw e;
       }
     });
   }
@@ -158,21 +180,20 @@ export function curaRoutes(o: CuraRoutesOptions): Hono {
     if (Number.isFinite(length) && length > o.maxUploadBytes) {
       return problem(c, 413, `upload of ${length} bytes is larger than the limit of ${o.maxUploadBytes}`);
     }
-    let form: FormData;
+    let form: StreamedForm;
     try {
-      form = await c.req.formData();
+      form = await openStreamedForm(c.req.raw, o.maxUploadBytes);
     } catch (e) {
-      return problem(c, 400, `upload is not complete multipart/form-data (${e instanceof Error ? e.message : String(e)})`);
+      if (e instanceof ApiError) return problem(c, e.status as ContentfulStatusCode, e.message);
+      throw e;
     }
-    const file = form.get("file");
-    if (!(file instanceof File)) return problem(c, 400, "upload needs a 'file' part");
-    if (file.size > o.maxUploadBytes) return problem(c, 413, `file of ${file.size} bytes is larger than the limit of ${o.maxUploadBytes}`);
-    const format = formatOf(file.name);
-    if (!format) return problem(c, 415, `"${file.name}" is not a .ufp, .gcode.gz or .gcode file`);
-    const ownerPart = form.get("owner");
-    const owner = typeof ownerPart === "string" && ownerPart.trim() ? ownerPart.trim().slice(0, 80) : "Unknown User";
-    const name = jobNameOf(file.name);
-    const intake = openIntake(file.stream(), format, o.maxGcodeBytes);
+    const format = formatOf(form.filename);
+    if (!format) {
+      await form.discard();
+      return problem(c, 415, `"${form.filename}" is not a .ufp, .gcode.gz or .gcode file`);
+    }
+    const name = jobNameOf(form.filename);
+    const intake = openIntake(form.file, format, o.maxGcodeBytes);
     const head = gcodeHeadScanner();
     let saved: string;
     try {
@@ -182,11 +203,13 @@ export function curaRoutes(o: CuraRoutesOptions): Hono {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ENOSPC") return problem(c, 507, "no space left for the upload");
       if (code) {
-        o.log.error(`Cura: storing upload "${file.name}" failed: ${String(e)}`);
+        o.log.error(`Cura: storing upload "${form.filename}" failed: ${String(e)}`);
         return problem(c, 500, `storing the upload failed (${code})`);
       }
-      return problem(c, 400, `"${file.name}" is not valid ${format === "gcode.gz" ? "gzip" : format}: ${e instanceof Error ? e.message : String(e)}`);
+      return problem(c, 400, `"${form.filename}" is not valid ${format === "gcode.gz" ? "gzip" : format}: ${e instanceof Error ? e.message : String(e)}`);
     }
+    const ownerField = form.fields.get("owner")?.trim();
+    const owner = ownerField ? ownerField.slice(0, 80) : "Unknown User";
     const meta = head.result();
     const job = o.queue.add(saved, name, owner, meta.estimatedSeconds, intake.thumbnail() ?? meta.thumbnail);
     return c.json(jobJson(job, o.identity.uuid), 201);

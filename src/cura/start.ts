@@ -1,8 +1,9 @@
-// Starts Cura network printing: the Cura routes on port 80 (where the process may bind it; else on
-// the web API's app, with one clear log line), the job queue on the Host, and the mDNS advertisement.
+// Starts Cura network printing: the Cura routes on port 80 (where the process may bind it) and on the
+// web API's app (always: "Add by IP" with host:port), the job queue on the Host, the mDNS advertisement.
 import type { Hono } from "hono";
 import type { Host } from "../core/host.ts";
 import type { FileManager } from "../api/files/index.ts";
+import { readWebcams } from "../api/server/webcam-component.ts";
 import { fileManagerGcodeStore } from "./gcode-store.ts";
 import { loadCuraIdentity, type CuraIdentity } from "./identity.ts";
 import { JobQueue } from "./job-queue.ts";
@@ -22,8 +23,9 @@ export interface CuraOptions {
   port?: number | null;
   /** Listen address of that listener (default all). */
   hostname?: string;
-  /** The web API's app and port: the Cura routes are also served there when port 80 cannot be had. */
+  /** The web API's app: the Cura routes are served there too (the way in when port 80 cannot be had). */
   webApp?: Hono;
+  /** The SRV port advertised when Cura's own listener is not up (Cura ignores it; other clients may not). */
   webPort?: number;
   /** false = no mDNS; or the addresses to advertise on (default every up IPv4 interface). */
   advertise?: boolean | { addresses: () => InterfaceAddress[]; pollMs?: number };
@@ -38,6 +40,8 @@ export interface CuraService {
   queue: JobQueue;
   /** Port of Cura's own listener, or null when the routes are served on the web port only. */
   port: number | null;
+  /** Why Cura's own listener is not up ("EACCES", "EADDRINUSE"), or null; the caller logs it in one line. */
+  listenError: string | null;
   advertiser: Advertiser | null;
   stop(): Promise<void>;
 }
@@ -57,17 +61,17 @@ export function startCura(o: CuraOptions): CuraService {
     log: o.log,
     maxUploadBytes,
     maxGcodeBytes: o.maxGcodeBytes ?? 4 * GiB,
+    webcams: readWebcams(o.dataDir, o.log),
   });
 
   let server: ReturnType<typeof Bun.serve> | null = null;
+  let listenError: string | null = null;
   const wanted = o.port === undefined ? 80 : o.port;
   if (wanted !== null) {
     try {
       server = Bun.serve({ port: wanted, hostname: o.hostname ?? "0.0.0.0", fetch: app.fetch, maxRequestBodySize: maxUploadBytes + 1024 * 1024 });
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? String(e);
-      const where = o.webPort ? `on the web port ${o.webPort} only — in Cura add the printer by IP as <address>:${o.webPort}` : "nowhere else";
-      o.log.warn(`Cura: cannot listen on port ${wanted} (${code}); serving the Cura API ${where}`);
+      listenError = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
     }
   }
   // Served on the web port either way: "Add by IP" with host:port works even when port 80 is ours.
@@ -92,6 +96,7 @@ export function startCura(o: CuraOptions): CuraService {
     app,
     queue,
     port,
+    listenError,
     advertiser,
     async stop() {
       await advertiser?.stop();

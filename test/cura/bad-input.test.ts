@@ -100,7 +100,7 @@ describe("uploads that cannot be printed", () => {
     await refusedCleanly(async () => {
       const res = await fetch(`${f.base}/cluster-api/v1/print_jobs/`, { method: "POST", body: cut, headers: { "Content-Type": contentType } });
       return { status: res.status, body: (await res.json()) as { message: string } };
-    }, 400, /not complete multipart|file/);
+    }, 400, /ended before its closing boundary/);
   });
 
   test("a connection that drops mid-upload leaves nothing", async () => {
@@ -124,6 +124,20 @@ describe("uploads that cannot be printed", () => {
     expect(listing()).toEqual(before);
     expect(await jobs()).toEqual(jobsBefore);
     expect(f.host.state().state).toBe("ready");
+  });
+});
+
+describe("material uploads that do not fit", () => {
+  test("not multipart: 400; larger than a material profile can be: 413; nothing stored", async () => {
+    const before = await (await fetch(`${f.base}/cluster-api/v1/materials`)).json();
+    const plain = await fetch(`${f.base}/cluster-api/v1/materials/`, { method: "POST", headers: { "Content-Type": "text/plain" }, body: "<fdmmaterial/>" });
+    expect(plain.status).toBe(400);
+    expect(((await plain.json()) as { message: string }).message).toMatch(/multipart/);
+    const big = `<fdmmaterial><metadata><GUID>big</GUID><version>1</version></metadata>${"<x/>".repeat(300_000)}</fdmmaterial>`;
+    const { body, contentType } = curaMultipart("huge.xml.fdm_material", enc.encode(big));
+    const huge = await fetch(`${f.base}/cluster-api/v1/materials/`, { method: "POST", headers: { "Content-Type": contentType }, body });
+    expect(huge.status).toBe(413);
+    expect(await (await fetch(`${f.base}/cluster-api/v1/materials`)).json()).toEqual(before);
   });
 });
 
@@ -159,7 +173,7 @@ describe("actions that do not fit", () => {
     const uuid = (up.body as unknown as { uuid: string }).uuid;
     const deadline = Date.now() + 30_000;
     while ((await jobs()).find((x) => x.uuid === uuid)?.status !== "finished") {
-      if (Date.now() > deadline) throw new Error("job did not finish");
+      if (Date.now() > deadline) throw new Error(`job did not finish: ${JSON.stringify(await jobs())} ${f.log.slice(-15).join("\n")}`);
       await Bun.sleep(100);
     }
     for (const action of ["pause", "print", "abort"]) {

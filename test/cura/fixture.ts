@@ -1,76 +1,38 @@
-// A running Stepline for the Cura tests: the live Host on the built-in virtual printer, the real file
-// manager and the Cura door on a free loopback port (never 80), in a temp data folder.
-import type { HostStateInfo } from "../../src/core/host.ts";
-import { FileManager } from "../../src/api/files/index.ts";
-import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../../src/live/virtual-printer/index.ts";
-import { type CuraOptions, type CuraService, startCura } from "../../src/cura/start.ts";
-import { type LiveHost, startLiveHost } from "../../src/live/host.ts";
-import { TempDir } from "../support/temp-dir.ts";
+// A running Stepline for the Cura tests: the web API rig (test/api/printer-rig.ts) on the built-in
+// virtual printer with Cura's door on a free loopback port (never 80) and no mDNS, in a temp data folder.
+import type { CuraDoorOptions } from "../../src/cura/component.ts";
+import type { CuraService } from "../../src/cura/start.ts";
+import type { LiveHost } from "../../src/live/host.ts";
+import { startApiRig, untilReady } from "../api/printer-rig.ts";
+import type { TempDir } from "../support/temp-dir.ts";
 
 export interface CuraFixture {
   tmp: TempDir;
   host: LiveHost;
-  files: FileManager;
   cura: CuraService;
+  /** Cura's own port. */
   base: string;
+  /** The web API's port (Moonraker's API, and Cura's too). */
+  web: string;
   gcodesDir: string;
   log: string[];
   stop(): Promise<void>;
 }
 
-export async function startCuraFixture(extra: Partial<CuraOptions> = {}): Promise<CuraFixture> {
-  const tmp = new TempDir("stepline-cura-");
-  const dirs = ensureDataDirs(tmp.path);
-  const lines: string[] = [];
-  const log = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
-  const live = await startLiveHost({
-    configText: virtualPrinterConfig({ gcodesDir: dirs.gcodes, idleTimeout: 600, thermalTimeScale: 10 }),
-    dataDir: tmp.path,
-    log,
-    board: { hardware: virtualPrinterHardware({ thermalTimeScale: 10 }), logCommands: false },
-  });
-  await untilReady(live.host);
-  const files = new FileManager({ dataDir: tmp.path, host: live.host, log, watch: false });
-  const cura = startCura({ host: live.host, dataDir: tmp.path, files, log, port: 0, hostname: "127.0.0.1", advertise: false, ...extra });
+export async function startCuraFixture(extra: Partial<CuraDoorOptions> = {}, seed?: Record<string, string>): Promise<CuraFixture> {
+  const rig = await startApiRig({ cura: { port: 0, hostname: "127.0.0.1", advertise: false, ...extra }, seed });
+  await untilReady(rig.host);
+  const cura = rig.api.cura!;
   return {
-    tmp,
-    host: live.host,
-    files,
+    tmp: rig.tmp,
+    host: rig.host,
     cura,
     base: `http://127.0.0.1:${cura.port}`,
-    gcodesDir: dirs.gcodes,
-    log: lines,
-    async stop() {
-      await cura.stop();
-      files.close();
-      await live.stop();
-      tmp.remove();
-    },
+    web: rig.api.url,
+    gcodesDir: rig.dirs.gcodes,
+    log: rig.logLines,
+    stop: () => rig.stop(),
   };
-}
-
-function untilReady(host: LiveHost): Promise<HostStateInfo> {
-  if (host.state().state === "ready") return Promise.resolve(host.state());
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`printer not ready: ${JSON.stringify(host.state())}`)), 30_000);
-    const off = host.onStateChange((s) => {
-      if (s.state !== "ready") return;
-      clearTimeout(timer);
-      off();
-      resolve(s);
-    });
-  });
-}
-
-/** Poll `probe` every 100 ms until it returns a value (not undefined); fails after `ms`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(100);
-  }
 }
 
 /** A small print: home, then `moves` straight moves of 40 mm at 40 mm/s, with Cura's time header. */

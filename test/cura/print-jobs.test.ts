@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync, zipSync } from "fflate";
 import { loadCuraIdentity } from "../../src/cura/identity.ts";
-import { type CuraFixture, curaMultipart, startCuraFixture, testGcode, waitFor } from "./fixture.ts";
+import { waitFor } from "../api/printer-rig.ts";
+import { type CuraFixture, curaMultipart, startCuraFixture, testGcode } from "./fixture.ts";
 
 setDefaultTimeout(120_000);
 
@@ -25,6 +26,8 @@ interface Job {
   printer_uuid: string | null;
   created_at: string;
   started: boolean;
+  datetime_started: string | null;
+  datetime_finished: string | null;
 }
 const json = { "Content-Type": "application/json" };
 const get = async <T>(path: string, headers: Record<string, string> = json): Promise<T> => {
@@ -83,6 +86,9 @@ describe("what Cura reads before printing", () => {
     const signed = await get<unknown[]>("/cluster-api/v1/printers", { ...json, Authorization: digest });
     const unsigned = await get<unknown[]>("/cluster-api/v1/printers");
     expect(signed).toEqual(unsigned);
+    // The check the 5.x client makes with its id: authorized (the printer asks no one to press a button).
+    expect(await get<{ message: string }>(`/api/v1/auth/check/${cred.id}`, { ...json, Authorization: digest })).toEqual({ message: "authorized" });
+    expect(await get<{ message: string }>(`/api/v1/auth/check/${cred.id}`)).toEqual({ message: "authorized" });
   });
 
   test("/printers: one idle printer with every key Cura requires, at the address it was reached on", async () => {
@@ -119,16 +125,21 @@ describe("jobs from upload to print", () => {
     const c = await upload("third.gcode", new TextEncoder().encode(testGcode(3)));
     expect([a.name, b.name, c.name]).toEqual(["Benchy (1)", "UM3_part", "third"]);
     expect(a.time_total).toBe(150); // from ;TIME:
-    // Written through the file manager into gcodes/, G-code intact, metadata read.
+    // Written through the file manager into gcodes/, G-code intact; Mainsail sees it with its metadata.
     expect(readFileSync(join(f.gcodesDir, "Benchy (1).gcode"), "utf8")).toBe(gcodeA);
-    expect((await f.files.metadata("UM3_part.gcode")).size).toBeGreaterThan(0);
+    const meta = (await (await fetch(`${f.web}/server/files/metadata?filename=UM3_part.gcode`)).json()) as { result: { size: number } };
+    expect(meta.result.size).toBe(testGcode(3).length);
 
     // The UFP's thumbnail is the preview; a job without one still answers 200 with a PNG.
     const pa = await fetch(`${f.base}/cluster-api/v1/print_jobs/${a.uuid}/preview_image`);
     expect(new Uint8Array(await pa.arrayBuffer())).toEqual(PNG);
-    const pc = await fetch(`${f.base}/cluster-api/v1/print_jobs/${c.uuid}/preview_image`);
-    expect(pc.status).toBe(200);
-    expect(pc.headers.get("content-type")).toBe("image/png");
+    for (const uuid of [c.uuid, "00000000-0000-0000-0000-000000000000"]) {
+      // A job without a thumbnail, and one Cura still asks about after it is gone
+      const pc = await fetch(`${f.base}/cluster-api/v1/print_jobs/${uuid}/preview_image`);
+      expect(pc.status).toBe(200);
+      expect(pc.headers.get("content-type")).toBe("image/png");
+      expect(new Uint8Array(await pc.arrayBuffer()).subarray(0, 4)).toEqual(new Uint8Array([0x89, 0x50, 0x4e, 0x47]));
+    }
 
     // A starts by itself (the printer was idle) and moves the toolhead; B and C wait.
     await jobIn(a.uuid, "printing");
@@ -178,7 +189,61 @@ describe("jobs from upload to print", () => {
     expect(aborted.time_elapsed).toBeLessThan(aborted.time_total);
     expect(Number.isInteger(aborted.time_elapsed) && Number.isInteger(aborted.time_total)).toBe(true);
     expect(Date.parse(aborted.created_at)).toBeGreaterThan(0);
+    // Finished and aborted jobs stay listed with when they ran.
+    const finished = done.find((j) => j.uuid === c.uuid)!;
+    for (const j of [aborted, finished]) {
+      expect(Date.parse(j.created_at)).toBeLessThanOrEqual(Date.parse(j.datetime_started!));
+      expect(Date.parse(j.datetime_started!)).toBeLessThan(Date.parse(j.datetime_finished!));
+    }
+    expect(Date.parse(aborted.datetime_finished!)).toBeLessThanOrEqual(Date.parse(finished.datetime_started!));
     expect((await printStats()).print_stats).toMatchObject({ state: "complete", filename: "third.gcode" });
     expect((await get<{ status: string }[]>("/cluster-api/v1/printers"))[0]!.status).toBe("idle");
+  });
+});
+
+describe("the printer's state as Cura sees it", () => {
+  test("an emergency stop mid-print: the printer is in maintenance and the job failed; after FIRMWARE_RESTART idle again", async () => {
+    const j = await upload("stopped.gcode", new TextEncoder().encode(testGcode(100)));
+    await jobIn(j.uuid, "printing");
+    await f.host.call("gcode/script", { script: "M112" }).catch(() => undefined); // answers with the shutdown error
+    await waitFor("maintenance", async () => ((await get<{ status: string }[]>("/cluster-api/v1/printers"))[0]!.status === "maintenance" ? true : undefined));
+    const failed = (await job(j.uuid))!;
+    expect(failed.status).toBe("failed");
+    expect(failed.datetime_finished).not.toBeNull();
+    // An action on it now is refused, not sent to a printer that is down.
+    expect((await action(j.uuid, "pause")).status).toBe(409);
+    await f.host.call("gcode/script", { script: "FIRMWARE_RESTART" }).catch(() => undefined);
+    await waitFor("idle after the restart", async () => ((await get<{ status: string }[]>("/cluster-api/v1/printers"))[0]!.status === "idle" ? true : undefined));
+    expect((await job(j.uuid))!.status).toBe("failed");
+  });
+
+  test("no webcam configured: the camera endpoints say so (404)", async () => {
+    for (const p of ["/api/v1/camera", "/api/v1/camera/feed", "/api/v1/camera/0/stream"]) {
+      const r = await fetch(`${f.base}${p}`);
+      expect(r.status).toBe(404);
+      expect(((await r.json()) as { message: string }).message).toContain("no webcam");
+    }
+  });
+});
+
+describe("a webcam in moonraker.conf", () => {
+  let g: CuraFixture;
+  beforeAll(async () => {
+    const conf = "[webcam printer]\nservice: mjpegstreamer\nstream_url: /webcam/?action=stream\nsnapshot_url: http://192.0.2.7:8080/?action=snapshot\n";
+    g = await startCuraFixture({}, { "config/moonraker.conf": conf });
+  });
+  afterAll(() => g.stop());
+
+  test("its stream and snapshot URLs, made absolute against the address Cura used", async () => {
+    const r = await fetch(`${g.base}/api/v1/camera`);
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ feed: "http://127.0.0.1/webcam/?action=stream", snapshot: "http://192.0.2.7:8080/?action=snapshot" });
+    expect(await (await fetch(`${g.base}/api/v1/camera/feed`)).json()).toBe("http://127.0.0.1/webcam/?action=stream");
+    const stream = await fetch(`${g.base}/api/v1/camera/0/stream`, { redirect: "manual" });
+    expect(stream.status).toBe(302);
+    expect(stream.headers.get("location")).toBe("http://127.0.0.1/webcam/?action=stream");
+    const snap = await fetch(`${g.base}/api/v1/camera/0/snapshot`, { redirect: "manual" });
+    expect(snap.headers.get("location")).toBe("http://192.0.2.7:8080/?action=snapshot");
+    expect((await fetch(`${g.base}/api/v1/camera/1/stream`, { redirect: "manual" })).status).toBe(404);
   });
 });

@@ -27,7 +27,7 @@ interface UploadFields {
 const FIELD_NAMES = new Set(["root", "path", "checksum", "print"]);
 
 /** The request body; a read failure (client gone mid-upload) becomes a 400 like any bad body. */
-async function* requestBody(req: Request): AsyncIterable<Uint8Array> {
+export async function* requestBody(req: Request): AsyncIterable<Uint8Array> {
   if (!req.body) throw new ApiError("Upload without a body", 400);
   try {
     yield* req.body;

@@ -70,7 +70,8 @@ export function parseWebcams(text: string): Webcam[] {
   return cams;
 }
 
-function readWebcams(dataDir: string, log: ApiLog): Webcam[] {
+/** The webcams of <data>/config/moonraker.conf ([] without the file). */
+export function readWebcams(dataDir: string, log: ApiLog): Webcam[] {
   const path = join(dataDir, "config", "moonraker.conf");
   let text: string;
   try {
