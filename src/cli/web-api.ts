@@ -3,6 +3,8 @@
 import type { Host } from "../core/host.ts";
 import { coreComponents } from "../api/core-components.ts";
 import type { ApiLog } from "../api/endpoint.ts";
+import { createFilesComponent, type FileManager, type FilesComponent } from "../api/files/index.ts";
+import { createOctoprintComponent } from "../api/octoprint/index.ts";
 import { startApiServer, type ApiServer } from "../api/server.ts";
 
 export const DEFAULT_API_PORT = 7125;
@@ -17,8 +19,14 @@ export interface WebApiOptions {
   log: ApiLog;
 }
 
-export async function startWebApi(opts: WebApiOptions): Promise<ApiServer> {
+/** The running web API and its file manager (for the doors that store jobs: Cura). */
+export interface WebApi extends ApiServer {
+  fileManager: FileManager;
+}
+
+export async function startWebApi(opts: WebApiOptions): Promise<WebApi> {
   let listen = { host: opts.hostname, port: opts.port };
+  let files: FilesComponent | null = null;
   const server = await startApiServer({
     host: opts.host,
     dataDir: opts.dataDir,
@@ -26,8 +34,12 @@ export async function startWebApi(opts: WebApiOptions): Promise<ApiServer> {
     hostname: opts.hostname,
     webDir: opts.webDir,
     log: opts.log,
-    components: coreComponents({ allowPowerControl: opts.allowPowerControl, listen: () => listen }),
+    components: [
+      ...coreComponents({ allowPowerControl: opts.allowPowerControl, listen: () => listen }),
+      (ctx) => (files = createFilesComponent(ctx)),
+      (ctx) => createOctoprintComponent(ctx, files!.fileManager),
+    ],
   });
   listen = { host: opts.hostname, port: server.port };
-  return server;
+  return { ...server, fileManager: files!.fileManager };
 }
