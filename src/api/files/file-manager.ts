@@ -3,7 +3,7 @@
 // API endpoints and the Cura door both use this typed API; every change is announced once.
 import { createHash } from "node:crypto";
 import { mkdirSync, rmSync, statfsSync, type Stats } from "node:fs";
-import { cp, mkdir, open, readdir, rename, rm, rmdir, stat } from "node:fs/promises";
+import { cp, mkdir, open, readdir, realpath, rename, rm, rmdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Host } from "../../core/host.ts";
 import { ApiError } from "../endpoint.ts";
@@ -110,7 +110,11 @@ export class FileManager {
   async list(rootName: string): Promise<{ path: string; modified: number; size: number; permissions: string }[]> {
     const loc = this.locateIn(rootName, "");
     const out: { path: string; modified: number; size: number; permissions: string }[] = [];
+    const visited = new Set<string>(); // real paths of folders walked: a symlink loop is walked once
     const walk = async (abs: string, rel: string): Promise<void> => {
+      const real = await realpath(abs).catch(() => abs);
+      if (visited.has(real)) return;
+      visited.add(real);
       const entries = await readdir(abs, { withFileTypes: true }).catch(() => []);
       for (const e of entries) {
         if (e.name === ".thumbs") continue;
