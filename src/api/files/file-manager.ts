@@ -68,13 +68,14 @@ export class FileManager {
     this.tmpDir = join(opts.dataDir, ".upload-tmp");
     rmSync(this.tmpDir, { recursive: true, force: true }); // leftovers of a crash mid-upload
     mkdirSync(this.tmpDir, { recursive: true });
-    this.metadataStore = new MetadataStore(this.root("gcodes").path, opts.log);
+    this.metadataStore = new MetadataStore(this.root("gcodes").path, opts.log, join(opts.dataDir, ".stepline", "gcode-metadata.json"));
     this.index = new FileIndex(this.roots, (c) => this.announce(c), opts.log);
     if (opts.watch !== false) this.index.watch();
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.index.close();
+    await this.metadataStore.flush();
   }
 
   /** Listen to every change (API or outside); returns the unsubscribe function. */

@@ -162,9 +162,9 @@ export function createFilesComponent(ctx: ApiContext, opts: FilesOptions = {}): 
     name: "file_manager",
     endpoints,
     fileManager: fm,
-    close() {
+    async close() {
       unsubscribe();
-      fm.close();
+      await fm.close();
     },
   };
 }
