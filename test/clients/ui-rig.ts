@@ -124,6 +124,16 @@ export function watchPage(page: Page): PageTrouble {
   return trouble;
 }
 
+/**
+ * Fluidd also probes ws://<host>:7125 (Moonraker's default port), which a user's appliance may hold;
+ * the tests never reach it: a websocket to any other origin is held unanswered (never opens), so
+ * the UI settles on the page's own origin as it does when nothing listens there.
+ */
+async function keepToOwnServer(page: Page, url: string): Promise<void> {
+  const own = new URL(url).host;
+  await page.routeWebSocket((u) => u.host !== own, () => new Promise<void>(() => {}));
+}
+
 /** The server's own view, over its HTTP API (what the UI shows must match it). */
 export async function queryObjects(url: string, objects: string): Promise<Record<string, Record<string, unknown>>> {
   const r = await fetch(`${url}/printer/objects/query?${objects}`);
@@ -264,6 +274,7 @@ export async function startUiSession(ui: string, tarball: string): Promise<UiSes
     throw e;
   }
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await keepToOwnServer(page, server.url);
   const trouble = watchPage(page);
   return {
     server,
