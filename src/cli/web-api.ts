@@ -50,7 +50,8 @@ export async function startWebApi(opts: WebApiOptions): Promise<ApiServer> {
       (ctx) => (files = createFilesComponent(ctx)),
       // OctoPrint's upload API for slicers, on the same file manager
       (ctx) => createOctoprintComponent(ctx, files!.fileManager),
-      (ctx) => createHistoryComponent(ctx, { db }),
+      // Jobs carry their file's metadata (UIs show size, thumbnail, slicer estimate from it)
+      (ctx) => createHistoryComponent(ctx, { db, metadata: async (f) => ({ ...(await files!.fileManager.metadata(f)) }) }),
       (ctx) => createJobQueueComponent(ctx, { db }),
       (ctx) => createDatabaseComponent(ctx, { db }),
     ],

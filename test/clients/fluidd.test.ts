@@ -4,7 +4,7 @@
 // page, prints it, pauses, resumes and cancels it — each step checked on the server's API too.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { haveChromium, warnIfNoChromium } from "../support/browser.ts";
-import { expectNoTrouble, fileOnServer, queryObjects, serverUntil, slicedGcode, startUiSession, until, untilPrintState, type UiSession } from "./ui-rig.ts";
+import { expectNoTrouble, fileOnServer, historyOnServer, queryObjects, serverUntil, slicedGcode, startUiSession, until, untilPrintState, type UiSession } from "./ui-rig.ts";
 
 warnIfNoChromium("Fluidd browser tests");
 
@@ -23,7 +23,7 @@ describe.skipIf(!haveChromium)("Fluidd against stepline run", () => {
   }, 90_000);
   afterAll(async () => {
     await s?.close();
-  });
+  }, 30_000);
 
   const heaterRow = (heater: string) => s.page.locator("tr").filter({ has: s.page.locator("td.temp-name", { hasText: new RegExp(`^\\s*${heater}\\s*$`) }) });
   const tempCell = (heater: string) => heaterRow(heater).locator("td.temp-actual");
@@ -125,6 +125,29 @@ describe.skipIf(!haveChromium)("Fluidd against stepline run", () => {
     await untilPrintState(s.server.url, "cancelled");
     await until(() => s.page.locator("body").innerText(), (t) => /Cancelled/i.test(t), "the UI showing cancelled");
     await s.shot("07-cancelled");
+    expectNoTrouble(s.trouble, EXPECTED);
+  }, TEST_TIMEOUT);
+
+  test("every page opens with each API call answered; History lists the cancelled job", async () => {
+    const jobs = await historyOnServer(s.server.url);
+    expect(jobs[0]).toMatchObject({ filename: "fluidd-cube.gcode", status: "cancelled", metadata: { layer_height: 0.2 } });
+    const pages: [route: string, shows: RegExp][] = [
+      // the job row shows the file size from the job's metadata
+      ["history", /fluidd-cube\.gcode[^\n]*[\s\S]*\d(\.\d+)? ?kB/i],
+      ["configure", /printer\.cfg/],
+      ["system", /System Information[\s\S]*Mcu Information/],
+      ["console", /\$ PAUSE[\s\S]*\$ RESUME[\s\S]*\$ CANCEL_PRINT/],
+      ["tune", /Tune|Bed Mesh|Fans|Limits/i],
+      ["settings", /General|Theme/],
+      ["jobs", /fluidd-cube\.gcode/],
+      ["", /Thermals/],
+    ];
+    for (const [route, shows] of pages) {
+      await s.page.goto(s.page.url().replace(/#.*/, `#/${route}`));
+      await until(() => s.page.locator("main").innerText(), (t) => shows.test(t), `the ${route || "dashboard"} page`);
+      await s.shot(`08-page-${route || "dashboard"}`);
+    }
+    await Bun.sleep(2_000);
     expectNoTrouble(s.trouble, EXPECTED);
   }, TEST_TIMEOUT);
 });

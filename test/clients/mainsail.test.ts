@@ -4,7 +4,7 @@
 // page, prints it, pauses, resumes and cancels it — each step checked on the server's API too.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { haveChromium, warnIfNoChromium } from "../support/browser.ts";
-import { expectNoTrouble, fileOnServer, queryObjects, serverUntil, slicedGcode, startUiSession, until, untilPrintState, type UiSession } from "./ui-rig.ts";
+import { expectNoTrouble, fileOnServer, historyOnServer, queryObjects, serverUntil, slicedGcode, startUiSession, until, untilPrintState, type UiSession } from "./ui-rig.ts";
 
 warnIfNoChromium("Mainsail browser tests");
 
@@ -23,7 +23,7 @@ describe.skipIf(!haveChromium)("Mainsail against stepline run", () => {
   }, 90_000);
   afterAll(async () => {
     await s?.close();
-  });
+  }, 30_000);
 
   const heaterRow = (heater: string) => s.page.locator("tr").filter({ has: s.page.locator("td.name", { hasText: new RegExp(`^\\s*${heater}\\s*$`) }) });
   const tempCell = (heater: string) => heaterRow(heater).locator("td.current");
@@ -123,6 +123,27 @@ describe.skipIf(!haveChromium)("Mainsail against stepline run", () => {
     await untilPrintState(s.server.url, "cancelled");
     await until(() => s.page.locator("body").innerText(), (t) => /Cancelled/i.test(t), "the UI showing cancelled");
     await s.shot("07-cancelled");
+    expectNoTrouble(s.trouble, EXPECTED);
+  }, TEST_TIMEOUT);
+
+  test("every page opens with each API call answered; History lists the cancelled job", async () => {
+    const jobs = await historyOnServer(s.server.url);
+    expect(jobs[0]).toMatchObject({ filename: "mainsail-cube.gcode", status: "cancelled", metadata: { layer_height: 0.2 } });
+    const pages: [link: string, shows: RegExp][] = [
+      // the job row shows the file size from the job's metadata
+      ["History", /mainsail-cube\.gcode[^\n]*[\s\S]*\d(\.\d+)? ?kB/i],
+      ["Machine", /printer\.cfg[\s\S]*System Loads|System Loads[\s\S]*printer\.cfg/],
+      ["Console", /SDCARD_PRINT_FILE/],
+      ["G-Code Files", /mainsail-cube\.gcode/],
+      ["Dashboard", /Temperatures/],
+    ];
+    for (const [link, shows] of pages) {
+      await s.page.locator("nav a, .v-navigation-drawer a").filter({ hasText: new RegExp(`^\\s*${link}\\s*$`, "i") }).first().click();
+      await until(() => s.page.locator("main").innerText(), (t) => shows.test(t), `the ${link} page`);
+      await s.shot(`08-page-${link.toLowerCase().replace(/\W+/g, "-")}`);
+    }
+    // Let the last page's requests settle, then nothing may be left unanswered or failed
+    await Bun.sleep(2_000);
     expectNoTrouble(s.trouble, EXPECTED);
   }, TEST_TIMEOUT);
 });

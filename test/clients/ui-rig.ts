@@ -89,13 +89,15 @@ export interface RpcError {
 export interface PageTrouble {
   http: string[];
   rpc: RpcError[];
+  /** JSON-RPC requests still unanswered, with when they were sent (Mainsail waits forever on one). */
+  pending: Map<unknown, { method: string; sentAt: number }>;
   pageErrors: string[];
   console: string[];
 }
 
 /** Record the UI's failed requests and errors; JSON-RPC replies are matched to requests by id. */
 export function watchPage(page: Page): PageTrouble {
-  const trouble: PageTrouble = { http: [], rpc: [], pageErrors: [], console: [] };
+  const trouble: PageTrouble = { http: [], rpc: [], pending: new Map(), pageErrors: [], console: [] };
   page.on("response", (r) => {
     if (r.status() >= 400) trouble.http.push(`${r.request().method()} ${new URL(r.url()).pathname} → ${r.status()}`);
   });
@@ -105,6 +107,8 @@ export function watchPage(page: Page): PageTrouble {
   });
   page.on("websocket", (ws) => {
     const methods = new Map<unknown, string>();
+    // ids are per socket; key the pending ones by socket too
+    const key = (id: unknown) => `${ws.url()}#${String(id)}`;
     const each = (payload: string | Buffer, fn: (msg: Record<string, unknown>) => void) => {
       try {
         const parsed: unknown = JSON.parse(String(payload));
@@ -113,9 +117,16 @@ export function watchPage(page: Page): PageTrouble {
         trouble.console.push(`non-JSON websocket frame: ${String(payload).slice(0, 80)}`);
       }
     };
-    ws.on("framesent", (f) => each(f.payload, (m) => m.id !== undefined && methods.set(m.id, String(m.method))));
+    ws.on("framesent", (f) =>
+      each(f.payload, (m) => {
+        if (m.id === undefined) return;
+        methods.set(m.id, String(m.method));
+        trouble.pending.set(key(m.id), { method: String(m.method), sentAt: Date.now() });
+      }),
+    );
     ws.on("framereceived", (f) =>
       each(f.payload, (m) => {
+        if (m.id !== undefined) trouble.pending.delete(key(m.id));
         const err = m.error as { code: number; message: string } | undefined;
         if (err) trouble.rpc.push({ method: methods.get(m.id) ?? "?", code: err.code, message: err.message });
       }),
@@ -155,6 +166,9 @@ export function expectNoTrouble(trouble: PageTrouble, expected: ExpectedTrouble 
   expect(unexpected(trouble.http, expected.http)).toEqual([]);
   expect(unexpected(trouble.rpc.map((e) => `${e.method} → ${e.code} ${e.message}`), expected.rpc)).toEqual([]);
   expect(unexpected(trouble.console, expected.console)).toEqual([]);
+  // Anything asked more than 10 s ago must have had its answer
+  const stale = [...trouble.pending.values()].filter((p) => Date.now() - p.sentAt > 10_000).map((p) => p.method);
+  expect(stale).toEqual([]);
 }
 
 /**
@@ -187,6 +201,12 @@ export async function fileOnServer(url: string, path: string): Promise<{ path: s
   const r = await fetch(`${url}/server/files/list?root=gcodes`);
   const list = ((await r.json()) as { result: { path: string; size: number }[] }).result;
   return list.find((f) => f.path === path);
+}
+
+/** The server's job history, newest first. */
+export async function historyOnServer(url: string): Promise<{ filename: string; status: string; metadata: Record<string, unknown> }[]> {
+  const r = await fetch(`${url}/server/history/list`);
+  return ((await r.json()) as { result: { jobs: { filename: string; status: string; metadata: Record<string, unknown> }[] } }).result.jobs;
 }
 
 /** Poll `probe` until `ok` holds; the error names `what` and the last value seen. */
