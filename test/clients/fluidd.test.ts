@@ -137,7 +137,6 @@ describe.skipIf(!haveChromium)("Fluidd against stepline run", () => {
       ["configure", /printer\.cfg/],
       ["system", /System Information[\s\S]*Mcu Information/],
       ["console", /\$ PAUSE[\s\S]*\$ RESUME[\s\S]*\$ CANCEL_PRINT/],
-      ["tune", /Tune|Bed Mesh|Fans|Limits/i],
       ["settings", /General|Theme/],
       ["jobs", /fluidd-cube\.gcode/],
       ["", /Thermals/],
