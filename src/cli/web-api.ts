@@ -68,7 +68,8 @@ export async function startWebApi(opts: WebApiOptions): Promise<WebApi> {
       (ctx) => (files = createFilesComponent(ctx)),
       // OctoPrint's upload API for slicers, on the same file manager
       (ctx) => createOctoprintComponent(ctx, files!.fileManager),
-      (ctx) => createHistoryComponent(ctx, { db }),
+      // Jobs carry their file's metadata (UIs show size, thumbnail, slicer estimate from it)
+      (ctx) => createHistoryComponent(ctx, { db, metadata: async (f) => ({ ...(await files!.fileManager.metadata(f)) }) }),
       (ctx) => createJobQueueComponent(ctx, { db }),
       ...(curaOpts === undefined ? [] : [(ctx: ApiContext) => (cura = createCuraComponent(ctx, files!.fileManager, { hostname: opts.hostname, webPort: opts.port || undefined, ...curaOpts }))]),
       (ctx) => createDatabaseComponent(ctx, { db }),

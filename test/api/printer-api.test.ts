@@ -51,6 +51,7 @@ describe("connect sequence", () => {
     };
     expect([...info.components].sort()).toEqual(Object.keys(probes).sort());
     for (const [method, params] of Object.values(probes)) expect((await ws.request(method, params)).error).toBeUndefined();
+    expect((await http("GET", "/api/version")).status).toBe(200);
   });
 
   test("every call of Mainsail's and Fluidd's startup that this server owns answers with the shapes they read", async () => {

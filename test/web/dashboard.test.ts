@@ -6,13 +6,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { prusaGcode } from "../api/files/slicer-samples.ts";
+import { haveChromium, launchChromium, warnIfNoChromium } from "../support/browser.ts";
 import { startDashboardServer, type DashboardServer } from "./dashboard-server.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`dashboard tests skipped: no chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+warnIfNoChromium("dashboard tests");
 
 /** A print long enough to pause and cancel: ~60,000 short zigzag moves (~1.6 MB, half an hour). */
 function longPrint(): string {
@@ -33,7 +32,7 @@ describe.skipIf(!haveChromium)("built-in dashboard", () => {
   beforeAll(async () => {
     console.log(`dashboard screenshots: ${artifacts}`);
     server = await startDashboardServer();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on("dialog", (d) => void d.accept());
   }, 60_000);

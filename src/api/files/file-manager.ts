@@ -3,7 +3,7 @@
 // API endpoints and the Cura door both use this typed API; every change is announced once.
 import { createHash } from "node:crypto";
 import { mkdirSync, rmSync, statfsSync, type Stats } from "node:fs";
-import { cp, mkdir, open, readdir, rename, rm, rmdir, stat } from "node:fs/promises";
+import { cp, mkdir, open, readdir, realpath, rename, rm, rmdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Host } from "../../core/host.ts";
 import { ApiError } from "../endpoint.ts";
@@ -68,13 +68,14 @@ export class FileManager {
     this.tmpDir = join(opts.dataDir, ".upload-tmp");
     rmSync(this.tmpDir, { recursive: true, force: true }); // leftovers of a crash mid-upload
     mkdirSync(this.tmpDir, { recursive: true });
-    this.metadataStore = new MetadataStore(this.root("gcodes").path, opts.log);
+    this.metadataStore = new MetadataStore(this.root("gcodes").path, opts.log, join(opts.dataDir, ".stepline", "gcode-metadata.json"));
     this.index = new FileIndex(this.roots, (c) => this.announce(c), opts.log);
     if (opts.watch !== false) this.index.watch();
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.index.close();
+    await this.metadataStore.flush();
   }
 
   /** Listen to every change (API or outside); returns the unsubscribe function. */
@@ -110,7 +111,11 @@ export class FileManager {
   async list(rootName: string): Promise<{ path: string; modified: number; size: number; permissions: string }[]> {
     const loc = this.locateIn(rootName, "");
     const out: { path: string; modified: number; size: number; permissions: string }[] = [];
+    const visited = new Set<string>(); // real paths of folders walked: a symlink loop is walked once
     const walk = async (abs: string, rel: string): Promise<void> => {
+      const real = await realpath(abs).catch(() => abs);
+      if (visited.has(real)) return;
+      visited.add(real);
       const entries = await readdir(abs, { withFileTypes: true }).catch(() => []);
       for (const e of entries) {
         if (e.name === ".thumbs") continue;

@@ -2,7 +2,7 @@
 // Klipper writing its log) also reach clients as notify_filelist_changed. It keeps an index of
 // known items; the file manager records its own changes in the index first, so the watcher sees
 // nothing new for them and each change is announced once.
-import { readdirSync, statSync, watch, type FSWatcher, type Stats } from "node:fs";
+import { lstatSync, readdirSync, watch, type FSWatcher, type Stats } from "node:fs";
 import { join } from "node:path";
 import type { Root, RootName } from "./roots.ts";
 
@@ -84,10 +84,11 @@ export class FileIndex {
     for (const key of this.known.keys()) if (key.startsWith(prefix)) this.known.delete(key);
   }
 
+  /** Index `abs` and below; symlinks are leaves (never followed: no loops, no walks out of the root). */
   private scan(abs: string): void {
     let st: Stats;
     try {
-      st = statSync(abs);
+      st = lstatSync(abs);
     } catch {
       return;
     }
@@ -127,7 +128,7 @@ export class FileIndex {
     const prev = this.known.get(abs);
     let st: Stats | null = null;
     try {
-      st = statSync(abs);
+      st = lstatSync(abs);
     } catch {
       st = null;
     }

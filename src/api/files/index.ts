@@ -11,6 +11,7 @@ import { urlPath } from "./roots.ts";
 import { receiveUpload } from "./upload.ts";
 
 export { FileManager } from "./file-manager.ts";
+export type { FileChange, FileItem, GcodeMetadata, SaveOptions, SaveResult } from "./file-manager.ts";
 
 export interface FilesOptions {
   /** Largest accepted upload in bytes (default 4 GiB). */
@@ -161,9 +162,9 @@ export function createFilesComponent(ctx: ApiContext, opts: FilesOptions = {}): 
     name: "file_manager",
     endpoints,
     fileManager: fm,
-    close() {
+    async close() {
       unsubscribe();
-      fm.close();
+      await fm.close();
     },
   };
 }

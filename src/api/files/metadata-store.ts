@@ -1,7 +1,9 @@
 // Metadata for G-code files in the gcodes root: read only the head and tail of a file (fast on
 // big files), parse the slicer comments, write thumbnails to `.thumbs/` next to the file, and keep
-// the result in memory until the file's size or modification time changes.
-import { mkdir, rm, stat, writeFile } from "node:fs/promises";
+// the result until the file's size or modification time changes — in memory and in a cache file in
+// the data folder, so a restart does not re-read every file when a UI asks for all of them.
+import { readFileSync } from "node:fs";
+import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import { parseGcode, type HeadTail, type SlicerFields } from "./gcode-metadata.ts";
 
@@ -46,15 +48,70 @@ interface CacheEntry {
   meta: GcodeMetadata;
 }
 
+const CACHE_VERSION = 1;
+
 export class MetadataStore {
   private readonly cache = new Map<string, CacheEntry>();
   /** One parse per file at a time (Mainsail asks for every file at connect, in one batch). */
   private readonly inflight = new Map<string, Promise<GcodeMetadata>>();
+  private saveTimer: ReturnType<typeof setTimeout> | null = null;
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly gcodesPath: string,
     private readonly log: { warn(msg: string): void },
-  ) {}
+    /** Where the cache persists (JSON); null = memory only. */
+    private readonly cacheFile: string | null = null,
+  ) {
+    if (cacheFile) this.load(cacheFile);
+  }
+
+  private load(file: string): void {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      return; // first run
+    }
+    try {
+      const data = JSON.parse(text) as { version?: number; entries?: Record<string, CacheEntry> };
+      if (data.version !== CACHE_VERSION || !data.entries) return;
+      for (const [rel, entry] of Object.entries(data.entries)) this.cache.set(rel, entry);
+    } catch (err) {
+      this.log.warn(`metadata: ignoring unreadable cache ${file}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Write the cache soon (coalesced), atomically (temp file + rename). */
+  private scheduleSave(): void {
+    if (!this.cacheFile || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null;
+      this.saving = this.saving.then(() => this.save());
+    }, 1000);
+  }
+
+  private async save(): Promise<void> {
+    const file = this.cacheFile!;
+    const tmp = `${file}.tmp`;
+    try {
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(tmp, JSON.stringify({ version: CACHE_VERSION, entries: Object.fromEntries(this.cache) }));
+      await rename(tmp, file);
+    } catch (err) {
+      this.log.warn(`metadata: cannot write cache ${file}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Write a pending cache change now (on shutdown). */
+  async flush(): Promise<void> {
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = null;
+      this.saving = this.saving.then(() => this.save());
+    }
+    await this.saving;
+  }
 
   /** Metadata of `rel` (relative to the gcodes root); parsed again when the file changed or `force`. */
   async get(rel: string, force = false): Promise<GcodeMetadata> {
@@ -69,15 +126,12 @@ export class MetadataStore {
     return p;
   }
 
-  /** The cached metadata if still current, without touching the disk (for extended listings). */
-  peek(rel: string): GcodeMetadata | undefined {
-    return this.cache.get(rel)?.meta;
-  }
-
   /** Forget a file (deleted or moved) and remove its thumbnails. */
   async forget(rel: string): Promise<void> {
     const hit = this.cache.get(rel);
+    if (!hit) return;
     this.cache.delete(rel);
+    this.scheduleSave();
     for (const t of hit?.meta.thumbnails ?? []) {
       await rm(join(this.gcodesPath, dirname(rel), t.relative_path), { force: true });
     }
@@ -119,6 +173,7 @@ export class MetadataStore {
       filename: rel,
     };
     this.cache.set(rel, { size, mtimeMs, meta });
+    this.scheduleSave();
     return meta;
   }
 }

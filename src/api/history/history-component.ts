@@ -52,6 +52,8 @@ export function createHistoryComponent(ctx: ApiContext, opts: HistoryOptions): A
   const now = () => (opts.now ?? Date.now)() / 1000;
   const gcodes = join(ctx.dataDir, "gcodes");
   let current: HistoryJob | null = null;
+  /** The current job's "added" notification, sent once its metadata was read. */
+  let announced: Promise<void> = Promise.resolve();
 
   const jobs = (): HistoryJob[] => {
     const all = db.hasNamespace(JOBS) ? db.get(JOBS) : {};
@@ -82,16 +84,16 @@ export function createHistoryComponent(ctx: ApiContext, opts: HistoryOptions): A
     };
     current = job;
     save(job);
-    ctx.notify("notify_history_changed", [{ action: "added", job: withExists(job) }]);
-    opts
-      .metadata?.(ps.filename)
+    // As Moonraker, the job carries the file's metadata from the start: announce it once that is read
+    announced = (opts.metadata?.(ps.filename) ?? Promise.resolve(null))
       .then((meta) => {
         if (!meta) return;
         const { print_start_time: _s, job_id: _j, ...rest } = meta;
         job.metadata = rest;
         if (db.getOr(JOBS, [job.job_id], null)) save(job);
       })
-      .catch((e) => ctx.log.warn(`history: metadata of ${ps.filename}: ${(e as Error).message}`));
+      .catch((e) => ctx.log.warn(`history: metadata of ${ps.filename}: ${(e as Error).message}`))
+      .then(() => ctx.notify("notify_history_changed", [{ action: "added", job: withExists(job) }]));
   };
 
   const finish = (status: string, ps: PrintStats) => {
@@ -109,7 +111,8 @@ export function createHistoryComponent(ctx: ApiContext, opts: HistoryOptions): A
       longest_job: Math.max(t.longest_job, job.total_duration),
       longest_print: Math.max(t.longest_print, job.print_duration),
     } satisfies JobTotals);
-    ctx.notify("notify_history_changed", [{ action: "finished", job: withExists(job) }]);
+    // Never before its "added"
+    void announced.then(() => ctx.notify("notify_history_changed", [{ action: "finished", job: withExists(job) }]));
   };
 
   const watch = watchPrintStats(ctx.host, (prev, ps) => {

@@ -69,7 +69,7 @@ export function createOctoprintComponent(ctx: ApiContext, fm: FileManager): ApiC
 
   app.get(
     "/api/version",
-    guarded((c) => c.json({ server: OCTO_VERSION, api: "0.1", text: `OctoPrint (Stepline ${OCTO_VERSION})` })),
+    guarded((c) => c.json({ server: OCTO_VERSION, api: "0.1", text: "OctoPrint (Stepline)" })),
   );
   app.get(
     "/api/server",

@@ -4,7 +4,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FilesRig } from "./support.ts";
+import { FilesRig, RecordingHost } from "./support.ts";
+import { FileManager } from "../../../src/api/files/file-manager.ts";
+import { TempDir } from "../../support/temp-dir.ts";
 import { curaGcode, curaThumb, orcaGcode, orcaThumb, prusaGcode, prusaThumbs } from "./slicer-samples.ts";
 import { READ_SIZE } from "../../../src/api/files/metadata-store.ts";
 
@@ -164,5 +166,28 @@ describe("slicer metadata", () => {
     expect(dir.dirs).toEqual([]); // .thumbs is not listed
     expect(dir.files).toHaveLength(1);
     expect(dir.files[0]).toMatchObject({ filename: "part.gcode", slicer: "OrcaSlicer", object_height: 12, permissions: "rw" });
+  });
+});
+
+describe("metadata cache file", () => {
+  test("survives a restart (no re-parse: same uuid) and is invalidated by a changed file", async () => {
+    const dir = new TempDir("stepline-meta-cache-");
+    const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+    const open = () => new FileManager({ dataDir: dir.path, host: new RecordingHost(), log: quiet, watch: false });
+    try {
+      dir.write("gcodes/keep.gcode", curaGcode());
+      let fm = open();
+      const first = await fm.metadata("keep.gcode");
+      await fm.close();
+      fm = open();
+      expect((await fm.metadata("keep.gcode")).uuid).toBe(first.uuid);
+      dir.write("gcodes/keep.gcode", prusaGcode());
+      const changed = await fm.metadata("keep.gcode");
+      expect(changed.uuid).not.toBe(first.uuid);
+      expect(changed.slicer).toBe("PrusaSlicer");
+      await fm.close();
+    } finally {
+      dir.remove();
+    }
   });
 });

@@ -2,7 +2,7 @@
 // refusal while a file prints), downloads with HTTP Range, and notify_filelist_changed for changes
 // made outside the API (the roots are watched).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FilesRig } from "./support.ts";
 
@@ -202,5 +202,17 @@ describe("zip", () => {
     expect((await rig.http("POST", "/server/files/zip", { items: ["gcodes/none"], dest: "config/x.zip" })).status).toBe(404);
     expect((await rig.http("POST", "/server/files/zip", { items: ["config/zip.cfg"], dest: "logs/x.zip" })).status).toBe(403);
     expect(existsSync(join(rig.dir.path, "config/x.zip"))).toBe(false);
+  });
+});
+
+describe("symlinks inside the root", () => {
+  test("a symlink loop is listed once, and the watcher index does not follow links", async () => {
+    rig.dir.write("gcodes/loopdir/x.gcode", "G28\n");
+    symlinkSync(join(rig.dir.path, "gcodes/loopdir"), join(rig.dir.path, "gcodes/loopdir/again"));
+    const list = (await rig.http("GET", "/server/files/list", { root: "gcodes" })).body.result as { path: string }[];
+    expect(list.filter((f) => f.path.endsWith("x.gcode") && f.path.startsWith("loopdir")).map((f) => f.path)).toEqual(["loopdir/x.gcode"]);
+    // a link to another folder in the root is followed for reading
+    symlinkSync(join(rig.dir.path, "gcodes/loopdir"), join(rig.dir.path, "gcodes/alias"));
+    expect(await (await fetch(new URL("/server/files/gcodes/alias/x.gcode", rig.base))).text()).toBe("G28\n");
   });
 });
