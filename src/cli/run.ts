@@ -11,7 +11,7 @@ const USAGE = `usage: stepline run [--config printer.cfg] [--data DIR] [--gcode-
   --config FILE   printer.cfg naming the MCUs ([mcu] serial: /dev/serial/by-id/..., baud: 250000);
                   without it, the built-in virtual printer
   --data DIR      data folder (config/, gcodes/, logs/); default ~/printer_data
-  --gcode-pty P   G-code terminal for OctoPrint or a serial console (needs socat);
+  --gcode-pty P   G-code terminal for OctoPrint or a serial console (a pty);
                   default ${DEFAULT_GCODE_PTY}, "none" for no terminal`;
 
 const OPTIONS = {
