@@ -32,6 +32,8 @@ export interface VirtualMcuOptions {
   logCommands?: boolean;
   /** "realtime" (default): the clock follows host time once start() is called; "manual": advance() moves it. */
   clock?: "realtime" | "manual";
+  /** Seconds the board has been up when created (tests of clocks past 2^32 ticks); default 0. */
+  uptime?: number;
 }
 
 /** A duplex byte stream (the shape of src/mcu/transport's ByteTransport, e.g. one end of createStreamPair). */
@@ -68,6 +70,10 @@ export class VirtualMcu {
       throw new Error(`moveCount must be an integer 1..65535, got ${moveCount}`);
     this.clockFreq = clockFreq;
     this.manual = options.clock === "manual";
+    const uptime = options.uptime ?? 0;
+    if (!(uptime >= 0)) throw new Error(`uptime must be a non-negative number of seconds, got ${uptime}`);
+    this.bootNs -= Math.round(uptime * 1e9);
+    this.manualTicks = Math.round(uptime * clockFreq);
     this.link = new FirmwareLink((p) => this.dispatch(p), (b) => this.pending.push(b));
     this.hardware = new Hardware(options.hardware ?? {}, pinNumber, ADC_MAX, (t) => t / clockFreq, options.hardwareSource);
     this.boot();

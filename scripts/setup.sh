@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Sets up everything Stepline needs on a machine that has only Node/npm: the pinned Bun (from the
-# npm registry), the project's packages, and socat for the pty tests (from Debian's packages, as root).
+# npm registry), the project's packages, and for the tests (from Debian's packages, as root) socat for the
+# pty tests, chromium for the dashboard's browser tests, plus gcc and Debian's python3 modules that real klippy (the tests' oracle) needs.
 # Prints the path of bun.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUN="$("$ROOT/scripts/get-bun.sh" x64)"
 (cd "$ROOT" && "$BUN" install --frozen-lockfile >/dev/null 2>&1 || (cd "$ROOT" && "$BUN" install --frozen-lockfile >&2))
-if [ "${1:-}" = "--with-test-tools" ] && ! command -v socat >/dev/null 2>&1; then
+TEST_PACKAGES="socat chromium gcc python3 python3-cffi python3-greenlet python3-jinja2 python3-serial python3-markupsafe"
+if [ "${1:-}" = "--with-test-tools" ] && ! { command -v socat && command -v chromium && command -v gcc && /usr/bin/python3 -c "import serial, greenlet, cffi, jinja2, markupsafe"; } >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ]; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq socat) >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $TEST_PACKAGES) >&2
   else
-    echo "socat is needed for the pty tests: sudo apt-get install socat" >&2
+    echo "the pty and klippy-oracle tests need: sudo apt-get install $TEST_PACKAGES" >&2
   fi
 fi
 echo "$BUN"

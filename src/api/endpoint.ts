@@ -30,10 +30,29 @@ export interface Caller {
   user: { username: string; source: string } | null;
 }
 
+/** One websocket client as endpoints see it (per-connection state: subscriptions, identify, login). */
+export interface ApiConnection {
+  readonly id: number;
+  /** Send a JSON-RPC notification to this client only (dropped while it is not authenticated). */
+  send(method: string, params?: unknown[]): void;
+  /** Run `cb` when the socket closes (drop subscriptions etc.). */
+  onClose(cb: () => void): void;
+  /** Whether the connection has an authenticated caller (it then receives notifications). */
+  readonly authenticated: boolean;
+  /** Authenticate the connection (identify with credentials, access.login over the socket). */
+  authenticate(user: Caller["user"]): void;
+  /** Drop the connection's authentication (access.logout over the socket): 401s and no notifications again. */
+  deauthenticate(): void;
+  /** What server.connection.identify said (null until then; identify is one-shot). */
+  identity: { client_name: string; version: string; type: string; url: string } | null;
+}
+
 export interface EndpointRequest<P> {
   params: P;
   verb: HttpVerb;
   caller: Caller;
+  /** The websocket connection the request came over (null over HTTP and /server/jsonrpc). */
+  connection: ApiConnection | null;
 }
 
 export interface EndpointDecl<S extends v.GenericSchema = v.GenericSchema> {
@@ -44,8 +63,11 @@ export interface EndpointDecl<S extends v.GenericSchema = v.GenericSchema> {
   rpcNames?: Partial<Record<HttpVerb, string>>;
   /** Params of HTTP query/body or JSON-RPC params, validated (valibot) before the handler runs. */
   params: S;
-  /** Answer 503 / error while klippy is not ready (Moonraker's klippy-state gating). */
-  needsKlippy?: boolean;
+  /**
+   * Klippy-state gating: true = 503 unless klippy is "ready" (G-code, print control); "connected" =
+   * 503 only while disconnected (printer.info, objects.* also answer in startup/shutdown/error).
+   */
+  needsKlippy?: boolean | "connected";
   /** Reachable without authorization (login, refresh, info, oneshot-free endpoints). */
   public?: boolean;
   /** HTTP only / websocket only (e.g. server.websocket.id has no HTTP route). */
@@ -67,12 +89,52 @@ export interface ApiContext {
   notify(method: string, params?: unknown[]): void;
   /** For routes that are not JSON endpoints (multipart upload, file download, static UI). */
   app: Hono;
-  log: { info(msg: string): void; warn(msg: string): void; error(msg: string): void };
+  log: ApiLog;
+  /** Names of every component (server.info "components"); complete once all factories ran. */
+  componentNames(): string[];
+  /** Authenticate a request (raw routes: upload, download; identify): the caller, or throws ApiError 401. */
+  authorize(req: AuthRequest): Promise<Caller["user"]>;
+  /** The request's remote IP (for building an AuthRequest in a raw route). */
+  remoteIp(req: Request): string;
+  /** The websocket connections now open. */
+  connectionCount(): number;
+  /** Close every websocket (server.restart: the clients reconnect and re-read everything). */
+  closeConnections(code: number, reason: string): void;
 }
+
+export interface ApiLog {
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+/** What an authenticator sees of a request (HTTP request, websocket upgrade or identify). */
+export interface AuthRequest {
+  transport: "http" | "websocket";
+  ip: string;
+  headers: Headers;
+  query: URLSearchParams;
+  /** Credentials sent in server.connection.identify (websocket). */
+  credentials?: { accessToken?: string; apiKey?: string };
+}
+
+/** The user the request is authenticated as (null user = trusted client), or a refusal (401/403). */
+export type AuthResult = { user: Caller["user"] } | ApiError;
+export type Authenticator = (req: AuthRequest) => AuthResult | Promise<AuthResult>;
 
 /** A component: registers its endpoints (and raw routes on ctx.app), may clean up on close. */
 export interface ApiComponent {
+  /** The name server.info lists in "components" (Moonraker's component names: "file_manager", …). */
   name: string;
   endpoints: EndpointDecl[];
+  /** The auth component provides this; without one every client is trusted. */
+  authenticate?: Authenticator;
   close?(): void | Promise<void>;
 }
+
+/**
+ * Builds a component. Factories run in list order before any endpoint route is added, so a
+ * middleware a factory puts on ctx.app (CORS, auth) covers every endpoint route; raw routes of
+ * later factories come after it too — list the auth component first.
+ */
+export type ApiComponentFactory = (ctx: ApiContext) => ApiComponent | Promise<ApiComponent>;

@@ -4,7 +4,8 @@
 // blocks). While lines are running, a yield reads the next block ahead (its
 // lines run right after the current ones). At end of file the run exits like
 // Klipper's: every handler of "gcode:debuginput_exit" must agree, then a
-// RESTART-like exit (final dwell, motors off) follows.
+// RESTART-like exit (final dwell, motors off) follows. After a G-code error the run stops like
+// klippy's: the rest of the lines read so far run until one has to wait, and nothing more is read.
 import { closeSync, openSync, readSync } from "node:fs";
 import type { BatchReactor } from "./reactor.ts";
 
@@ -16,6 +17,8 @@ export interface BatchGcodeTarget {
   processLine(line: string): Promise<void> | undefined;
   /** End of input: the exit sequence (Klipper's request_restart('exit')). */
   requestExit(): Promise<void>;
+  /** True once the run must stop (klippy's reactor ended by an error): lines that wait are dropped. */
+  stopRequested(): boolean;
 }
 
 export class BatchGcodeFile {
@@ -48,7 +51,7 @@ export class BatchGcodeFile {
       if (this.reading) this.readBlock();
     };
     try {
-      while (!this.exiting && !isDone()) {
+      while (!this.exiting && !isDone() && !this.target.stopRequested()) {
         if (this.reading) await this.processData();
         if (this.exiting) await this.exiting;
         this.reactor.runDueTimers();
@@ -97,7 +100,10 @@ export class BatchGcodeFile {
           this.lineNumber++;
           this.lineText = line;
           const r = this.target.processLine(line);
-          if (r) await r;
+          if (!r) continue;
+          // klippy's reactor has ended: a command that waits never resumes
+          if (this.target.stopRequested()) return void r.catch(() => {});
+          await r;
         }
       }
     } finally {

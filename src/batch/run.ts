@@ -22,7 +22,7 @@ export interface BatchOptions extends BatchMcuFiles {
 }
 
 export interface BatchResult {
-  /** "exit" when the input ran to its end; "error_exit" after a config error or shutdown. */
+  /** "exit" when the input ran to its end; "error_exit" after a config or G-code error or shutdown. */
   result: string;
   /** Why the run stopped early, if it did. */
   error: string | null;
@@ -35,8 +35,10 @@ const quietLog: McuLogger = { info: () => {}, warn: (m) => console.error(m) };
 export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const out = opts.respond ?? ((l: string) => console.error(l));
   let input: BatchGcodeFile | null = null;
+  let firstError: string | null = null;
   // Errors name the input line they came from
   const respond = (l: string) => {
+    if (l.startsWith("!! ")) firstError ??= l.slice(3);
     if (input && l.startsWith("!! ") && input.lineNumber)
       out(`${l}\n!! (${opts.input}:${input.lineNumber}: ${input.lineText.trim()})`);
     else out(l);
@@ -83,6 +85,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
       input = new BatchGcodeFile(opts.input, {
         processLine: (line) => printer.gcode.processLine(line, true),
         requestExit: () => exitAtEndOfInput(printer),
+        stopRequested: () => printer.runResult === "error_exit",
       }, reactor);
       await printer.start();
       const [state, category] = printer.getStateMessage();
@@ -91,6 +94,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     if (error === null && input) {
       await input.run(() => printer.isShutdown());
       if (printer.isShutdown()) error = printer.getStateMessage()[0];
+      else if (printer.runResult === "error_exit") error = firstError ?? "G-code error";
     }
     printer.sendEvent("klippy:disconnect");
   } finally {

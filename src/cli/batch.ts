@@ -43,7 +43,8 @@ export async function run(args: string[]): Promise<number> {
     } });
     if (res.error !== null) {
       console.error(`stepline batch: ${res.error}`);
-      return 1;
+      // klippy exits with sys.exit(-1) after an error
+      return res.result === "error_exit" ? 255 : 1;
     }
     console.error(`Exiting (print time ${res.printTime.toFixed(3)}s)`);
     return 0;

@@ -3,12 +3,14 @@
 // has a Stepline module, and report errors in Klipper's wording plus the sections Stepline
 // does not support yet. Exit 0 when the config is usable, 1 on errors, 2 on bad usage.
 import { readFileSync } from "node:fs";
-import { buildBatchMcu } from "../batch/mcu.ts";
+import { VirtualMcu } from "../../firmware-bridge/index.ts";
+import { BatchMcu, buildBatchMcu } from "../batch/mcu.ts";
 import { BatchReactor } from "../batch/reactor.ts";
 import { type ConfigSection, ConfigError, PrinterConfig } from "../core/config/index.ts";
 import "../core/modules.ts";
-import type { PinChip, PinEnumeration, PinParams } from "../core/pins.ts";
+import type { PinEnumeration } from "../core/pins.ts";
 import { type ModuleRegistry, moduleRegistry, Printer } from "../core/printer.ts";
+import { DataDictionary } from "../protocol/index.ts";
 import { argsOrUsageError, dictionaryOptions, type OptionSpecs, parseArgs, wantsHelp } from "./args.ts";
 
 export interface CheckOptions {
@@ -31,22 +33,24 @@ export interface CheckResult {
   warnings: string[];
 }
 
-/** Stands in for an MCU without a data dictionary, so the pins of other sections can still be
- * claimed and checked for double use (modules that need a real MCU object will report errors). */
-class UnconnectedChip implements PinChip {
-  setupPin(pinType: string, params: PinParams): { pinType: string; params: PinParams } {
-    return { pinType, params };
-  }
-}
-
 interface Closable {
   close?(): Promise<void>;
 }
 
+let generic: DataDictionary | undefined;
+/** A dictionary with every command Stepline sends and no pin list, for MCUs checked without theirs. */
+function genericDictionary(): DataDictionary {
+  if (generic) return generic;
+  const json = JSON.parse(new VirtualMcu().dictionaryText) as { enumerations: Record<string, unknown> };
+  delete json.enumerations.pin;
+  generic = DataDictionary.fromJson(JSON.stringify(json));
+  return generic;
+}
+
 /**
  * The registry for a check: every registered module, except that [mcu] sections are built here
- * without any connection — a real batch-mode MCU writing to /dev/null when its dictionary was
- * given with -d, otherwise only a pin chip stand-in (and the section's options are not checked).
+ * without any connection — a real batch-mode MCU writing to /dev/null, with its dictionary when it
+ * was given with -d, otherwise with the virtual MCU's (pin names are then not checked).
  */
 function checkRegistry(base: ModuleRegistry, dictPaths: Record<string, string>, warnings: string[]): ModuleRegistry {
   const registry = base.copy();
@@ -54,10 +58,12 @@ function checkRegistry(base: ModuleRegistry, dictPaths: Record<string, string>, 
     const section = config.getName();
     const name = section === "mcu" ? "mcu" : section.slice(4).trim();
     if (dictPaths[name] !== undefined) return buildBatchMcu(config, printer, { output: "/dev/null", dicts: dictPaths }, { info: () => {}, warn: () => {} });
-    warnings.push(`No data dictionary for mcu '${name}' (-d ${name === "mcu" ? "" : `${name}=`}DICT): its pins and options are not checked`);
+    warnings.push(`No data dictionary for mcu '${name}' (-d ${name === "mcu" ? "" : `${name}=`}DICT): its pin names are not checked`);
     for (const option of config.getPrefixOptions("")) config.get(option);
-    printer.pins.registerChip(name, new UnconnectedChip());
-    return new UnconnectedChip();
+    // A complete MCU object (the virtual MCU's dictionary) so every module can be built and checked
+    const mcu = new BatchMcu(name, { batch: { dict: genericDictionary(), outputPath: "/dev/null" }, log: { info: () => {}, warn: () => {} } });
+    printer.pins.registerChip(name, mcu);
+    return mcu;
   };
   registry.unregister("mcu");
   registry.unregister("mcu ");
@@ -73,7 +79,6 @@ function withSection(section: string, err: Error): string {
 }
 
 async function loadDicts(paths: Record<string, string>): Promise<Map<string, PinEnumeration>> {
-  const { DataDictionary } = await import("../protocol/index.ts");
   const out = new Map<string, PinEnumeration>();
   for (const [name, path] of Object.entries(paths)) {
     let text: string;
@@ -118,18 +123,14 @@ export async function checkConfig(path: string, opts: CheckOptions = {}): Promis
   } finally {
     for (const [, mcu] of printer.lookupObjects<Closable>("mcu")) await mcu.close?.();
   }
-  // Sections that failed after claiming a pin of an MCU without dictionary can't be judged.
-  const unjudged = new Set(printer.pins.activePins().filter((p) => p.chip instanceof UnconnectedChip && p.owner !== undefined).map((p) => p.owner!));
-  for (const f of printer.loadFailures) {
-    if (unjudged.has(f.section)) result.warnings.push(`Section '${f.section}' not checked: it needs its MCU's data dictionary (-d)`);
-    else result.errors.push(withSection(f.section, f.error));
-  }
+  for (const f of printer.loadFailures) result.errors.push(withSection(f.section, f.error));
   const problems = printer.configProblems();
   for (const o of problems.invalidOptions) result.errors.push(`Option '${o.option}' is not valid in section '${o.section}'`);
+  for (const s of problems.unknownSections) result.errors.push(`Section '${s.toLowerCase()}' is not a valid config section`);
   result.unsupportedSections = problems.unsupportedSections;
   if (opts.strict) for (const s of problems.unsupportedSections) result.errors.push(`Section '${s.toLowerCase()}' is not a valid config section`);
   for (const e of printer.pins.validatePins(dicts)) result.errors.push(e.message);
-  const unsupported = new Set(problems.unsupportedSections);
+  const unsupported = new Set([...problems.unsupportedSections, ...problems.unknownSections]);
   result.supportedSections = config.sectionNames().filter((s) => !unsupported.has(s));
   result.ok = result.errors.length === 0;
   return result;

@@ -3,22 +3,46 @@
 // virtual MCU from firmware-bridge/); with --config it connects to the MCUs the config names
 // (`[mcu] serial: /dev/serial/by-id/...`, `baud:`, or a pty path).
 import { DEFAULT_GCODE_PTY, GCodePty } from "../core/gcode-pty.ts";
-import { startLivePrinter, type LivePrinter } from "../core/live/live-printer.ts";
+import type { LivePrinter } from "../core/live/live-printer.ts";
+import { defaultDataDir } from "../core/virtual-printer/data-dir.ts";
+import { startLiveHost } from "../live/host.ts";
+import type { ApiServer } from "../api/server.ts";
+import { DEFAULT_API_PORT, startWebApi } from "./web-api.ts";
 import { argsOrUsageError, type OptionSpecs, parseArgs, wantsHelp } from "./args.ts";
 import { untilSignal } from "./signals.ts";
 
 const USAGE = `usage: stepline run [--config printer.cfg] [--data DIR] [--gcode-pty PATH|none]
+                    [--port N] [--host ADDR] [--web DIR] [--allow-power-control]
+                    [--trusted-clients LIST] [--cors-domains LIST] [--force-logins]
   --config FILE   printer.cfg naming the MCUs ([mcu] serial: /dev/serial/by-id/..., baud: 250000);
                   without it, the built-in virtual printer
   --data DIR      data folder (config/, gcodes/, logs/); default ~/printer_data
   --gcode-pty P   G-code terminal for OctoPrint or a serial console (a pty);
-                  default ${DEFAULT_GCODE_PTY}, "none" for no terminal`;
+                  default ${DEFAULT_GCODE_PTY}, "none" for no terminal
+  --port N        web API port (Moonraker-compatible HTTP + websocket); default ${DEFAULT_API_PORT},
+                  0 for no web API
+  --host ADDR     address the web API listens on; default 0.0.0.0 (every interface)
+  --web DIR       serve a built web UI (Mainsail, Fluidd) from DIR at / on the same port
+  --allow-power-control  let machine.reboot / machine.shutdown act (refused otherwise)
+  --trusted-clients LIST  comma-separated addresses/CIDR ranges that need no API key or login;
+                  default loopback and the subnets of this machine's interfaces
+  --cors-domains LIST     comma-separated origins allowed cross-origin ("*.local,https://app.fluidd.xyz")
+  --force-logins  once a user exists, trusted clients must log in too`;
 
 const OPTIONS = {
   config: { names: ["--config", "-c"] },
   data: { names: ["--data", "-d"] },
   gcodePty: { names: ["--gcode-pty", "-I"] },
+  port: { names: ["--port", "-p"] },
+  host: { names: ["--host"] },
+  web: { names: ["--web"] },
+  allowPower: { names: ["--allow-power-control"], flag: true },
+  trustedClients: { names: ["--trusted-clients"] },
+  corsDomains: { names: ["--cors-domains"] },
+  forceLogins: { names: ["--force-logins"], flag: true },
 } satisfies OptionSpecs;
+
+const list = (s: string | undefined) => (s === undefined ? undefined : s.split(",").map((x) => x.trim()).filter((x) => x !== ""));
 
 export async function run(args: string[]): Promise<number> {
   if (wantsHelp(args)) {
@@ -30,9 +54,35 @@ export async function run(args: string[]): Promise<number> {
   const parsed = { config: opts.get("config"), data: opts.get("data"), gcodePty: opts.get("gcodePty") };
   const stopRequested = untilSignal();
   console.log(parsed.config ? `stepline: starting the printer from ${parsed.config}` : "stepline: starting the built-in virtual printer");
+  const port = Number(opts.get("port") ?? DEFAULT_API_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`stepline run: --port must be a port number 0..65535, not '${opts.get("port")}'\n${USAGE}`);
+    return 2;
+  }
+  const dataDir = parsed.data ?? defaultDataDir();
   let printer: LivePrinter;
+  let api: ApiServer | null = null;
   try {
-    printer = await startLivePrinter({ configPath: parsed.config, dataDir: parsed.data, logFile: true });
+    const live = await startLiveHost({ configPath: parsed.config, dataDir, logFile: true });
+    printer = live.printer;
+    if (port !== 0) {
+      try {
+        api = await startWebApi({
+          host: live.host,
+          dataDir,
+          port,
+          hostname: opts.get("host") ?? "0.0.0.0",
+          webDir: opts.get("web"),
+          allowPowerControl: opts.has("allowPower"),
+          auth: { trustedClients: list(opts.get("trustedClients")), corsDomains: list(opts.get("corsDomains")), forceLogins: opts.has("forceLogins") },
+          log: printer.log,
+        });
+        console.log(`web API on ${api.url}${opts.get("web") ? ` (web UI from ${opts.get("web")})` : ""}`);
+      } catch (e) {
+        // The printer keeps running (terminal, safety) without its web API
+        console.error(`stepline: no web API on port ${port}: ${(e as Error).message}`);
+      }
+    }
   } catch (e) {
     console.error(`stepline run: ${(e as Error).message}`);
     return 1;
@@ -58,6 +108,7 @@ export async function run(args: string[]): Promise<number> {
   const sig = await stopRequested;
   console.log(`stepline: ${sig} received, shutting down`);
   await pty?.stop();
+  await api?.stop();
   await printer.stop();
   process.off("uncaughtException", onHostException);
   process.off("unhandledRejection", onHostException);

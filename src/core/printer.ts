@@ -4,10 +4,14 @@
 import { ConfigError } from "./config/errors.ts";
 import { type ModuleEntry, type ModuleRegistry, moduleRegistry } from "./config/module-registry.ts";
 import { type PrinterConfig, type UnusedEntry, unusedError } from "./config/printer-config.ts";
+import { isKlipperSection } from "./config/klipper-sections.ts";
 import type { ConfigSection } from "./config/section.ts";
 import { GCodeDispatcher, type GCodeHost } from "./gcode/dispatch.ts";
 import { GCodeError } from "./gcode/errors.ts";
+import { hostTime } from "./heaters/host-timers.ts";
 import { PrinterPins } from "./pins.ts";
+import { Webhooks } from "./webhooks.ts";
+import { registerGcodeEndpoints, registerObjectEndpoints } from "./webhooks-endpoints.ts";
 
 export { type ModuleFactory, type ModuleOptions, ModuleRegistry, type ModuleStage, moduleRegistry, registerModule } from "./config/module-registry.ts";
 
@@ -31,8 +35,10 @@ export interface PrinterOptions {
 }
 
 export interface ConfigProblems {
-  /** Sections that no module built and nobody read (names as written in the file). */
+  /** Klipper sections that no module built and nobody read (names as written in the file). */
   unsupportedSections: string[];
+  /** Sections Klipper does not know either (typos, foreign sections): errors, as in Klipper. */
+  unknownSections: string[];
   /** Options never read in sections that are in use ("Option 'x' is not valid in section 'y'"). */
   invalidOptions: UnusedEntry[];
 }
@@ -49,6 +55,8 @@ export class Printer implements GCodeHost {
   readonly startArgs: Readonly<Record<string, unknown>>;
   readonly pins = new PrinterPins();
   readonly gcode: GCodeDispatcher;
+  /** The webhooks endpoint registry (Klipper's API-server endpoints, called in process by a Host). */
+  readonly webhooks: Webhooks;
   private readonly objects = new Map<string, unknown>();
   private readonly eventHandlers = new Map<string, EventHandler[]>();
   private stateMessage = MESSAGE_STARTUP;
@@ -65,6 +73,12 @@ export class Printer implements GCodeHost {
     this.strict = opts.strict ?? false;
     this.startArgs = { config_file: opts.config.filename, ...opts.startArgs };
     this.gcode = new GCodeDispatcher(this);
+    this.webhooks = new Webhooks(this);
+    // Klipper's add_early_printer_objects: webhooks exists before the config is read, so even a
+    // config error can be reported through it
+    this.addObject("webhooks", this.webhooks);
+    registerGcodeEndpoints(this.webhooks, this.gcode);
+    registerObjectEndpoints(this.webhooks, this, () => hostTime(this));
     this.addObject("configfile", new ConfigFileObject(this));
     this.addObject("gcode", this.gcode);
     this.addObject("pins", this.pins);
@@ -151,17 +165,21 @@ export class Printer implements GCodeHost {
   configProblems(): ConfigProblems {
     const failed = new Set(this.loadFailures.map((f) => f.section.toLowerCase()));
     const unused = this.config.findUnused(this.objects.keys()).filter((u) => !failed.has(u.section));
+    const unread = unused.filter((u) => u.option === undefined).map((u) => u.sectionName);
     return {
-      unsupportedSections: unused.filter((u) => u.option === undefined).map((u) => u.sectionName),
+      unsupportedSections: unread.filter(isKlipperSection),
+      unknownSections: unread.filter((s) => !isKlipperSection(s)),
       invalidOptions: unused.filter((u) => u.option !== undefined),
     };
   }
 
-  /** Klipper's _read_config: build every module, then reject unknown options (and, in strict
-   * mode, unknown sections). Returns the unsupported sections that were tolerated. */
+  /** Klipper's _read_config: build every module, then reject unknown sections and options (and, in
+   * strict mode, Klipper sections Stepline lacks). Returns the unsupported sections that were tolerated. */
   readConfig(): string[] {
     this.instantiateModules();
     const problems = this.configProblems();
+    const unknown = problems.unknownSections[0];
+    if (unknown !== undefined) throw unusedError({ section: unknown.toLowerCase() });
     if (this.strict && problems.unsupportedSections.length) throw unusedError({ section: problems.unsupportedSections[0]!.toLowerCase() });
     const firstOption = problems.invalidOptions[0];
     if (firstOption) throw unusedError(firstOption);

@@ -21,6 +21,9 @@ export interface ParamSpec {
 // (in this order) and applying Python's % operator.
 const TO_PY_S = ["%u", "%i", "%hu", "%hi", "%c", "%.*s", "%*s"];
 
+/** A parameter carrying an MCU clock ("clock", "report_clock", ...). */
+const isClockParam = (name: string) => name === "clock" || name.endsWith("_clock");
+
 /** Splits a format into the literal text around each %s slot, as Python's % would fill it. */
 function textParts(format: string, slots: number, what: string): string[] {
   let py = format;
@@ -205,6 +208,8 @@ export class MessageFormat {
     if (typeof v !== "number" || !Number.isInteger(v)) {
       throw new ProtocolError(`${this.name}: parameter '${p.name}' (${p.type.fmt}) must be an integer, got ${v instanceof Uint8Array ? "bytes" : String(v)}`);
     }
+    // MCU clocks are 32 bits and wrap; like Klipper, a 64-bit host clock goes out as its low 32 bits
+    if (v > p.type.max && p.type.fmt === "%u" && isClockParam(p.name) && v < 2 ** 53) return v % 2 ** 32;
     if (v < p.type.min || v > p.type.max) {
       throw new ProtocolError(`${this.name}: parameter '${p.name}' (${p.type.fmt}) value ${v} is out of range ${p.type.min}..${p.type.max}`);
     }

@@ -15,7 +15,7 @@ serial: /dev/z
 pin: PA2
 [mcu]
 serial: /dev/ttyACM0
-[mystery_feature]
+[palette2]
 foo: 1
 `;
 
@@ -37,14 +37,18 @@ describe("module registry and config loading", () => {
   test("build order: mcu sections, extras in file order, toolhead, then defaults", () => {
     const log: string[] = [];
     const p = new Printer({ config: PrinterConfig.fromText(CFG), registry: orderRegistry(log) });
-    expect(p.readConfig()).toEqual(["mystery_feature"]);
+    expect(p.readConfig()).toEqual(["palette2"]);
     expect(log).toEqual(["mcu", "mcu z", "fan", "heater_fan hotend", "printer", "homing", "gcode_move"]);
     expect(p.lookupObjects("mcu").map(([n]) => n)).toEqual(["mcu", "mcu z"]);
     expect(p.lookupObjects("heater_fan").map(([n]) => n)).toEqual(["heater_fan hotend"]);
   });
   test("strict mode rejects unclaimed sections with Klipper's message", () => {
     const p = new Printer({ config: PrinterConfig.fromText(CFG), registry: orderRegistry([]), strict: true });
-    expect(() => p.readConfig()).toThrow("Section 'mystery_feature' is not a valid config section");
+    expect(() => p.readConfig()).toThrow("Section 'palette2' is not a valid config section");
+  });
+  test("a section Klipper does not know either is an error even when not strict, as in Klipper", () => {
+    const p = new Printer({ config: PrinterConfig.fromText(`${CFG}\n[heater_bedd]\nheater_pin: PA3\n`), registry: orderRegistry([]) });
+    expect(() => p.readConfig()).toThrow("Section 'heater_bedd' is not a valid config section");
   });
   test("an option no module read is an error even when not strict", () => {
     const p = new Printer({ config: PrinterConfig.fromText(`${CFG}\n[fan]\nmax_powr: 1\n`), registry: orderRegistry([]) });
@@ -59,7 +63,7 @@ describe("module registry and config loading", () => {
     const p = new Printer({ config: PrinterConfig.fromText(`${CFG}\n[bad]\nspeed: -1\nother: 2\n`), registry: r });
     p.instantiateModules({ keepGoing: true });
     expect(p.loadFailures.map((f) => f.error.message)).toEqual(["Option 'speed' in section 'bad' must be above 0.0"]);
-    expect(p.configProblems()).toEqual({ unsupportedSections: ["mystery_feature"], invalidOptions: [] });
+    expect(p.configProblems()).toEqual({ unsupportedSections: ["palette2"], unknownSections: [], invalidOptions: [] });
   });
   test("a section read by another module is claimed (e.g. stepper_x by the toolhead)", () => {
     const r = new ModuleRegistry();

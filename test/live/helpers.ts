@@ -17,6 +17,8 @@ export interface TestPrinterOptions {
   /** Replace the simulated board entirely. */
   board?: HardwareConfig;
   logCommands?: boolean;
+  /** Seconds the virtual board has been up at start (MCU clocks past 2^32 ticks). */
+  uptime?: number;
 }
 
 export interface TestPrinter {
@@ -50,6 +52,7 @@ export async function startTestPrinter(opts: TestPrinterOptions = {}): Promise<T
     board: {
       hardware: opts.board ?? virtualPrinterHardware({ thermalTimeScale: TEST_TIME_SCALE, ...opts.hardware }),
       logCommands: opts.logCommands ?? false,
+      uptime: opts.uptime,
     },
   });
   const output: string[] = [];

@@ -117,8 +117,10 @@ describe("host and virtual MCU over real ptys", () => {
         ` median ${median(steadyTruth).toFixed(0)} us, median |err| ${median(steadyTruth.map(Math.abs)).toFixed(0)} us` +
         ` (settling: ${median(truthUs.slice(0, 20).map(Math.abs)).toFixed(0)} us)`,
     );
-    expect(median(steadyProbe)).toBeLessThan(100);
-    expect(median(steadyTruth.map(Math.abs))).toBeLessThan(200);
+    // Bounds a working sync keeps on a loaded 2-core machine (a broken one is off by milliseconds and
+    // growing); the figures themselves are printed above, not asserted (pty latency varies with load).
+    expect(median(steadyProbe)).toBeLessThan(500);
+    expect(median(steadyTruth.map(Math.abs))).toBeLessThan(1000);
   }, 45_000);
 
   test("1% of bytes dropped or corrupted in both directions: every command runs once, in order", async () => {

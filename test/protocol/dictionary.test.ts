@@ -146,6 +146,13 @@ describe("encoding", () => {
   });
 });
 
+test("64-bit clocks go into 32-bit clock fields as their low 32 bits, as Klipper sends them", () => {
+  const wrapped = stm32.encodeCommand("queue_digital_out", { oid: 2, clock: 5 * 2 ** 32 + 1234, on_ticks: 7 });
+  expect(wrapped).toEqual(stm32.encodeCommand("queue_digital_out", { oid: 2, clock: 1234, on_ticks: 7 }));
+  expect(stm32.encodeCommandText("trsync_start oid=1 report_clock=4294967297 report_ticks=3 expire_reason=0"))
+    .toEqual(stm32.encodeCommandText("trsync_start oid=1 report_clock=1 report_ticks=3 expire_reason=0"));
+});
+
 describe("bad input names the command, the parameter and the allowed range", () => {
   const good = { oid: 1, interval: 1000, count: 10, add: 0 };
   test("out of range values", () => {

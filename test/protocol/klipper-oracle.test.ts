@@ -1,19 +1,16 @@
 // Cross-check against Klipper's own tool: random streams (every message type, awkward values and
 // buffers, unknown ids, messages reading into the block trailer, garbage between blocks) must print
-// exactly what klippy/parsedump.py prints. Needs python3 and a Klipper checkout beside the clone
-// (../klipper-src, or STEPLINE_KLIPPER_SRC); skipped without them.
+// exactly what klippy/parsedump.py prints. klippy comes from the reference tarball (test/support/klippy-oracle.ts).
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { canonicalRange, DataDictionary, encodeBlock, ParseDumper, TextSink } from "../../src/protocol/index.ts";
 import { DICT_DIR } from "./helpers.ts";
 import { Rng } from "../support/random.ts";
-import { KLIPPER_SRC } from "../support/reference.ts";
+import { klippyMissing, klippyRoot, PYTHON } from "../support/klippy-oracle.ts";
 
-const PARSEDUMP = join(KLIPPER_SRC, "klippy/parsedump.py");
-const python = Bun.which("python3");
-const available = python !== null && existsSync(PARSEDUMP);
+const available = klippyMissing() === null;
 
 /** Bytes that exercise Python's bytes repr: quotes, backslashes, control and high bytes. */
 function awkwardBytes(rng: Rng, n: number): Uint8Array {
@@ -80,7 +77,7 @@ describe.skipIf(!available)("same text as Klipper's parsedump.py on random strea
         const dictFile = join(dir, "klipper.dict");
         writeFileSync(stream, Buffer.concat(pieces));
         writeFileSync(dictFile, dictText);
-        const py = Bun.spawnSync([python!, PARSEDUMP, dictFile, stream], { stdout: "pipe", stderr: "pipe" });
+        const py = Bun.spawnSync([PYTHON, join(klippyRoot(), "klippy/parsedump.py"), dictFile, stream], { stdout: "pipe", stderr: "pipe" });
         expect(py.exitCode).toBe(0);
         const out: Uint8Array[] = [];
         const dumper = new ParseDumper(dict, (t) => out.push(t));

@@ -75,12 +75,15 @@ describe("batch toolhead", () => {
     expect(cruiseInterval(xSteps(slow.stepsByPin), from)).toBeCloseTo(1 / (50 * STEPS_PER_MM), 7);
   });
 
-  test("an out-of-range move is reported with its line and the run carries on", async () => {
+  test("an out-of-range move is reported with its line and stops the run as klippy does", async () => {
     const run = await runGcode(CARTESIAN_MOTION_CFG, "G28\nG1 X250 F6000\nG1 X20\n");
     const i = run.responses.findIndex((l) => l.startsWith("!! Move out of range: 250.000 0.000 0.500 [0.000]"));
     expect(i).toBeGreaterThanOrEqual(0);
     expect(run.responses[i]).toContain("input.gcode:2: G1 X250 F6000");
-    expect(netSteps(xSteps(run.stepsByPin))).toBe((HOMING_NET_MM + 20) * STEPS_PER_MM);
+    expect(run.result.result).toBe("error_exit");
+    expect(run.result.error).toBe("Move out of range: 250.000 0.000 0.500 [0.000]");
+    // klippy's reactor ends at the error: the queued X20 never reaches the MCU
+    expect(netSteps(xSteps(run.stepsByPin))).toBe(HOMING_NET_MM * STEPS_PER_MM);
   });
 
   test("moves before homing are refused", async () => {
@@ -92,7 +95,8 @@ describe("batch toolhead", () => {
   test("E moves on a printer without an extruder are refused", async () => {
     const run = await runGcode(CARTESIAN_MOTION_CFG, "G28\nG1 X1 E1 F6000\nG1 X2\n");
     expect(run.responses.some((l) => l.startsWith("!! Extrude when no extruder present"))).toBe(true);
-    expect(netSteps(xSteps(run.stepsByPin))).toBe((HOMING_NET_MM + 2) * STEPS_PER_MM);
+    expect(run.result.result).toBe("error_exit");
+    expect(netSteps(xSteps(run.stepsByPin))).toBe(HOMING_NET_MM * STEPS_PER_MM);
   });
 
   test("the output is byte-for-byte deterministic", async () => {

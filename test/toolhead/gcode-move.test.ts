@@ -43,7 +43,9 @@ describe("gcode_move", () => {
     const run = await runGcode(CARTESIAN_MOTION_CFG, "G28\nG1 X=5\nG1 X5 F0\nG1 X7 F6000\n");
     expect(run.responses.some((l) => l.startsWith("!! Unable to parse move 'G1 X=5'"))).toBe(true);
     expect(run.responses.some((l) => l.startsWith("!! Invalid speed in 'G1 X5 F0'"))).toBe(true);
-    expect(netSteps(run.stepsByPin.get("PF0")!)).toBe((HOMING_NET_MM + 7) * STEPS_PER_MM);
+    // As in klippy, the error ends the run: the rest of the block still runs, but no move reaches the MCU
+    expect(run.result.result).toBe("error_exit");
+    expect(netSteps(run.stepsByPin.get("PF0")!)).toBe(HOMING_NET_MM * STEPS_PER_MM);
   });
 
   test("G2 draws a quarter circle ending on the target", async () => {

@@ -268,6 +268,9 @@ export class PrinterBLTouch {
       const homing = this.printer.lookupObject<Homing>("homing");
       ppos = (yield homing.probingMove(this.probingEndstop, pos, this.getProbeParams(g).probeSpeed, true)) as number[];
     } finally {
+      // Klipper waits here for its "wait for trigger" reactor callback: one loop turn, in which
+      // timers (the background step flush) run; batch mode has to give that turn explicitly
+      this.printer.lookupObject<{ yieldNow(): void }>("batch_reactor", null)?.yieldNow();
       if (this.multi === "OFF") {
         this.raiseProbe();
         yield* this.verifyRaiseProbe();

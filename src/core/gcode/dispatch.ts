@@ -39,16 +39,24 @@ interface RestartToolhead {
 /** Serialises scripts: one runs at a time, the others wait their turn. */
 export class GCodeMutex {
   private tail: Promise<void> = Promise.resolve();
+  /** Runs holding or waiting for the mutex. */
+  private users = 0;
   async run<T>(fn: () => Promise<T> | T): Promise<T> {
     const prev = this.tail;
     let release!: () => void;
     this.tail = new Promise<void>((r) => (release = r));
+    this.users++;
     await prev;
     try {
       return await fn();
     } finally {
+      this.users--;
       release();
     }
+  }
+  /** True while a command holds the mutex (Klipper's mutex.test(): the G-code class is busy). */
+  test(): boolean {
+    return this.users > 0;
   }
 }
 

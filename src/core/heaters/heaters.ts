@@ -167,10 +167,16 @@ export class PrinterHeaters {
     if (wait && temp) await this.waitForTemperature(heater);
   }
 
+  /** Like Klipper's wait loops: keeps the toolhead's print time current, so idle_timeout sees "Printing". */
+  private syncToolhead(): void {
+    this.printer.lookupObject<{ getLastMoveTime(): number }>("toolhead", null)?.getLastMoveTime();
+  }
+
   private async waitForTemperature(heater: Heater): Promise<void> {
     if (isFileOutput(this.printer) || heater.isFileOutput) return;
     let now = hostTime(this.printer);
     while (!this.printer.isShutdown() && heater.checkBusy(now)) {
+      this.syncToolhead();
       this.printer.gcode.respondRaw(this.temperatureReport(now));
       if (!(await sleepUntil(this.printer, now + 1))) return;
       now = hostTime(this.printer);
@@ -189,6 +195,7 @@ export class PrinterHeaters {
     while (!this.printer.isShutdown()) {
       const [temp] = source.getTemp(now);
       if (temp >= minTemp && temp <= maxTemp) return;
+      this.syncToolhead();
       gcmd.respondRaw(this.temperatureReport(now));
       if (!(await sleepUntil(this.printer, now + 1))) return;
       now = hostTime(this.printer);

@@ -112,6 +112,7 @@ export class IdleTimeout {
     const idleTime = estPrintTime - printTime;
     if (!lookaheadEmpty || idleTime < 1) return eventtime + this.idleTimeout;
     if (idleTime < this.idleTimeout) return eventtime + this.idleTimeout - idleTime;
+    if (this.printer.gcode.mutex.test()) return eventtime + 1; // a command (M109, a print) runs
     return this.startIdle();
   }
 
@@ -122,6 +123,8 @@ export class IdleTimeout {
     const bufferTime = Math.min(2, printTime - estPrintTime);
     if (!lookaheadEmpty) return eventtime + READY_TIMEOUT + Math.max(0, bufferTime);
     if (bufferTime > -READY_TIMEOUT) return eventtime + READY_TIMEOUT + bufferTime;
+    // A command still runs (an M109 / M190 wait): still printing
+    if (this.printer.gcode.mutex.test()) return eventtime + READY_TIMEOUT;
     this.state = "Ready";
     this.printer.sendEvent("idle_timeout:ready", estPrintTime + PIN_MIN_TIME);
     return eventtime + this.idleTimeout;

@@ -26,6 +26,8 @@ export class PauseResume {
     gcode.register("RESUME", (g) => this.cmdResume(g), { desc: "Resumes the print from a pause" });
     gcode.register("CLEAR_PAUSE", () => this.clearPause(), { desc: "Clears the current paused state without resuming the print" });
     gcode.register("CANCEL_PRINT", (g) => this.cmdCancelPrint(g), { desc: "Cancel the current print" });
+    for (const [path, script] of [["pause", "PAUSE"], ["resume", "RESUME"], ["cancel", "CANCEL_PRINT"]] as const)
+      printer.webhooks.registerEndpoint(`pause_resume/${path}`, () => gcode.runScript(script));
   }
 
   getStatus(): { is_paused: boolean } {

@@ -3,7 +3,8 @@
 // FIRMWARE_RESTART (each builds a fresh Printer from the re-read config) until stopped.
 // Shutdowns of any kind (MCU error, lost MCU, host exception, M112) stop every MCU at once and
 // leave the printer in the shutdown state with Klipper's wording until a restart.
-import { join } from "node:path";
+import { cpus } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import pkg from "../../../package.json" with { type: "json" };
 import type { VirtualMcu } from "../../../firmware-bridge/index.ts";
 import type { McuLogger } from "../../mcu/mcu.ts";
@@ -13,15 +14,24 @@ import { PrinterConfig } from "../config/printer-config.ts";
 import type { ConfigSection } from "../config/section.ts";
 import "../modules.ts";
 import { type ModuleRegistry, moduleRegistry, Printer } from "../printer.ts";
-import { LiveReactor } from "../reactor.ts";
+import { hostMonotonic, LiveReactor } from "../reactor.ts";
 import { StatusHub } from "../status/status-hub.ts";
-import { WebhooksStatus } from "../status/webhooks.ts";
 import { ensureDataDirs, writeVirtualPrinterCfg } from "../virtual-printer/data-dir.ts";
 import { attachMotionTimers } from "./flush-timer.ts";
 import { FileLog } from "./log-file.ts";
 import { identifyLiveMcu, LiveMcu, mcuName, setupLiveMcu } from "./live-mcu.ts";
 import { hostShutdownMessage } from "./shutdown-messages.ts";
 import { McuTransports, type VirtualBoardOptions } from "./transports.ts";
+
+/** Where Stepline is installed (info's klipper_path). */
+/** Where Stepline runs from (printer.info's klipper_path): the executable's folder, or the source tree's. */
+const STEPLINE_PATH = Bun.main.startsWith("/$bunfs/") ? dirname(process.execPath) : resolve(dirname(Bun.main), "..");
+
+/** Klipper's cpu_info wording: "4 core ARMv7 Processor rev 4 (v7l)". */
+function cpuInfo(): string {
+  const all = cpus();
+  return `${all.length} core ${all[0]?.model ?? "?"}`;
+}
 
 export interface LiveLog extends McuLogger {
   error(msg: string): void;
@@ -58,6 +68,7 @@ export class LivePrinter {
   private readonly transports: McuTransports;
   private readonly outputListeners: ((line: string) => void)[] = [];
   private readonly instanceListeners: ((p: Printer) => void)[] = [];
+  private readonly startedListeners: ((p: Printer) => void)[] = [];
   private readyWaiters: (() => void)[] = [];
   private stopped = false;
   private loop: Promise<void> | null = null;
@@ -70,7 +81,7 @@ export class LivePrinter {
     this.log = opts.log ?? consoleLiveLog;
     this.transports = new McuTransports(opts.board);
     this.configPath = configPath;
-    this.status = new StatusHub(() => this.current, () => this.currentReactor.monotonic());
+    this.status = new StatusHub(() => this.current, hostMonotonic);
   }
 
   get printer(): Printer {
@@ -108,6 +119,11 @@ export class LivePrinter {
   /** Called with each new Printer instance (after a restart), before it connects. */
   onInstance(cb: (p: Printer) => void): void {
     this.instanceListeners.push(cb);
+  }
+
+  /** Called each time an instance has finished connecting (ready, or an error state). */
+  onStarted(cb: (p: Printer) => void): void {
+    this.startedListeners.push(cb);
   }
 
   /** Resolves once the current instance has finished connecting (ready, or an error state). */
@@ -176,14 +192,19 @@ export class LivePrinter {
     const printer = new Printer({
       config,
       registry: this.moduleRegistry(mcus, startError),
-      startArgs: { software_version: `stepline-${pkg.version}`, data_dir: this.opts.dataDir },
+      startArgs: {
+        software_version: `stepline-${pkg.version}`,
+        data_dir: this.opts.dataDir,
+        klipper_path: STEPLINE_PATH,
+        cpu_info: cpuInfo(),
+        log_file: this.fileLog?.path ?? null,
+      },
     });
     const reactor = new LiveReactor({
       onTimerError: (name, e) =>
         printer.invokeShutdown(`Internal error in '${name}': ${(e as Error)?.message ?? e}`, { error: String((e as Error)?.stack ?? e) }),
     });
     printer.addObject("reactor", reactor);
-    printer.addObject("webhooks", new WebhooksStatus(printer));
     printer.gcode.registerOutputHandler((line) => {
       for (const cb of this.outputListeners) cb(line);
     });
@@ -201,6 +222,7 @@ export class LivePrinter {
     const [msg, category] = printer.getStateMessage();
     if (category === "ready") this.log.info("Printer is ready");
     else this.log.error(msg.trimEnd());
+    for (const cb of this.startedListeners) cb(printer);
     for (const w of this.readyWaiters.splice(0)) w();
   }
 
@@ -244,6 +266,13 @@ export class LivePrinter {
  * Resolves once the first connect attempt has finished (see printer.getStateMessage()).
  */
 export async function startLivePrinter(opts: LivePrinterOptions = {}): Promise<LivePrinter> {
+  const lp = createLivePrinter(opts);
+  await lp.start();
+  return lp;
+}
+
+/** A live printer ready to start(), so that listeners can watch its very first instance. */
+export function createLivePrinter(opts: LivePrinterOptions = {}): LivePrinter {
   let configPath = opts.configPath ?? null;
   const builtIn = configPath === null && opts.configText === undefined;
   let fileLog: FileLog | null = null;
@@ -257,7 +286,5 @@ export async function startLivePrinter(opts: LivePrinterOptions = {}): Promise<L
     }
     opts = { ...opts, dataDir: dirs.root, log };
   }
-  const lp = new LivePrinter(opts, configPath, fileLog);
-  await lp.start();
-  return lp;
+  return new LivePrinter(opts, configPath, fileLog);
 }

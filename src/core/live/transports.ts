@@ -14,6 +14,8 @@ export interface VirtualBoardOptions {
   hardware?: HardwareConfig;
   /** Record every command the virtual MCU executes (tests compare them with batch output). */
   logCommands?: boolean;
+  /** Seconds the virtual board has been up when created (tests of MCU clocks past 2^32 ticks). */
+  uptime?: number;
 }
 
 export class McuTransports {
@@ -45,7 +47,7 @@ export class McuTransports {
   private virtualLink(name: string): ByteTransport {
     let vmcu = this.virtual.get(name);
     if (!vmcu) {
-      vmcu = new VirtualMcu({ hardware: this.board.hardware ?? virtualPrinterHardware(), logCommands: this.board.logCommands ?? false });
+      vmcu = new VirtualMcu({ hardware: this.board.hardware ?? virtualPrinterHardware(), logCommands: this.board.logCommands ?? false, uptime: this.board.uptime });
       vmcu.start();
       this.virtual.set(name, vmcu);
     }

@@ -1,11 +1,16 @@
 // [query_endstops] (always present): QUERY_ENDSTOPS / M119 report every endstop as "open" or
-// "TRIGGERED", and the "query_endstops" status object keeps the last answer (last_query).
+// "TRIGGERED", and the "query_endstops" status object keeps the last answer (last_query); the
+// query_endstops/status webhooks endpoint answers the same under the G-code mutex.
 import type { GCodeCommand } from "../gcode/command.ts";
 import type { McuEndstop } from "../../motion/homing-endstop.ts";
 import { type Printer, registerModule } from "../printer.ts";
 
 interface LastMoveTime {
   getLastMoveTime(): number;
+}
+
+function stateWords(state: Record<string, number>): Record<string, "open" | "TRIGGERED"> {
+  return Object.fromEntries(Object.entries(state).map(([n, t]) => [n, t ? "TRIGGERED" : "open"]));
 }
 
 export class QueryEndstops {
@@ -16,6 +21,7 @@ export class QueryEndstops {
     const run = (g: GCodeCommand) => this.cmdQueryEndstops(g);
     printer.gcode.register("QUERY_ENDSTOPS", run, { desc: "Report on the status of each endstop" });
     printer.gcode.register("M119", run);
+    printer.webhooks.registerEndpoint("query_endstops/status", () => printer.gcode.mutex.run(async () => stateWords(await this.queryAll())));
   }
 
   registerEndstop(endstop: McuEndstop, name: string): void {
@@ -34,7 +40,7 @@ export class QueryEndstops {
 
   private async cmdQueryEndstops(g: GCodeCommand): Promise<void> {
     const state = await this.queryAll();
-    g.respondRaw(Object.entries(state).map(([n, t]) => `${n}:${t ? "TRIGGERED" : "open"}`).join(" "));
+    g.respondRaw(Object.entries(stateWords(state)).map(([n, w]) => `${n}:${w}`).join(" "));
   }
 
   getStatus(_eventtime?: number): { last_query: Record<string, number> } {

@@ -2,7 +2,6 @@
 // QueryStatusHelper): a snapshot of the requested fields of the requested objects, and
 // subscribers told about changed fields every 250 ms. A null field list means every field;
 // unknown objects give an empty entry. Follows the current Printer across restarts.
-import type { Printer } from "../printer.ts";
 
 export type StatusRequest = Record<string, readonly string[] | null>;
 export type StatusSnapshot = Record<string, Record<string, unknown>>;
@@ -10,6 +9,12 @@ export type StatusCallback = (changes: StatusSnapshot, eventtime: number) => voi
 
 /** How often subscribers are checked for changes (Klipper's SUBSCRIPTION_REFRESH_TIME). */
 export const STATUS_REFRESH_TIME = 0.25;
+
+/** The printer objects a hub reads (implemented by Printer). */
+export interface StatusObjects {
+  lookupObject<T = unknown>(name: string, def: T | null): T | null;
+  lookupObjects<T = unknown>(): [string, T][];
+}
 
 interface StatusSource {
   getStatus(eventtime: number): Record<string, unknown>;
@@ -30,14 +35,14 @@ export class StatusHub {
   private readonly subs = new Set<Subscription>();
   private timer: ReturnType<typeof setInterval> | null = null;
 
-  constructor(private readonly printer: () => Printer, private readonly monotonic: () => number) {}
+  constructor(private readonly printer: () => StatusObjects | undefined, private readonly monotonic: () => number) {}
 
   /** The requested fields now. */
   query(request: StatusRequest, eventtime: number = this.monotonic()): StatusSnapshot {
     const printer = this.printer();
     const out: StatusSnapshot = {};
     for (const [name, fields] of Object.entries(request)) {
-      const obj = printer.lookupObject<unknown>(name, null);
+      const obj = printer?.lookupObject<unknown>(name, null);
       if (!hasStatus(obj)) {
         out[name] = {};
         continue;
@@ -52,7 +57,7 @@ export class StatusHub {
 
   /** Names of the objects that have a status (for an objects list endpoint). */
   objectNames(): string[] {
-    return this.printer().lookupObjects<unknown>().filter(([, o]) => hasStatus(o)).map(([n]) => n);
+    return (this.printer()?.lookupObjects<unknown>() ?? []).filter(([, o]) => hasStatus(o)).map(([n]) => n);
   }
 
   /** Subscribe: returns the current values and a way to stop; `cb` gets only changed fields. */
