@@ -76,34 +76,11 @@ case "$DATA_DIR" in
   *) die "--data must be an absolute path, got '$DATA_DIR'" ;;
 esac
 # Serial ports belong to the dialout group on Raspberry Pi OS and Debian.
-GROUPS_LINE=""
-if getent group dialout >/dev/null 2>&1; then GROUPS_LINE=$'\nSupplementaryGroups=dialout'; fi
-
-render_unit() {
-  cat <<EOF
-[Unit]
-Description=Stepline 3D-printer host (Klipper MCU protocol, Moonraker-compatible API, Cura printing)
-After=network-online.target
-Wants=network-online.target
-
-[Service]
-Type=simple
-User=$USER_NAME$GROUPS_LINE
-WorkingDirectory=$DATA_DIR
-# No --config: runs $DATA_DIR/config/printer.cfg, written as the virtual printer's on first start
-ExecStart=/usr/local/bin/stepline run --data $DATA_DIR
-Restart=always
-RestartSec=5
-# Port 80 (Cura) without root: this one capability and nothing else.
-AmbientCapabilities=CAP_NET_BIND_SERVICE
-CapabilityBoundingSet=CAP_NET_BIND_SERVICE
-NoNewPrivileges=true
-ProtectSystem=full
-
-[Install]
-WantedBy=multi-user.target
-EOF
-}
+SERIAL_GROUP=""
+if getent group dialout >/dev/null 2>&1; then SERIAL_GROUP=dialout; fi
+# shellcheck source=lib/stepline-unit.sh
+. "$ROOT_DIR/scripts/lib/stepline-unit.sh"
+render_unit() { render_stepline_unit "$USER_NAME" "$DATA_DIR" "$SERIAL_GROUP"; }
 
 if [ "$DRY_RUN" = 1 ]; then
   echo "# would install $BINARY as ${DEST}/usr/local/bin/stepline"
