@@ -115,7 +115,7 @@ describe("stepline run's G-code terminal on a machine without socat", () => {
     const ptyPath = join(tmp.path, "printer");
     const emptyBin = join(tmp.path, "empty-bin");
     mkdirSync(emptyBin);
-    const proc = Bun.spawn([process.execPath, STEPLINE_MAIN, "run", "--data", join(tmp.path, "data"), "--gcode-pty", ptyPath], {
+    const proc = Bun.spawn([process.execPath, STEPLINE_MAIN, "run", "--data", join(tmp.path, "data"), "--gcode-pty", ptyPath, "--port", "0"], {
       stdout: "pipe", stderr: "pipe", env: { PATH: emptyBin, HOME: tmp.path },
     });
     try {
