@@ -4,7 +4,7 @@
 // (`[mcu] serial: /dev/serial/by-id/...`, `baud:`, or a pty path).
 import { DEFAULT_GCODE_PTY, GCodePty } from "../core/gcode-pty.ts";
 import type { LivePrinter } from "../core/live/live-printer.ts";
-import { defaultDataDir } from "../core/virtual-printer/data-dir.ts";
+import { defaultDataDir, ensureDataDirs, lockDataDir } from "../core/virtual-printer/data-dir.ts";
 import { startLiveHost } from "../live/host.ts";
 import type { ApiServer } from "../api/server.ts";
 import { DEFAULT_API_PORT, startWebApi } from "./web-api.ts";
@@ -60,6 +60,14 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const dataDir = parsed.data ?? defaultDataDir();
+  // One Stepline per data folder: refused before it writes the config, the log or the database
+  let dataLock: { release(): void };
+  try {
+    dataLock = lockDataDir(ensureDataDirs(dataDir));
+  } catch (e) {
+    console.error(`stepline run: ${(e as Error).message}`);
+    return 1;
+  }
   let printer: LivePrinter;
   let api: ApiServer | null = null;
   try {
@@ -85,6 +93,7 @@ export async function run(args: string[]): Promise<number> {
     }
   } catch (e) {
     console.error(`stepline run: ${(e as Error).message}`);
+    dataLock.release();
     return 1;
   }
   // A bug that escapes every handler must not leave heaters running: shut down, keep serving
@@ -112,6 +121,7 @@ export async function run(args: string[]): Promise<number> {
   await printer.stop();
   process.off("uncaughtException", onHostException);
   process.off("unhandledRejection", onHostException);
+  dataLock.release();
   console.log("stepline: stopped");
   return 0;
 }

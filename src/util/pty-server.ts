@@ -8,8 +8,9 @@
 // USB-serial device without the master ever seeing a hang-up. The master is non-blocking and read by
 // Bun's event loop (epoll), so an idle pty costs no CPU. A lock file next to the link (PATH.lock, flock
 // held while running) tells a live instance's link from one left by a crash.
-import { closeSync, ftruncateSync, lstatSync, openSync, readFileSync, readlinkSync, renameSync, symlinkSync, unlinkSync, writeSync } from "node:fs";
-import { EAGAIN, EINTR, errno, LOCK_EX, LOCK_NB, O_CLOEXEC, O_NOCTTY, O_NONBLOCK, O_RDWR, cPath, sys, sysError, TCSANOW } from "./libc.ts";
+import { closeSync, lstatSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from "node:fs";
+import { takeLock } from "./lock-file.ts";
+import { EAGAIN, EINTR, errno, O_CLOEXEC, O_NOCTTY, O_NONBLOCK, O_RDWR, cPath, sys, sysError, TCSANOW } from "./libc.ts";
 
 export interface PtyServerOptions {
   /** Path of the pty symlink. */
@@ -52,7 +53,7 @@ export class PtyServer {
   /** Create the pty and its link; resolves once the path exists. */
   async start(): Promise<void> {
     refuseForeignPath(this.path);
-    this.lockFd = takeLock(this.path, this.opts.label);
+    this.lockFd = lockPty(this.path, this.opts.label);
     try {
       this.openPair();
       replaceLink(this.ptsName, this.path);
@@ -168,30 +169,8 @@ function lockPath(path: string): string {
  * flock on PATH.lock for as long as the pty runs: a second instance asking for the same path is
  * refused while the first one lives, and finds the lock free after a crash.
  */
-function takeLock(path: string, label: string): number {
-  const file = lockPath(path);
-  let fd: number;
-  try {
-    fd = openSync(file, "a+", 0o644);
-  } catch (e) {
-    throw new Error(`cannot create the lock file ${file} for the ${label}: ${(e as Error).message}`);
-  }
-  if (sys().flock(fd, LOCK_EX | LOCK_NB) !== 0) {
-    const err = errno();
-    const holder = readFileSync(file, "utf8").trim();
-    closeSync(fd);
-    if (err === EAGAIN) throw new Error(`${path} is the ${label} of another running Stepline${holder ? ` (pid ${holder})` : ""}; stop it or choose another path`);
-    throw sysError(`cannot lock ${file}`, "flock", err, file);
-  }
-  // The file is ours now: record who holds it, for the message above
-  try {
-    ftruncateSync(fd, 0);
-    writeSync(fd, `${process.pid}\n`);
-  } catch (e) {
-    closeSync(fd);
-    throw new Error(`cannot write the lock file ${file}: ${(e as Error).message}`);
-  }
-  return fd;
+function lockPty(path: string, label: string): number {
+  return takeLock(lockPath(path), (pid) => `${path} is the ${label} of another running Stepline${pid !== null ? ` (pid ${pid})` : ""}; stop it or choose another path`);
 }
 
 /** A symlink at the path is replaced (its owner is gone: takeLock got the lock); never a real file. */
