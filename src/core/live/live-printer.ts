@@ -17,6 +17,7 @@ import { type ModuleRegistry, moduleRegistry, Printer } from "../printer.ts";
 import { hostMonotonic, LiveReactor } from "../reactor.ts";
 import { StatusHub } from "../status/status-hub.ts";
 import { ensureDataDirs, writeVirtualPrinterCfg } from "../virtual-printer/data-dir.ts";
+import { logPrinterEvents } from "./event-log.ts";
 import { attachMotionTimers } from "./flush-timer.ts";
 import { FileLog } from "./log-file.ts";
 import { identifyLiveMcu, LiveMcu, mcuName, setupLiveMcu } from "./live-mcu.ts";
@@ -215,6 +216,7 @@ export class LivePrinter {
     // Like Klipper's error_mcu: every shutdown message ends with what to do next
     printer.registerEventHandler("klippy:analyze_shutdown", (msg: string) => printer.updateErrorMsg(msg, hostShutdownMessage(msg)));
     printer.registerEventHandler("klippy:shutdown", () => this.log.error(`Transition to shutdown state: ${printer.getStateMessage()[0]}`));
+    logPrinterEvents(printer, this.log);
     this.current = printer;
     this.currentReactor = reactor;
     for (const cb of this.instanceListeners) cb(printer);
