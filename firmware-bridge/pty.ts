@@ -1,24 +1,23 @@
-// Serves a VirtualMcu on a pseudo-terminal (src/util/pty-server.ts: socat, re-opened after the
-// host closes it, as a USB-serial MCU can be reconnected). Bytes on the line while no host is
-// attached are lost, as on a disconnected serial line.
-import { PtyServer as SocatPty } from "../src/util/pty-server.ts";
+// Serves a VirtualMcu on a pseudo-terminal (src/util/pty-server.ts, opened by this process; the
+// host may close and reopen it, as a USB-serial MCU can be reconnected). Output while no host is
+// attached waits in the pty (up to its buffer and 64 KiB here), then is dropped as on a dead line.
+import { PtyServer as RawPty } from "../src/util/pty-server.ts";
 import type { VirtualMcu } from "./vmcu.ts";
 
 export interface PtyServerOptions {
   path: string;
-  socat?: string; // socat executable, default "socat" on PATH
   log?: (line: string) => void;
 }
 
 export class PtyServer {
-  private readonly pty: SocatPty;
+  private readonly pty: RawPty;
 
   constructor(mcu: VirtualMcu, opts: PtyServerOptions) {
-    this.pty = new SocatPty({ ...opts, label: "pty" }, (chunk) => mcu.feed(chunk));
+    this.pty = new RawPty({ ...opts, label: "pty" }, (chunk) => mcu.feed(chunk));
     mcu.onOutput((bytes) => this.pty.write(bytes));
   }
 
-  /** Starts socat and resolves once the pty link exists. */
+  /** Creates the pty and resolves once its link exists. */
   start(): Promise<void> {
     return this.pty.start();
   }

@@ -5,19 +5,24 @@
 # The service runs as USER (not root) and may still bind port 80 for Cura: the unit grants only
 # CAP_NET_BIND_SERVICE. Serial access comes from the dialout group.
 #
+# First start: with no config/printer.cfg in the data dir, Stepline writes the built-in virtual
+# printer's printer.cfg there and runs it; point its [mcu] serial at a board to drive a real printer.
+# Upgrading (running it again) replaces the binary and the unit only: config, gcodes, database stay.
+#
 # Usage: sudo scripts/install-pi.sh [--binary FILE] [--user NAME] [--data DIR] [--no-start]
+#        sudo scripts/install-pi.sh --uninstall   stop and remove the service and binary (data kept)
 #        scripts/install-pi.sh --root DIR ...   install into DIR as if it were / (no systemctl, no chown)
 #        scripts/install-pi.sh --dry-run ...    print the unit and the steps, change nothing
 set -euo pipefail
 ROOT_DIR="$(cd "$(dirname "$0")/.." && pwd)"
 
 usage() {
-  echo "usage: sudo scripts/install-pi.sh [--binary FILE] [--user NAME] [--data DIR] [--no-start] [--root DIR] [--dry-run]" >&2
+  echo "usage: sudo scripts/install-pi.sh [--binary FILE] [--user NAME] [--data DIR] [--no-start] [--root DIR] [--dry-run] [--uninstall]" >&2
   exit 2
 }
 die() { echo "install-pi: $*" >&2; exit 1; }
 
-BINARY="" USER_NAME="${SUDO_USER:-$(id -un)}" DATA_DIR="" DEST="" DRY_RUN=0 START=1
+BINARY="" USER_NAME="${SUDO_USER:-$(id -un)}" DATA_DIR="" DEST="" DRY_RUN=0 START=1 UNINSTALL=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --binary) BINARY="${2:?--binary needs a file}"; shift 2 ;;
@@ -26,10 +31,20 @@ while [ $# -gt 0 ]; do
     --root) DEST="${2:?--root needs a directory}"; shift 2 ;;
     --dry-run) DRY_RUN=1; shift ;;
     --no-start) START=0; shift ;;
+    --uninstall) UNINSTALL=1; shift ;;
     -h|--help) usage ;;
     *) echo "install-pi: unknown option '$1'" >&2; usage ;;
   esac
 done
+
+if [ "$UNINSTALL" = 1 ]; then
+  [ -n "$DEST" ] || [ "$(id -u)" = 0 ] || die "run as root (sudo), or use --root DIR"
+  if [ -z "$DEST" ]; then systemctl disable --now stepline.service 2>/dev/null || true; fi
+  rm -f "$DEST/etc/systemd/system/multi-user.target.wants/stepline.service" "$DEST/etc/systemd/system/stepline.service" "$DEST/usr/local/bin/stepline"
+  if [ -z "$DEST" ]; then systemctl daemon-reload; fi
+  echo "install-pi: removed the stepline service and binary; printer_data (config, gcodes, database) kept"
+  exit 0
+fi
 
 # The executable for this machine's architecture unless one was named.
 case "$(uname -m)" in
@@ -61,33 +76,11 @@ case "$DATA_DIR" in
   *) die "--data must be an absolute path, got '$DATA_DIR'" ;;
 esac
 # Serial ports belong to the dialout group on Raspberry Pi OS and Debian.
-GROUPS_LINE=""
-if getent group dialout >/dev/null 2>&1; then GROUPS_LINE=$'\nSupplementaryGroups=dialout'; fi
-
-render_unit() {
-  cat <<EOF
-[Unit]
-Description=Stepline 3D-printer host (Klipper MCU protocol, Moonraker-compatible API, Cura printing)
-After=network-online.target
-Wants=network-online.target
-
-[Service]
-Type=simple
-User=$USER_NAME$GROUPS_LINE
-WorkingDirectory=$DATA_DIR
-ExecStart=/usr/local/bin/stepline run --config $DATA_DIR/config/printer.cfg --data $DATA_DIR
-Restart=always
-RestartSec=5
-# Port 80 (Cura) without root: this one capability and nothing else.
-AmbientCapabilities=CAP_NET_BIND_SERVICE
-CapabilityBoundingSet=CAP_NET_BIND_SERVICE
-NoNewPrivileges=true
-ProtectSystem=full
-
-[Install]
-WantedBy=multi-user.target
-EOF
-}
+SERIAL_GROUP=""
+if getent group dialout >/dev/null 2>&1; then SERIAL_GROUP=dialout; fi
+# shellcheck source=lib/stepline-unit.sh
+. "$ROOT_DIR/scripts/lib/stepline-unit.sh"
+render_unit() { render_stepline_unit "$USER_NAME" "$DATA_DIR" "$SERIAL_GROUP"; }
 
 if [ "$DRY_RUN" = 1 ]; then
   echo "# would install $BINARY as ${DEST}/usr/local/bin/stepline"
@@ -117,4 +110,4 @@ if [ -z "$DEST" ]; then
     echo "install-pi: service started; logs: journalctl -u stepline -f"
   fi
 fi
-[ -f "$DEST$DATA_DIR/config/printer.cfg" ] || echo "install-pi: note: put your printer.cfg in $DATA_DIR/config/"
+[ -f "$DEST$DATA_DIR/config/printer.cfg" ] || echo "install-pi: first start runs the virtual printer (its printer.cfg goes to $DATA_DIR/config/); set [mcu] serial there for your board"

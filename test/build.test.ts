@@ -229,12 +229,31 @@ describe("scripts/install-pi.sh", () => {
     const unit = readFileSync(join(root, "etc/systemd/system/stepline.service"), "utf8");
     const service = unit.split("[Service]\n")[1]!.split("\n[")[0]!.split("\n");
     expect(service).toContain("User=pi");
-    expect(service).toContain("ExecStart=/usr/local/bin/stepline run --config /home/pi/printer_data/config/printer.cfg --data /home/pi/printer_data");
+    // No --config: the first start writes and runs the virtual printer's printer.cfg, never a halted service
+    expect(service).toContain("ExecStart=/usr/local/bin/stepline run --data /home/pi/printer_data");
     expect(service).toContain("AmbientCapabilities=CAP_NET_BIND_SERVICE");
     expect(service).toContain("CapabilityBoundingSet=CAP_NET_BIND_SERVICE");
     expect(service).toContain("WorkingDirectory=/home/pi/printer_data");
     expect(unit).toContain("[Install]\nWantedBy=multi-user.target\n");
-    expect(r.out).toContain("note: put your printer.cfg in /home/pi/printer_data/config/");
+    expect(r.out).toContain("first start runs the virtual printer (its printer.cfg goes to /home/pi/printer_data/config/)");
+  });
+
+  test("an upgrade in place replaces the binary and keeps config, gcodes and database; --uninstall keeps the data", () => {
+    const root = join(dir, "root-upgrade");
+    expect(install("--root", root, "--user", "pi", "--binary", fakeBinary).code).toBe(0);
+    const data = join(root, "home/pi/printer_data");
+    const kept = { "config/printer.cfg": "[mcu]\nserial: /dev/ttyACM0\n", "gcodes/part.gcode": "G28\n", "database/moonraker-sql.db": "db" };
+    for (const [rel, text] of Object.entries(kept)) writeFileSync(join(data, rel), text);
+    const newer = join(dir, "stepline-newer");
+    writeFileSync(newer, Buffer.concat([readFileSync(fakeBinary), Buffer.from("v2")]));
+    expect(install("--root", root, "--user", "pi", "--binary", newer).code).toBe(0);
+    expect(readFileSync(join(root, "usr/local/bin/stepline"))).toEqual(readFileSync(newer));
+    for (const [rel, text] of Object.entries(kept)) expect(readFileSync(join(data, rel), "utf8")).toBe(text);
+    const r = install("--root", root, "--uninstall");
+    expect(r.code).toBe(0);
+    expect(existsSync(join(root, "usr/local/bin/stepline"))).toBe(false);
+    expect(existsSync(join(root, "etc/systemd/system/stepline.service"))).toBe(false);
+    for (const [rel, text] of Object.entries(kept)) expect(readFileSync(join(data, rel), "utf8")).toBe(text);
   });
 
   test.skipIf(!Bun.which("systemd-analyze"))("systemd accepts the unit (systemd-analyze verify)", () => {

@@ -157,6 +157,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     hostname: opts.hostname ?? "0.0.0.0",
     maxRequestBodySize: opts.maxRequestBodySize ?? 64 * 1024 ** 3,
     async fetch(req, srv) {
+      // A POST may be an action that runs for minutes with nothing sent meanwhile (G28, M109 through
+      // gcode/script, as Moonraker holds them): no idle cut-off while it runs (Bun's default is 10 s)
+      if (req.method === "POST") srv.timeout(req, 0);
       const url = new URL(req.url);
       if (url.pathname === "/websocket" && req.headers.get("upgrade")?.toLowerCase() === "websocket") {
         const ip = srv.requestIP(req)?.address ?? "";

@@ -4,7 +4,7 @@
 // (`[mcu] serial: /dev/serial/by-id/...`, `baud:`, or a pty path).
 import { DEFAULT_GCODE_PTY, GCodePty } from "../live/gcode-pty.ts";
 import type { LivePrinter } from "../live/live-printer.ts";
-import { defaultDataDir } from "../live/virtual-printer/data-dir.ts";
+import { defaultDataDir, ensureDataDirs, lockDataDir } from "../live/virtual-printer/data-dir.ts";
 import { startLiveHost } from "../live/host.ts";
 import { DEFAULT_API_PORT, startWebApi, type WebApi } from "./web-api.ts";
 import { argsOrUsageError, type OptionSpecs, parseArgs, wantsHelp } from "./args.ts";
@@ -17,7 +17,7 @@ const USAGE = `usage: stepline run [--config printer.cfg] [--data DIR] [--gcode-
   --config FILE   printer.cfg naming the MCUs ([mcu] serial: /dev/serial/by-id/..., baud: 250000);
                   without it, the built-in virtual printer
   --data DIR      data folder (config/, gcodes/, logs/); default ~/printer_data
-  --gcode-pty P   G-code terminal for OctoPrint or a serial console (needs socat);
+  --gcode-pty P   G-code terminal for OctoPrint or a serial console (a pty);
                   default ${DEFAULT_GCODE_PTY}, "none" for no terminal
   --port N        web API port (Moonraker-compatible HTTP + websocket); default ${DEFAULT_API_PORT},
                   0 for no web API
@@ -74,6 +74,14 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const dataDir = parsed.data ?? defaultDataDir();
+  // One Stepline per data folder: refused before it writes the config, the log or the database
+  let dataLock: { release(): void };
+  try {
+    dataLock = lockDataDir(ensureDataDirs(dataDir));
+  } catch (e) {
+    console.error(`stepline run: ${(e as Error).message}`);
+    return 1;
+  }
   let printer: LivePrinter;
   let api: WebApi | null = null;
   try {
@@ -101,6 +109,7 @@ export async function run(args: string[]): Promise<number> {
     }
   } catch (e) {
     console.error(`stepline run: ${(e as Error).message}`);
+    dataLock.release();
     return 1;
   }
   // A bug that escapes every handler must not leave heaters running: shut down, keep serving
@@ -128,6 +137,7 @@ export async function run(args: string[]): Promise<number> {
   await printer.stop();
   process.off("uncaughtException", onHostException);
   process.off("unhandledRejection", onHostException);
+  dataLock.release();
   console.log("stepline: stopped");
   return 0;
 }

@@ -6,7 +6,7 @@ import { argsOrUsageError, type OptionSpecs, parseArgs, UsageError, wantsHelp } 
 import { untilSignal } from "./signals.ts";
 
 const USAGE = `usage: stepline vmcu --pty PATH [--clock-freq HZ] [--hardware FILE.json] [--dict-out FILE]
-  --pty PATH         create a pseudo-terminal (via socat) and link it at PATH
+  --pty PATH         create a pseudo-terminal and link it at PATH
   --clock-freq HZ    MCU clock, a whole number of MHz (default 72000000)
   --hardware FILE    JSON: simulated axes, endstops and heaters (see firmware-bridge/README.md)
   --dict-out FILE    write the data dictionary the MCU serves (a .dict file) and continue`;

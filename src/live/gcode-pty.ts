@@ -1,10 +1,9 @@
 // The printer's G-code pseudo-terminal, like Klipper's /tmp/printer: OctoPrint or a serial
 // terminal opens it and sends G-code lines; replies ("ok", "// info", "!! error") come back on it.
 //
-// socat makes the pty (a symlink at the requested path to /dev/pts/N, raw, no echo) and relays
-// it to its stdin/stdout, which are pipes to this process: no native pty code, and a crashed or
-// closed client cannot hurt the printer. The pty outlives its clients (the next one opens the same
-// path); should socat itself end, it is started again behind the same path.
+// The pty is opened by this process (src/util/pty-server.ts: a symlink at the requested path to
+// /dev/pts/N, raw, no echo; nothing to install beside the binary). It outlives its clients: the next
+// one opens the same path.
 import { PtyServer } from "../util/pty-server.ts";
 import { GCodeInput } from "../core/gcode/input.ts";
 import type { Printer } from "../core/printer.ts";
@@ -21,8 +20,6 @@ export interface GCodeTerminalHost {
 export interface GCodePtyOptions {
   /** Path of the pty symlink (default /tmp/printer). */
   path?: string;
-  /** socat executable (default "socat" on PATH). */
-  socat?: string;
   log?: (line: string) => void;
 }
 
@@ -35,7 +32,7 @@ export class GCodePty {
 
   constructor(host: GCodeTerminalHost, opts: GCodePtyOptions = {}) {
     this.path = opts.path ?? DEFAULT_GCODE_PTY;
-    this.pty = new PtyServer({ path: this.path, label: "G-code pty", socat: opts.socat, log: opts.log }, (chunk) => {
+    this.pty = new PtyServer({ path: this.path, label: "G-code pty", log: opts.log }, (chunk) => {
       // Lines run in order; M112 acts at once (GCodeInput). Replies go out through onOutput.
       void this.input.feed(this.decoder.decode(chunk, { stream: true }).replace(/\r\n?/g, "\n"));
     });

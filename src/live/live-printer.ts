@@ -16,6 +16,7 @@ import { type ModuleRegistry, moduleRegistry, Printer } from "../core/printer.ts
 import { hostMonotonic, LiveReactor } from "./reactor.ts";
 import { StatusHub } from "../core/status-hub.ts";
 import { ensureDataDirs, writeVirtualPrinterCfg } from "./virtual-printer/data-dir.ts";
+import { logPrinterEvents } from "./event-log.ts";
 import { attachMotionTimers } from "./flush-timer.ts";
 import { consoleLiveLog, FileLog, type LiveLog } from "./log-file.ts";
 
@@ -205,6 +206,7 @@ export class LivePrinter {
     // Like Klipper's error_mcu: every shutdown message ends with what to do next
     printer.registerEventHandler("klippy:analyze_shutdown", (msg: string) => printer.updateErrorMsg(msg, hostShutdownMessage(msg)));
     printer.registerEventHandler("klippy:shutdown", () => this.log.error(`Transition to shutdown state: ${printer.getStateMessage()[0]}`));
+    logPrinterEvents(printer, this.log);
     this.current = printer;
     this.currentReactor = reactor;
     for (const cb of this.instanceListeners) cb(printer);

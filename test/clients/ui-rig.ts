@@ -7,11 +7,10 @@ import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { expect } from "bun:test";
-import type { Subprocess } from "bun";
 import type { Browser, Page } from "playwright-core";
 import { solidPng, thumbnailBlock } from "../api/files/slicer-samples.ts";
 import { launchChromium } from "../support/browser.ts";
-import { STEPLINE_MAIN } from "../support/cli.ts";
+import { freePort, spawnStepline } from "../support/cli.ts";
 import { SHARED_REFERENCE } from "../support/reference.ts";
 import { TempDir } from "../support/temp-dir.ts";
 
@@ -26,14 +25,6 @@ export function unpackClient(tarball: string, into: string): string {
   return into;
 }
 
-/** A port nobody listens on right now (the OS picks it; `stepline run --port 0` means "no API"). */
-function freePort(): number {
-  const s = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = s.port!;
-  void s.stop(true);
-  return port;
-}
-
 export interface SteplineRun {
   url: string;
   dataDir: string;
@@ -46,36 +37,19 @@ export interface SteplineRun {
 export async function startSteplineRun(webDir: string, dataDir: string): Promise<SteplineRun> {
   const port = freePort();
   const args = ["run", "--data", dataDir, "--port", String(port), "--host", "127.0.0.1", "--web", webDir, "--gcode-pty", "none"];
-  const proc: Subprocess<"ignore", "pipe", "pipe"> = Bun.spawn([process.execPath, STEPLINE_MAIN, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  const lines: string[] = [];
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    let buf = "";
-    for await (const chunk of stream) {
-      buf += decoder.decode(chunk, { stream: true });
-      const parts = buf.split("\n");
-      buf = parts.pop()!;
-      lines.push(...parts);
-    }
-    if (buf) lines.push(buf);
-  };
-  const pumped = Promise.all([pump(proc.stdout), pump(proc.stderr)]);
+  const run = spawnStepline(null, args);
   const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (proc.exitCode === null) proc.kill("SIGTERM");
-    const code = await proc.exited;
-    await pumped;
-    return code;
-  };
-  const deadline = Date.now() + 60_000;
-  while (!lines.some((l) => l.startsWith(`web API on ${url}`))) {
-    if (proc.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`stepline run did not serve ${url}:\n${lines.join("\n")}`);
-    }
-    await Bun.sleep(50);
+  const stop = () => run.stop("SIGTERM");
+  const timeout = setTimeout(() => run.proc.kill("SIGKILL"), 60_000);
+  try {
+    await run.waitFor(new RegExp(`^web API on ${url}`));
+  } catch (e) {
+    await stop();
+    throw new Error(`stepline run did not serve ${url}: ${(e as Error).message}`);
+  } finally {
+    clearTimeout(timeout);
   }
-  return { url, dataDir, lines, stop };
+  return { url, dataDir, lines: run.lines, stop };
 }
 
 /** A JSON-RPC error reply the UI received over its websocket, with the method it had asked for. */

@@ -5,26 +5,16 @@ import { expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { waitFor } from "../api/printer-rig.ts";
-import { spawnStepline } from "../support/cli.ts";
+import { freePort, spawnStepline } from "../support/cli.ts";
 import { Cleanups } from "../support/cleanups.ts";
 
 setDefaultTimeout(120_000);
 const cleanups = new Cleanups();
 
-async function freePort(): Promise<number> {
-  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = s.port!;
-  await s.stop(true);
-  return port;
-}
-
 async function startRun(curaPort: number) {
   const data = cleanups.tempDir("stepline-cura-run-");
-  const webPort = await freePort();
-  const run = spawnStepline(
-    ["run", "--data", data, "--port", String(webPort), "--host", "127.0.0.1", "--gcode-pty", "none", "--cura-port", String(curaPort), "--no-cura-mdns"],
-    cleanups,
-  );
+  const webPort = freePort();
+  const run = spawnStepline(cleanups, ["run", "--data", data, "--port", String(webPort), "--host", "127.0.0.1", "--gcode-pty", "none", "--cura-port", String(curaPort), "--no-cura-mdns"]);
   await run.waitFor(/^web API on /);
   return { run, data, web: `http://127.0.0.1:${webPort}`, webPort };
 }
@@ -45,7 +35,7 @@ function peakRssKb(pid: number): number {
 }
 
 test("the Cura API answers on the Cura port and on the web port; a large upload streams in flat memory", async () => {
-  const curaPort = await freePort();
+  const curaPort = freePort();
   const { run, data, web } = await startRun(curaPort);
   const cura = `http://127.0.0.1:${curaPort}`;
   expect(run.lines.filter((l) => /Cura: cannot listen/.test(l))).toEqual([]);

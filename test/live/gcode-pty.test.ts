@@ -1,16 +1,16 @@
-// The G-code pseudo-terminal (Klipper's /tmp/printer) over a real pty made by socat: "ok" per
+// The G-code pseudo-terminal (Klipper's /tmp/printer) over the real pty it opens itself: "ok" per
 // line, "// info" and "!! error" replies, CR/LF line ends, M112 ahead of queued commands, and a
-// second client after the first one closed.
+// second client after the first one closed; and `stepline run` serving it with no socat on its PATH.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, lstatSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GCodePty } from "../../src/live/gcode-pty.ts";
 import { startTestPrinter, type TestPrinter } from "./helpers.ts";
 import { openPtyClient } from "./pty-client.ts";
+import { STEPLINE_MAIN } from "../support/cli.ts";
+import { TempDir } from "../support/temp-dir.ts";
 
-const haveSocat = Bun.which("socat") !== null;
-
-describe.skipIf(!haveSocat)("G-code pty", () => {
+describe("G-code pty", () => {
   let p: TestPrinter;
   let pty: GCodePty;
   let ptyPath: string;
@@ -108,3 +108,50 @@ describe.skipIf(!haveSocat)("G-code pty", () => {
     }
   }, 20_000);
 });
+
+describe("stepline run's G-code terminal on a machine without socat", () => {
+  test("the process, with nothing on its PATH, opens the pty; a client gets ok; SIGTERM removes the link", async () => {
+    const tmp = new TempDir("gcode-pty-cli-");
+    const ptyPath = join(tmp.path, "printer");
+    const emptyBin = join(tmp.path, "empty-bin");
+    mkdirSync(emptyBin);
+    const proc = Bun.spawn([process.execPath, STEPLINE_MAIN, "run", "--data", join(tmp.path, "data"), "--gcode-pty", ptyPath, "--port", "0"], {
+      stdout: "pipe", stderr: "pipe", env: { PATH: emptyBin, HOME: tmp.path },
+    });
+    try {
+      const out = await firstMatch(proc.stdout, /G-code terminal on .*\n|stepline: stopped/);
+      expect(out).toBe(`G-code terminal on ${ptyPath}\n`);
+      const c = await openPtyClient(ptyPath);
+      try {
+        c.send("M105\n");
+        expect(c.lines[await c.waitFor(/^ok /)]).toMatch(/^ok B:\d+\.\d \/0\.0 T0:\d+\.\d \/0\.0$/);
+      } finally {
+        await c.close();
+      }
+      proc.kill("SIGTERM");
+      expect(await proc.exited).toBe(0);
+      expect(existsSync(ptyPath)).toBe(false);
+    } finally {
+      if (proc.exitCode === null) proc.kill("SIGKILL");
+      tmp.remove();
+    }
+  }, 30_000);
+});
+
+/** The first match of `re` in a process's output; the whole output if it ends first. */
+async function firstMatch(stream: ReadableStream<Uint8Array>, re: RegExp): Promise<string> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  try {
+    for (;;) {
+      const m = text.match(re);
+      if (m) return m[0];
+      const r = await reader.read();
+      if (r.done) return text;
+      text += decoder.decode(r.value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}

@@ -16,12 +16,11 @@ import { slicedFile } from "./sliced-file.ts";
 import { decodeMessages } from "../support/serial.ts";
 import { stepRuns } from "./step-runs.ts";
 
-const haveSocat = Bun.which("socat") !== null;
 const FORCE_MOVE = "\n[force_move]\nenable_force_move: True\n";
 const STEP_PINS = { x: "PA0", y: "PA3", z: "PA6" } as const;
 const ENABLE_PINS = ["PA2", "PA5", "PA8", "PA11"];
 
-describe.skipIf(!haveSocat)("printing on the virtual printer", () => {
+describe("printing on the virtual printer", () => {
   let p: TestPrinter;
   let pty: GCodePty;
   let term: PtyClient;

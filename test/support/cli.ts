@@ -1,4 +1,7 @@
-// The stepline command line from source (bun src/main.ts ...), for tests that run it as a process.
+// The stepline command line as a real child process for tests: run to completion, or spawned (from
+// source, or any command such as the arm64 executable under qemu-user) with its output lines, waiting
+// for a line and stopping it by signal; and a free loopback port for its web API (tests never use the
+// appliance's defaults).
 import { resolve } from "node:path";
 import type { Subprocess } from "bun";
 import type { Cleanups } from "./cleanups.ts";
@@ -11,15 +14,26 @@ export function runStepline(...args: string[]): { code: number; out: string; err
   return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
 }
 
-/** Spawn `bun src/main.ts ...args`; collects stdout+stderr lines; killed at cleanup. */
-export function spawnStepline(args: string[], cleanups: Cleanups) {
-  const proc: Subprocess<"ignore", "pipe", "pipe"> = Bun.spawn([process.execPath, STEPLINE_MAIN, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+export interface SteplineProcess {
+  proc: Subprocess<"ignore", "pipe", "pipe">;
+  /** stdout and stderr lines so far, in arrival order. */
+  lines: string[];
+  /** The first line matching `re` (rejects if the process exits first). */
+  waitFor(re: RegExp): Promise<string>;
+  /** Signal it and wait for its exit code (and the rest of its output). */
+  stop(signal: "SIGINT" | "SIGTERM"): Promise<number>;
+}
+
+/** Spawn `command` (default `bun src/main.ts`) with `args`; killed by `cleanups` after the test (null: the caller stops it). */
+export function spawnStepline(cleanups: Cleanups | null, args: string[], command: string[] = [process.execPath, STEPLINE_MAIN]): SteplineProcess {
+  const proc: Subprocess<"ignore", "pipe", "pipe"> = Bun.spawn([...command, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
   const pump = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
     let buf = "";
     for await (const chunk of stream) {
-      buf += new TextDecoder().decode(chunk);
+      buf += decoder.decode(chunk, { stream: true });
       let nl: number;
       while ((nl = buf.indexOf("\n")) >= 0) {
         const line = buf.slice(0, nl);
@@ -33,7 +47,7 @@ export function spawnStepline(args: string[], cleanups: Cleanups) {
     }
   };
   const pumped = Promise.all([pump(proc.stdout), pump(proc.stderr)]);
-  cleanups.push(async () => {
+  cleanups?.push(async () => {
     if (proc.exitCode === null) proc.kill();
     await proc.exited;
   });
@@ -49,10 +63,18 @@ export function spawnStepline(args: string[], cleanups: Cleanups) {
       });
     },
     async stop(signal: "SIGINT" | "SIGTERM"): Promise<number> {
-      proc.kill(signal);
+      if (proc.exitCode === null) proc.kill(signal);
       const code = await proc.exited;
       await pumped;
       return code;
     },
   };
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (the kernel picks it). */
+export function freePort(): number {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  return port;
 }

@@ -1,23 +1,26 @@
-// `stepline vmcu --pty` as a separate process, driven over a real pseudo-terminal (needs socat).
+// `stepline vmcu --pty` as a separate process, driven over the real pseudo-terminal it opens itself:
+// the process runs with a PATH that holds no socat (or anything else), the test talks to the pty with
+// node:fs, a host may close and reopen it, and a second instance cannot take over a live path.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { closeSync, createReadStream, existsSync, openSync, writeFileSync, writeSync, type ReadStream } from "node:fs";
+import { existsSync, lstatSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { openSerialTransport, type ByteTransport } from "../../src/mcu/transport/index.ts";
 import { BlockReader, DataDictionary, encodeBlock, type DecodedMessage } from "../../src/protocol/index.ts";
 import { fetchDictionary } from "../support/identify.ts";
 import { STEPLINE_MAIN } from "../support/cli.ts";
 import { TempDir } from "../support/temp-dir.ts";
 
-const haveSocat = Bun.spawnSync(["sh", "-c", "command -v socat"]).exitCode === 0;
 const FREQ = 48_000_000;
 
-describe.skipIf(!haveSocat)("stepline vmcu --pty", () => {
+describe("stepline vmcu --pty", () => {
   const tmp = new TempDir("vmcu-pty-");
   const dir = tmp.path;
   const ptyPath = join(dir, "ttyVMCU");
   const dictPath = join(dir, "vmcu.dict");
+  // A PATH with nothing on it: the pty must not need socat or any other program
+  const emptyBin = join(dir, "empty-bin");
   let proc: ReturnType<typeof Bun.spawn>;
-  let fd = -1;
-  let stream: ReadStream;
+  let host: ByteTransport | null = null;
   let dict = DataDictionary.bootstrap();
   let seq = 0;
   const reader = new BlockReader();
@@ -26,7 +29,7 @@ describe.skipIf(!haveSocat)("stepline vmcu --pty", () => {
   let stderrText = "";
 
   const send = (line: string) => {
-    writeSync(fd, encodeBlock(seq, dict.encodeCommandText(line)));
+    host!.write(encodeBlock(seq, dict.encodeCommandText(line)));
     seq = (seq + 1) & 15;
   };
   const next = async (name: string, after = 0): Promise<DecodedMessage> => {
@@ -49,10 +52,14 @@ describe.skipIf(!haveSocat)("stepline vmcu --pty", () => {
 
   beforeAll(async () => {
     const hardware = join(dir, "hw.json");
+    tmp.write("empty-bin/.keep", "");
     writeFileSync(hardware, JSON.stringify({ axes: [{ stepPin: "PA0", initialPosition: 10 }] }));
+    // A stale link, as a crashed instance leaves it: replaced
+    symlinkSync("/dev/pts/no-such-pty", ptyPath);
     proc = Bun.spawn([process.execPath, STEPLINE_MAIN, "vmcu", "--pty", ptyPath, "--dict-out", dictPath, "--clock-freq", String(FREQ), "--hardware", hardware], {
       stdout: "pipe",
       stderr: "pipe",
+      env: { PATH: emptyBin },
     });
     void (async () => {
       for await (const chunk of proc.stderr as ReadableStream<Uint8Array>) stderrText += new TextDecoder().decode(chunk);
@@ -60,23 +67,21 @@ describe.skipIf(!haveSocat)("stepline vmcu --pty", () => {
     const out = proc.stdout as ReadableStream<Uint8Array>;
     const first = await out.getReader().read();
     expect(new TextDecoder().decode(first.value)).toContain(`ready on ${ptyPath}`);
-    openPty();
+    await openPty();
   });
 
-  function openPty(): void {
-    fd = openSync(ptyPath, "r+");
-    stream = createReadStream("", { fd: openSync(ptyPath, "r"), highWaterMark: 256 });
-    stream.on("error", () => {}); // EIO once the vmcu closes its side of the pty
-    stream.on("data", (chunk) => {
-      reader.push(chunk as Buffer);
+  /** Opens the pty as a host does (the serial transport: a tty opened by this process, no helper). */
+  async function openPty(): Promise<void> {
+    host = await openSerialTransport(ptyPath);
+    host.onData((chunk) => {
+      reader.push(chunk);
       for (let b = reader.next(); b; b = reader.next()) received.push(...dict.decodeMessages(b.payload));
       wake();
     });
   }
 
   afterAll(async () => {
-    stream?.destroy();
-    if (fd >= 0) closeSync(fd);
+    await host?.close().catch(() => {});
     if (proc && proc.exitCode === null) {
       proc.kill("SIGTERM");
       await proc.exited;
@@ -119,26 +124,35 @@ describe.skipIf(!haveSocat)("stepline vmcu --pty", () => {
     expect(s.params.count as number).toBeGreaterThan(0);
   }, 20_000);
 
-  test("if socat dies the pty is recreated at the same path and the MCU answers there", async () => {
-    const children = Bun.spawnSync(["ps", "-o", "pid=,comm=", "--ppid", String(proc.pid)]).stdout.toString();
-    const socat = children.split("\n").map((l) => l.trim().split(/\s+/)).find((f) => f[1] === "socat");
-    expect(socat).toBeDefined();
-    stream.destroy();
-    closeSync(fd);
-    fd = -1;
-    process.kill(Number(socat![0]), "SIGTERM");
-    // the vmcu reports the restart; the new pty may get the same /dev/pts number, so wait for the log line
-    const deadline = Date.now() + 10000;
-    while (!stderrText.includes("re-opening") && Date.now() < deadline) await Bun.sleep(20);
-    expect(stderrText).toContain(`re-opening ${ptyPath}`);
-    while (!existsSync(ptyPath) && Date.now() < deadline) await Bun.sleep(20);
-    openPty();
+  test("the link points at a /dev/pts device held under a lock file", () => {
+    expect(lstatSync(ptyPath).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(ptyPath)).toMatch(/^\/dev\/pts\/\d+$/);
+    expect(existsSync(`${ptyPath}.lock`)).toBe(true);
+  });
+
+  test("a host that closes the pty can open it again and the MCU answers there", async () => {
+    await host!.close();
+    host = null;
+    await openPty();
     expect((await request("get_clock", "clock")).params.clock).toBeGreaterThan(0);
   }, 20_000);
+
+  test("a second instance is refused the path while the first one runs", () => {
+    const r = Bun.spawnSync([process.execPath, STEPLINE_MAIN, "vmcu", "--pty", ptyPath], { stdout: "pipe", stderr: "pipe", env: { PATH: emptyBin } });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr.toString()).toContain(`${ptyPath} is the pty of another running Stepline (pid ${proc.pid})`);
+    // The first instance's link is untouched and still answers
+    expect(readlinkSync(ptyPath)).toMatch(/^\/dev\/pts\/\d+$/);
+  });
+
+  test("the first instance still answers after the refused one", async () => {
+    expect((await request("get_clock", "clock")).params.clock).toBeGreaterThan(0);
+  });
 
   test("SIGTERM ends the process cleanly and removes the pty link", async () => {
     proc.kill("SIGTERM");
     expect(await proc.exited).toBe(0);
     expect(existsSync(ptyPath)).toBe(false);
+    expect(existsSync(`${ptyPath}.lock`)).toBe(false);
   });
 });

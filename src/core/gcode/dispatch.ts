@@ -208,31 +208,34 @@ export class GCodeDispatcher {
     try {
       r = handler(gcmd);
     } catch (e) {
-      this.commandFailed(e, command, needAck);
+      this.commandFailed(e, gcmd, needAck);
       gcmd.ack();
       return undefined;
     }
-    if (isThenable(r)) return this.finishLine(r, gcmd, command, needAck);
+    if (isThenable(r)) return this.finishLine(r, gcmd, needAck);
     gcmd.ack();
     return undefined;
   }
 
-  private async finishLine(r: PromiseLike<unknown>, gcmd: GCodeCommand, command: string, needAck: boolean): Promise<void> {
+  private async finishLine(r: PromiseLike<unknown>, gcmd: GCodeCommand, needAck: boolean): Promise<void> {
     try {
       await r;
     } catch (e) {
-      this.commandFailed(e, command, needAck);
+      this.commandFailed(e, gcmd, needAck);
     }
     gcmd.ack();
   }
 
-  /** Report a failed command; rethrows it when running a script (needAck false). */
-  private commandFailed(e: unknown, command: string, needAck: boolean): void {
+  /**
+   * Report a failed command; rethrows it when running a script (needAck false). gcode:command_error
+   * carries the line and the message (for the log; Klipper's handlers take no arguments).
+   */
+  private commandFailed(e: unknown, gcmd: GCodeCommand, needAck: boolean): void {
     if (e instanceof GCodeError) {
       this.respondError(e.message);
-      this.printer.sendEvent("gcode:command_error");
+      this.printer.sendEvent("gcode:command_error", gcmd.getCommandline(), e.message);
     } else {
-      const msg = `Internal error on command:"${command}"`;
+      const msg = `Internal error on command:"${gcmd.getCommand()}"`;
       this.printer.invokeShutdown(msg, { error: String((e as Error)?.stack ?? e) });
       this.respondError(msg);
     }

@@ -71,8 +71,8 @@ export class PrintStats {
       this.lastPauseTime = null;
     }
     this.lastEpos = this.extruderPosition();
-    this.state = "printing";
     this.errorMessage = "";
+    this.setState("printing");
   }
 
   notePause(): void {
@@ -80,7 +80,7 @@ export class PrintStats {
       this.lastPauseTime = hostTime(this.printer);
       this.updateFilamentUsage();
     }
-    if (this.state !== "error") this.state = "paused";
+    if (this.state !== "error") this.setState("paused");
   }
 
   noteComplete(): void {
@@ -93,12 +93,22 @@ export class PrintStats {
     this.noteFinish("cancelled");
   }
 
+  /**
+   * A job state change is the event print_stats:state (state, previous state, filename, error
+   * message): the host's log records print start/pause/resume/cancel/complete from it.
+   */
+  private setState(state: PrintState): void {
+    const previous = this.state;
+    this.state = state;
+    if (state !== previous) this.printer.sendEvent("print_stats:state", state, previous, this.filename, this.errorMessage);
+  }
+
   private noteFinish(state: PrintState, message = ""): void {
     if (this.printStartTime === null) return;
     // Count extrusion up to the end (Klipper only counts it when the status is polled)
     if (this.lastPauseTime === null) this.updateFilamentUsage();
-    this.state = state;
     this.errorMessage = message;
+    this.setState(state);
     this.totalDuration = hostTime(this.printer) - this.printStartTime;
     // No extrusion seen: the whole job counts as preparation
     if (this.filamentUsed < 0.0000001) this.initDuration = this.totalDuration - this.prevPauseDuration;

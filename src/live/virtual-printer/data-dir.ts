@@ -1,9 +1,10 @@
 // The printer's data folder, laid out like Klipper's printer_data: config/ (printer.cfg),
 // gcodes/ (the SD card), logs/. Created on first run; printer.cfg of the virtual printer is
 // written there once, so the user can edit it afterwards.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { takeLock } from "../../util/lock-file.ts";
 import { virtualPrinterConfig } from "./config.ts";
 
 export interface PrinterDataDirs {
@@ -42,4 +43,23 @@ export function writeVirtualPrinterCfg(dirs: PrinterDataDirs): boolean {
     throw new Error(`cannot write '${dirs.printerCfg}': ${(e as Error).message}`);
   }
   return true;
+}
+
+/**
+ * Make the data folder this process's: an flock on <root>/stepline.lock, so a second Stepline on the
+ * same folder (its printer.cfg, log, database, gcodes) is refused while this one runs, and a crashed
+ * one does not block the next start. Throws LockHeldError naming the holder's pid.
+ */
+export function lockDataDir(dirs: PrinterDataDirs): { file: string; release(): void } {
+  const file = join(dirs.root, "stepline.lock");
+  const fd = takeLock(file, (pid) =>
+    `the data folder ${dirs.root} is in use by another running Stepline${pid !== null ? ` (pid ${pid})` : ""}; stop it first (on the appliance: sudo systemctl stop stepline) or give this one its own --data folder`);
+  let held = true;
+  return {
+    file,
+    release() {
+      if (held) closeSync(fd);
+      held = false;
+    },
+  };
 }

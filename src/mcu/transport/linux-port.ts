@@ -3,7 +3,7 @@
 // data arrives with event-loop latency and an idle port costs no CPU. Writes: write(2) on the
 // non-blocking fd; when the kernel's output buffer is full (EAGAIN) the rest is retried on a short timer.
 import type { BindingPortInterface, OpenOptions, PortStatus, SetOptions, UpdateOptions } from "./bindings-types.ts";
-import { cPath, EAGAIN, EINTR, errno, LOCK_EX, LOCK_NB, LOCK_UN, O_CLOEXEC, O_NOCTTY, O_NONBLOCK, O_RDWR, sys, sysError, TCIOFLUSH } from "./libc.ts";
+import { cPath, EAGAIN, EINTR, errno, LOCK_EX, LOCK_NB, LOCK_UN, O_CLOEXEC, O_NOCTTY, O_NONBLOCK, O_RDWR, sys, sysError, TCIOFLUSH } from "../../util/libc.ts";
 import { checkBaudRate, lineSettings, readTermios, writeTermios, type LineSettings } from "./termios.ts";
 
 export interface LinuxOpenOptions extends OpenOptions {

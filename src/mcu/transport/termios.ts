@@ -4,7 +4,7 @@
 // Layout from <asm-generic/termbits.h>, shared by x86_64 and aarch64 (both use the generic ioctl
 // encoding and NCCS = 19): c_iflag, c_oflag, c_cflag, c_lflag (u32 at 0, 4, 8, 12), c_line (u8 at 16),
 // c_cc[19] (17..35), c_ispeed (u32 at 36), c_ospeed (u32 at 40); 44 bytes, no padding.
-import { errno, sys, sysError } from "./libc.ts";
+import { errno, sys, sysError } from "../../util/libc.ts";
 
 export const TERMIOS2_SIZE = 44;
 const OFF = { iflag: 0, oflag: 4, cflag: 8, lflag: 12, cc: 17, ispeed: 36, ospeed: 40 } as const;

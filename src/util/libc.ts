@@ -1,6 +1,6 @@
-// The few libc calls a serial port needs, through bun:ffi: the stock serialport addon aborts under Bun
-// (it needs libuv's uv_poll), so the port talks to the kernel directly. Linux with glibc (as the Bun
-// executables we build are).
+// The few libc calls serial ports and pseudo-terminals need, through bun:ffi: the stock serialport
+// addon aborts under Bun (it needs libuv's uv_poll) and Bun has no pty API, so both talk to the kernel
+// directly. Linux with glibc (as the Bun executables we build are).
 import { dlopen, FFIType, read, type Library } from "bun:ffi";
 import { constants } from "node:os";
 
@@ -13,6 +13,14 @@ const SYMBOLS = {
   ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
   flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   tcflush: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  // pseudo-terminals (src/util/pty-server.ts)
+  posix_openpt: { args: [FFIType.i32], returns: FFIType.i32 },
+  grantpt: { args: [FFIType.i32], returns: FFIType.i32 },
+  unlockpt: { args: [FFIType.i32], returns: FFIType.i32 },
+  ptsname_r: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i32 },
+  tcgetattr: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+  tcsetattr: { args: [FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+  cfmakeraw: { args: [FFIType.ptr], returns: FFIType.void },
   strerror: { args: [FFIType.i32], returns: FFIType.cstring },
   __errno_location: { args: [], returns: FFIType.ptr },
 } as const;
@@ -23,11 +31,11 @@ let libc: Libc | null = null;
 /** The libc symbols, loaded on first use so that importing this module never fails off Linux. */
 export function sys(): Libc {
   if (libc) return libc;
-  if (process.platform !== "linux") throw new Error(`serial ports need Linux (this is ${process.platform})`);
+  if (process.platform !== "linux") throw new Error(`serial ports and ptys need Linux (this is ${process.platform})`);
   try {
     libc = dlopen("libc.so.6", SYMBOLS).symbols;
   } catch (e) {
-    throw new Error(`cannot load libc.so.6 for serial port access: ${(e as Error).message}`);
+    throw new Error(`cannot load libc.so.6 for serial port and pty access: ${(e as Error).message}`);
   }
   return libc;
 }
@@ -35,6 +43,7 @@ export function sys(): Libc {
 export const O_RDWR = 0o2, O_NOCTTY = 0o400, O_NONBLOCK = 0o4000, O_CLOEXEC = 0o2000000;
 export const LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
 export const TCIOFLUSH = 2;
+export const TCSANOW = 0;
 
 // Numbers with two names (EAGAIN/EWOULDBLOCK) keep the first, the one Linux documents.
 const errnoNames = new Map<number, string>();
