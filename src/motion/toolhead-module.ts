@@ -75,7 +75,8 @@ export class PrinterToolhead extends ToolHead {
   }
 }
 
-function buildToolhead(config: ConfigSection, printer: Printer): PrinterToolhead {
+/** [printer]: adds "toolhead" and the extruders; no object named "printer" (as in Klipper). */
+function buildToolhead(config: ConfigSection, printer: Printer): void {
   const mcu = primaryMcu(printer);
   const mq = lookupMotionQueuing(printer);
   const opts = {
@@ -100,7 +101,6 @@ function buildToolhead(config: ConfigSection, printer: Printer): PrinterToolhead
   printer.addObject("toolhead", th);
   registerToolheadCommands(printer, th);
   addExtruders(printer, th);
-  return th;
 }
 
 function registerToolheadCommands(printer: Printer, th: ToolHead): void {
