@@ -1,11 +1,18 @@
-// Real klippy (the reference tarball, see klippy-oracle.ts) running live against a VirtualMcu on a
-// socat pty, with its API server socket open: the oracle for everything the web API asks a Host.
+// Real klippy (the reference tarball, see klippy-oracle.ts) running live against the virtual MCU on a
+// socat pty (`stepline vmcu`, its own process so the test's event loop never delays it past klippy's
+// homing timeouts), with its API server socket open: the oracle for what the web API asks a Host.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PtyServer } from "../../firmware-bridge/pty.ts";
-import { type HardwareConfig, VirtualMcu } from "../../firmware-bridge/index.ts";
+import type { HardwareConfig } from "../../firmware-bridge/index.ts";
 import { KlippyApi } from "./klippy-api.ts";
 import { klippyMissing, klippyRoot, PYTHON } from "./klippy-oracle.ts";
+
+/**
+ * klippy and the board it drives are real-time peers (klippy shuts the MCU down with "Timer too
+ * close" when either falls behind): on a loaded machine they run at a raised priority (root only;
+ * nice runs the command unchanged otherwise).
+ */
+const URGENT = ["nice", "-n", "-10"];
 
 /** Why live klippy cannot run here (null when it can). */
 export function klippyLiveMissing(): string | null {
@@ -16,7 +23,6 @@ export function klippyLiveMissing(): string | null {
 
 export interface KlippyLive {
   api: KlippyApi;
-  vmcu: VirtualMcu;
   /** klippy's log file. */
   log: string;
   /** The last lines of klippy's log (for failure messages). */
@@ -35,12 +41,18 @@ export async function startKlippyLive(dir: string, configText: string, hardware:
   const uds = join(dir, "klippy-uds");
   const log = join(dir, "klippy.log");
   const cfg = join(dir, "klippy-printer.cfg");
+  const hardwareFile = join(dir, "klippy-hardware.json");
   writeFileSync(cfg, configText.replace(/^serial:.*$/m, `serial: ${tty}`));
-  const vmcu = new VirtualMcu({ hardware });
-  const pty = new PtyServer(vmcu, { path: tty });
-  await pty.start();
-  vmcu.start();
-  const klippy = Bun.spawn([PYTHON, join(klippyRoot(), "klippy", "klippy.py"), cfg, "-l", log, "-a", uds], { stdout: "ignore", stderr: "ignore" });
+  writeFileSync(hardwareFile, JSON.stringify(hardware));
+  const main = join(import.meta.dir, "../../src/main.ts");
+  const vmcu = Bun.spawn([...URGENT, process.execPath, main, "vmcu", "--pty", tty, "--hardware", hardwareFile], { stdout: "ignore", stderr: "pipe" });
+  for (const deadline = Date.now() + 20_000; !existsSync(tty); await Bun.sleep(50)) {
+    if (Date.now() > deadline || vmcu.exitCode !== null) {
+      vmcu.kill();
+      throw new Error(`stepline vmcu did not open ${tty}: ${await new Response(vmcu.stderr).text()}`);
+    }
+  }
+  const klippy = Bun.spawn([...URGENT, PYTHON, join(klippyRoot(), "klippy", "klippy.py"), cfg, "-l", log, "-a", uds], { stdout: "ignore", stderr: "ignore" });
   const logTail = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((l) => !l.startsWith("Stats")).slice(-30).join("\n") : "(no log)");
   let api: KlippyApi | null = null;
   const live: KlippyLive = {
@@ -48,7 +60,6 @@ export async function startKlippyLive(dir: string, configText: string, hardware:
       if (!api) throw new Error("klippy API not connected");
       return api;
     },
-    vmcu,
     log,
     logTail,
     async waitReady(timeoutMs = 90_000) {
@@ -77,8 +88,10 @@ export async function startKlippyLive(dir: string, configText: string, hardware:
         klippy.kill("SIGTERM");
         await klippy.exited;
       }
-      vmcu.stop();
-      await pty.stop();
+      if (vmcu.exitCode === null) {
+        vmcu.kill("SIGTERM");
+        await vmcu.exited;
+      }
     },
   };
   try {

@@ -1,7 +1,8 @@
 // Status queries and subscriptions over the printer objects (Klipper's webhooks
 // QueryStatusHelper): a snapshot of the requested fields of the requested objects, and
 // subscribers told about changed fields every 250 ms. A null field list means every field;
-// unknown objects give an empty entry. Follows the current Printer across restarts.
+// unknown objects give an empty entry, requested fields an object lacks are null. Follows the
+// current Printer across restarts.
 
 export type StatusRequest = Record<string, readonly string[] | null>;
 export type StatusSnapshot = Record<string, Record<string, unknown>>;
@@ -43,13 +44,10 @@ export class StatusHub {
     const out: StatusSnapshot = {};
     for (const [name, fields] of Object.entries(request)) {
       const obj = printer?.lookupObject<unknown>(name, null);
-      if (!hasStatus(obj)) {
-        out[name] = {};
-        continue;
-      }
-      const status = obj.getStatus(eventtime);
+      const status = hasStatus(obj) ? obj.getStatus(eventtime) : {};
       const picked: Record<string, unknown> = {};
-      for (const k of fields ?? Object.keys(status)) if (k in status) picked[k] = status[k];
+      // A requested field the object lacks is null, as Klipper's status query answers it
+      for (const k of fields ?? Object.keys(status)) picked[k] = status[k] ?? null;
       out[name] = picked;
     }
     return out;
