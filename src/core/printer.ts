@@ -28,6 +28,9 @@ registerMcuSection(moduleRegistry);
 
 export { type ModuleFactory, type ModuleOptions, ModuleRegistry, type ModuleStage, moduleRegistry, registerModule } from "./config/module-registry.ts";
 
+/** The modules Klipper's toolhead always loads (toolhead.py add_printer_objects), in its order. */
+const KLIPPER_DEFAULT_MODULES = ["gcode_move", "homing", "idle_timeout", "system_stats", "manual_probe"];
+
 export const MESSAGE_READY = "Printer is ready";
 export const MESSAGE_STARTUP = "Printer is not ready\nThe klippy host software is attempting to connect.  Please\nretry in a few moments.\n";
 export const MESSAGE_RESTART =
@@ -104,13 +107,13 @@ export class Printer implements GCodeHost {
     this.openMcuLink = opts.openMcuLink;
     this.gcode = new GCodeDispatcher(this);
     this.webhooks = new Webhooks(this);
-    // Klipper's add_early_printer_objects: webhooks exists before the config is read, so even a
-    // config error can be reported through it
+    // Klipper's add_early_printer_objects (gcode, then webhooks): webhooks exists before the config
+    // is read, so even a config error can be reported through it
+    this.addObject("gcode", this.gcode);
     this.addObject("webhooks", this.webhooks);
     registerGcodeEndpoints(this.webhooks, this.gcode);
     registerObjectEndpoints(this.webhooks, this, () => hostTime(this));
     this.addObject("configfile", new ConfigFileObject(this));
-    this.addObject("gcode", this.gcode);
     this.addObject("pins", this.pins);
   }
 
@@ -156,8 +159,9 @@ export class Printer implements GCodeHost {
 
   private build(entry: ModuleEntry, section: string): unknown {
     const obj = entry.factory(this.config.getSection(section), this);
-    // A factory may add the object itself (e.g. under another name as well).
-    if (!this.objects.has(section)) this.objects.set(section, obj);
+    // A factory may add the object itself (e.g. under another name as well); one that returns
+    // nothing adds no object for its section ([printer] builds "toolhead", Klipper has no "printer")
+    if (!this.objects.has(section) && obj !== undefined) this.objects.set(section, obj);
     return this.objects.get(section);
   }
 
@@ -187,7 +191,12 @@ export class Printer implements GCodeHost {
     for (const [s, e] of mcu) tryBuild(e, s);
     for (const [s, e] of stage("extras")) tryBuild(e, s);
     for (const [s, e] of stage("toolhead")) tryBuild(e, s);
-    const always = this.registry.all().filter((e) => e.always);
+    // Klipper's toolhead default modules come in its order (objects/list follows it), the rest after
+    const rank = (e: ModuleEntry) => {
+      const i = KLIPPER_DEFAULT_MODULES.indexOf(e.key);
+      return i < 0 ? KLIPPER_DEFAULT_MODULES.length : i;
+    };
+    const always = this.registry.all().filter((e) => e.always).sort((a, b) => rank(a) - rank(b));
     for (const stageName of ["mcu", "toolhead", "extras"] as const)
       for (const e of always) if (e.stage === stageName) tryBuild(e, e.key);
   }

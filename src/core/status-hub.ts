@@ -1,7 +1,8 @@
 // Status queries and subscriptions over the printer objects (Klipper's webhooks
 // QueryStatusHelper): a snapshot of the requested fields of the requested objects, and
 // subscribers told about changed fields every 250 ms. A null field list means every field;
-// unknown objects give an empty entry. Follows the current Printer across restarts.
+// unknown objects give an empty entry, requested fields an object lacks are null. Follows the
+// current Printer across restarts.
 
 export type StatusRequest = Record<string, readonly string[] | null>;
 export type StatusSnapshot = Record<string, Record<string, unknown>>;
@@ -31,6 +32,49 @@ interface Subscription {
   last: Map<string, string>;
 }
 
+/**
+ * One moment's statuses: each object's getStatus() and each field's JSON are computed once and
+ * shared by every subscriber (many websocket clients subscribe to the same objects; Klipper's
+ * QueryStatusHelper shares its query the same way).
+ */
+class StatusMoment {
+  private readonly statuses = new Map<string, Record<string, unknown>>();
+  private readonly json = new Map<string, string>();
+
+  constructor(
+    private readonly printer: StatusObjects | undefined,
+    readonly eventtime: number,
+  ) {}
+
+  status(name: string): Record<string, unknown> {
+    let status = this.statuses.get(name);
+    if (!status) {
+      const obj = this.printer?.lookupObject<unknown>(name, null);
+      status = hasStatus(obj) ? obj.getStatus(this.eventtime) : {};
+      this.statuses.set(name, status);
+    }
+    return status;
+  }
+
+  /** The requested fields of one object; a requested field the object lacks is null, as in Klipper. */
+  pick(name: string, fields: readonly string[] | null): Record<string, unknown> {
+    const status = this.status(name);
+    const picked: Record<string, unknown> = {};
+    for (const k of fields ?? Object.keys(status)) picked[k] = status[k] ?? null;
+    return picked;
+  }
+
+  fieldJson(name: string, field: string, value: unknown): string {
+    const key = `${name}\0${field}`;
+    let text = this.json.get(key);
+    if (text === undefined) {
+      text = JSON.stringify(value) ?? "undefined";
+      this.json.set(key, text);
+    }
+    return text;
+  }
+}
+
 export class StatusHub {
   private readonly subs = new Set<Subscription>();
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -39,19 +83,12 @@ export class StatusHub {
 
   /** The requested fields now. */
   query(request: StatusRequest, eventtime: number = this.monotonic()): StatusSnapshot {
-    const printer = this.printer();
+    return this.snapshot(request, new StatusMoment(this.printer(), eventtime));
+  }
+
+  private snapshot(request: StatusRequest, moment: StatusMoment): StatusSnapshot {
     const out: StatusSnapshot = {};
-    for (const [name, fields] of Object.entries(request)) {
-      const obj = printer?.lookupObject<unknown>(name, null);
-      if (!hasStatus(obj)) {
-        out[name] = {};
-        continue;
-      }
-      const status = obj.getStatus(eventtime);
-      const picked: Record<string, unknown> = {};
-      for (const k of fields ?? Object.keys(status)) if (k in status) picked[k] = status[k];
-      out[name] = picked;
-    }
+    for (const [name, fields] of Object.entries(request)) out[name] = moment.pick(name, fields);
     return out;
   }
 
@@ -63,8 +100,9 @@ export class StatusHub {
   /** Subscribe: returns the current values and a way to stop; `cb` gets only changed fields. */
   subscribe(request: StatusRequest, cb: StatusCallback): { status: StatusSnapshot; unsubscribe: () => void } {
     const sub: Subscription = { request, cb, last: new Map() };
-    const status = this.query(request);
-    this.remember(sub, status);
+    const moment = new StatusMoment(this.printer(), this.monotonic());
+    const status = this.snapshot(request, moment);
+    this.remember(sub, status, moment);
     this.subs.add(sub);
     this.timer ??= setInterval(() => this.poll(), STATUS_REFRESH_TIME * 1000);
     return {
@@ -86,12 +124,12 @@ export class StatusHub {
     this.timer = null;
   }
 
-  private remember(sub: Subscription, snap: StatusSnapshot): StatusSnapshot {
+  private remember(sub: Subscription, snap: StatusSnapshot, moment: StatusMoment): StatusSnapshot {
     const changes: StatusSnapshot = {};
     for (const [name, fields] of Object.entries(snap)) {
       for (const [k, v] of Object.entries(fields)) {
         const key = `${name}\0${k}`;
-        const json = JSON.stringify(v) ?? "undefined";
+        const json = moment.fieldJson(name, k, v);
         if (sub.last.get(key) === json) continue;
         sub.last.set(key, json);
         (changes[name] ??= {})[k] = v;
@@ -101,15 +139,15 @@ export class StatusHub {
   }
 
   private poll(): void {
-    const eventtime = this.monotonic();
+    const moment = new StatusMoment(this.printer(), this.monotonic());
     for (const sub of [...this.subs]) {
       let changes: StatusSnapshot;
       try {
-        changes = this.remember(sub, this.query(sub.request, eventtime));
+        changes = this.remember(sub, this.snapshot(sub.request, moment), moment);
       } catch {
         continue; // an object failing mid-restart: try again next time
       }
-      if (Object.keys(changes).length) sub.cb(changes, eventtime);
+      if (Object.keys(changes).length) sub.cb(changes, moment.eventtime);
     }
   }
 }

@@ -212,7 +212,8 @@ export class SerialQueue implements McuLink {
 
   /** Klipper-style "key=value ..." stats line. */
   statsLine(): string {
-    const s = this.stats();
+    // klippy's serialqueue_get_stats fields only (the log's Stats line and mcu.last_stats match Klipper)
+    const { retransmit_nak: _nak, retransmit_timeout: _timeout, ...s } = this.stats();
     return Object.entries(s)
       .map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(3)}`)
       .join(" ");

@@ -101,7 +101,8 @@ export function addExtruders(printer: Printer, toolhead: PrinterToolhead): void 
       name: section,
       nozzleDiameter,
       filamentDiameter,
-      maxExtrudeCrossSection: config.getFloat("max_extrude_cross_section", null, { above: 0 }),
+      // Klipper reads it with its default, so configfile.settings shows the value in force
+      maxExtrudeCrossSection: config.getFloat("max_extrude_cross_section", 4 * nozzleDiameter ** 2, { above: 0 }),
       maxExtrudeOnlyVelocity: null as number | null,
       maxExtrudeOnlyAccel: null as number | null,
       maxExtrudeOnlyDistance: 0,

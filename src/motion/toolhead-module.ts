@@ -22,7 +22,8 @@ export class PrinterToolhead extends ToolHead {
   }
 }
 
-function buildToolhead(config: ConfigSection, printer: Printer): PrinterToolhead {
+/** [printer]: adds "toolhead" and the extruders; no object named "printer" (as in Klipper). */
+function buildToolhead(config: ConfigSection, printer: Printer): void {
   const mcu = primaryMcu(printer);
   const mq = lookupMotionQueuing(printer);
   const opts = {
@@ -47,7 +48,6 @@ function buildToolhead(config: ConfigSection, printer: Printer): PrinterToolhead
   printer.addObject("toolhead", th);
   registerToolheadCommands(printer, th);
   addExtruders(printer, th);
-  return th;
 }
 
 function registerToolheadCommands(printer: Printer, th: ToolHead): void {

@@ -3,55 +3,14 @@
 // CI) when Debian's python3 with klippy's modules, gcc or socat are missing.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { createConnection, type Socket } from "node:net";
 import { join } from "node:path";
 import { PtyServer } from "../../firmware-bridge/pty.ts";
 import { VIRTUAL_PRINTER_CFG, VIRTUAL_PRINTER_HARDWARE, VirtualMcu } from "../../firmware-bridge/index.ts";
+import { KlippyApi } from "../support/klippy-api.ts";
 import { klippyMissing, klippyRoot, PYTHON } from "../support/klippy-oracle.ts";
 import { TempDir } from "../support/temp-dir.ts";
 
 const available = klippyMissing() === null && Bun.which("socat") !== null;
-
-/** Klippy's API server: JSON requests terminated by 0x03. */
-class KlippyApi {
-  private buf = "";
-  private nextId = 1;
-  private pending = new Map<number, (r: { result?: unknown; error?: { message: string } }) => void>();
-  private constructor(private readonly sock: Socket) {
-    sock.on("data", (d) => {
-      this.buf += d.toString();
-      for (let i = this.buf.indexOf("\x03"); i >= 0; i = this.buf.indexOf("\x03")) {
-        const msg = JSON.parse(this.buf.slice(0, i));
-        this.buf = this.buf.slice(i + 1);
-        this.pending.get(msg.id)?.(msg);
-      }
-    });
-    // klippy restarting closes the socket: fail what is still waiting so callers can retry
-    sock.on("close", () => {
-      for (const done of this.pending.values()) done({ error: { message: "klippy API socket closed" } });
-      this.pending.clear();
-    });
-  }
-  static connect(path: string): Promise<KlippyApi> {
-    return new Promise((resolve, reject) => {
-      const sock = createConnection({ path }, () => resolve(new KlippyApi(sock)));
-      sock.on("error", reject);
-    });
-  }
-  call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, (r) => (r.error ? reject(new Error(`${method}: ${r.error.message}`)) : resolve(r.result as T)));
-      this.sock.write(JSON.stringify({ id, method, params }) + "\x03");
-    });
-  }
-  gcode(script: string) {
-    return this.call("gcode/script", { script });
-  }
-  close() {
-    this.sock.destroy();
-  }
-}
 
 describe.skipIf(!available)("real klippy against the virtual MCU", () => {
   const tmp = new TempDir("vmcu-klippy-");

@@ -33,4 +33,5 @@ export class SystemStatsObject {
   }
 }
 
-registerModule("system_stats", () => new SystemStatsObject(), { always: true });
+// Klipper loads statistics among the toolhead's default modules
+registerModule("system_stats", () => new SystemStatsObject(), { stage: "toolhead", always: true });
