@@ -7,12 +7,14 @@ import { ParseOverrun, readArgs, readMsgId, tableId, type ArgValue } from "./cod
 import { buildDictionary, type BuiltDictionary } from "./dictionary.ts";
 import { BaseCommands, STATS_SUMSQ_BASE } from "./handlers/basecmd.ts";
 import { MovePool, OidTable } from "./objects.ts";
+import { HF_IN_SHUTDOWN } from "./command-flags.ts";
 import { PIN_COUNT, PIN_ENUMERATION } from "./pins.ts";
+
+export { HF_IN_SHUTDOWN };
 import { SHUTDOWN_REASONS, ShutdownSignal, type ShutdownReason } from "./reasons.ts";
 import { createTimer, Scheduler, SF_RESCHEDULE, type Timer, type TimerResult } from "./scheduler.ts";
 import type { Hardware } from "./sim/hardware.ts";
 
-export const HF_IN_SHUTDOWN = 1;
 export const ADC_MAX = 4095;
 export const PWM_MAX = 32768;
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFilesComponent } from "../src/api/files/index.ts";
 import { startApiServer } from "../src/api/server.ts";
-import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../src/core/virtual-printer/index.ts";
+import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../src/live/virtual-printer/index.ts";
 import { startLiveHost } from "../src/live/host.ts";
 
 const mbArg = process.argv.indexOf("--mb");

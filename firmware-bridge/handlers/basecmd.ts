@@ -1,7 +1,8 @@
 // Basic commands (firmware basecmd.c): identify, oid allocation, config CRC, clocks, emergency stop,
 // clear_shutdown, debug ping, and the load statistics sent every 5 seconds.
 
-import { HF_IN_SHUTDOWN, type CommandDecl, type Firmware, type FirmwareModule } from "../firmware.ts";
+import { HF_IN_SHUTDOWN } from "../command-flags.ts";
+import type { CommandDecl, Firmware, FirmwareModule } from "../firmware.ts";
 import { u32, u8 } from "./args.ts";
 
 /** Divisor of the squared busy times in `stats` (dictionary constant STATS_SUMSQ_BASE). */

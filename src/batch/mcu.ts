@@ -5,25 +5,12 @@
 import { readFileSync } from "node:fs";
 import type { ConfigSection } from "../core/config/section.ts";
 import { ConfigError } from "../core/config/errors.ts";
-import { createMcuPin } from "../core/outputs/pin-setup.ts";
-import type { McuPort } from "../core/outputs/mcu-port.ts";
-import { PinError, type PinChip, type PinParams, type PinType } from "../core/pins.ts";
+import { setupMcuPin } from "../core/mcu-pins/pin-setup.ts";
+import type { PinChip, PinParams, PinType } from "../core/pins.ts";
 import type { Printer } from "../core/printer.ts";
 import { Mcu, type McuLogger } from "../mcu/mcu.ts";
-import { McuEndstop, type EndstopMcu } from "../motion/homing-endstop.ts";
 import { DataDictionary } from "../protocol/index.ts";
 import { lookupMotionQueuing } from "../motion/toolhead-module.ts";
-
-/**
- * The pin object of an MCU's pin (endstop, digital/PWM output, ADC). The same for batch and live
- * MCUs: they differ only in how the bytes travel.
- */
-export function setupMcuPin(mcu: Mcu, pinType: PinType, params: PinParams): unknown {
-  if (pinType === "endstop") return new McuEndstop(mcu as unknown as EndstopMcu, { pin: params.pin, pullup: params.pullup, invert: params.invert });
-  if (pinType === "digital_out" || pinType === "pwm" || pinType === "adc")
-    return createMcuPin(mcu as unknown as McuPort, pinType as "pwm", params);
-  throw new PinError(`pin type ${pinType} not supported on mcu`);
-}
 
 export class BatchMcu extends Mcu implements PinChip {
   setupPin(pinType: PinType, params: PinParams): unknown {

@@ -5,10 +5,7 @@
 // yields (the toolhead's "let others run" pause). At each turn the input is
 // read on (if it may be) and then the due timers run in registration order.
 // Host time stays at 0, so timers set for a later host time never fire.
-import type { ToolheadReactor } from "../motion/toolhead.ts";
-
-export const NOW = 0;
-export const NEVER = Infinity;
+import { NEVER, type Reactor } from "../core/reactor.ts";
 
 interface Timer {
   name: string;
@@ -18,7 +15,7 @@ interface Timer {
   cb: (eventtime: number) => number;
 }
 
-export class BatchReactor implements ToolheadReactor {
+export class BatchReactor implements Reactor {
   private timers: Timer[] = [];
   /** Input reading hook run at the start of every turn. */
   onTurn: (() => void) | null = null;

@@ -4,14 +4,15 @@
 // klippy does at the end of its input (motors off, final dwell, all steps
 // flushed). Deterministic: host time stands still, the MCU clock is print time.
 import { PrinterConfig } from "../core/config/printer-config.ts";
-import "../core/modules.ts";
+import "../extras/modules.ts";
 import { moduleRegistry, Printer } from "../core/printer.ts";
 import type { Mcu, McuLogger } from "../mcu/mcu.ts";
 import "../motion/modules.ts";
 import { lookupMotionQueuing } from "../motion/toolhead-module.ts";
 import { BatchGcodeFile } from "./gcode-file.ts";
 import { buildBatchMcu, type BatchMcuFiles } from "./mcu.ts";
-import { BatchReactor, NEVER, NOW } from "./reactor.ts";
+import { NEVER, NOW } from "../core/reactor.ts";
+import { BatchReactor } from "./reactor.ts";
 
 export interface BatchOptions extends BatchMcuFiles {
   config: string;
@@ -62,7 +63,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     if (details?.error) respond(`${msg}\n${String(details.error)}`);
   });
   const reactor = new BatchReactor();
-  printer.addObject("batch_reactor", reactor);
+  printer.reactor = reactor;
   // Klipper reports the print time at which the exit sequence starts
   let exitPrintTime: number | null = null;
   printer.registerEventHandler("gcode:request_restart", (printTime: number) => {

@@ -7,7 +7,7 @@ import { VirtualMcu } from "../../firmware-bridge/index.ts";
 import { BatchMcu, buildBatchMcu } from "../batch/mcu.ts";
 import { BatchReactor } from "../batch/reactor.ts";
 import { type ConfigSection, ConfigError, PrinterConfig } from "../core/config/index.ts";
-import "../core/modules.ts";
+import "../extras/modules.ts";
 import type { PinEnumeration } from "../core/pins.ts";
 import { type ModuleRegistry, moduleRegistry, Printer } from "../core/printer.ts";
 import { DataDictionary } from "../protocol/index.ts";
@@ -18,7 +18,7 @@ export interface CheckOptions {
   strict?: boolean;
   /** MCU name ("mcu", "z", ...) → data dictionary path, to check pin names. */
   dicts?: Record<string, string>;
-  /** Modules to build sections with (default: every module listed in src/core/modules.ts). */
+  /** Modules to build sections with (default: every module listed in src/extras/modules.ts). */
   registry?: ModuleRegistry;
 }
 
@@ -117,7 +117,7 @@ export async function checkConfig(path: string, opts: CheckOptions = {}): Promis
   const registry = checkRegistry(opts.registry ?? moduleRegistry, result.errors.length ? {} : (opts.dicts ?? {}), result.warnings);
   const printer = new Printer({ config, strict: opts.strict, registry, startArgs: { checkConfig: true } });
   // Modules that schedule work need an event loop object; in a check nothing is ever run on it.
-  printer.addObject("batch_reactor", new BatchReactor());
+  printer.reactor = new BatchReactor();
   try {
     printer.instantiateModules({ keepGoing: true });
   } finally {

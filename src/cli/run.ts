@@ -2,9 +2,9 @@
 // SIGINT/SIGTERM. Without --config it runs the built-in virtual printer (its MCU is the in-process
 // virtual MCU from firmware-bridge/); with --config it connects to the MCUs the config names
 // (`[mcu] serial: /dev/serial/by-id/...`, `baud:`, or a pty path).
-import { DEFAULT_GCODE_PTY, GCodePty } from "../core/gcode-pty.ts";
-import type { LivePrinter } from "../core/live/live-printer.ts";
-import { defaultDataDir } from "../core/virtual-printer/data-dir.ts";
+import { DEFAULT_GCODE_PTY, GCodePty } from "../live/gcode-pty.ts";
+import type { LivePrinter } from "../live/live-printer.ts";
+import { defaultDataDir } from "../live/virtual-printer/data-dir.ts";
 import { startLiveHost } from "../live/host.ts";
 import type { ApiServer } from "../api/server.ts";
 import { DEFAULT_API_PORT, startWebApi } from "./web-api.ts";

@@ -8,8 +8,9 @@ import { isKlipperSection } from "./config/klipper-sections.ts";
 import type { ConfigSection } from "./config/section.ts";
 import { GCodeDispatcher, type GCodeHost } from "./gcode/dispatch.ts";
 import { GCodeError } from "./gcode/errors.ts";
-import { hostTime } from "./heaters/host-timers.ts";
+import { hostTime } from "./host-timers.ts";
 import { PrinterPins } from "./pins.ts";
+import type { Reactor } from "./reactor.ts";
 import { Webhooks } from "./webhooks.ts";
 import { registerGcodeEndpoints, registerObjectEndpoints } from "./webhooks-endpoints.ts";
 
@@ -57,6 +58,8 @@ export class Printer implements GCodeHost {
   readonly gcode: GCodeDispatcher;
   /** The webhooks endpoint registry (Klipper's API-server endpoints, called in process by a Host). */
   readonly webhooks: Webhooks;
+  /** The event loop, set by the run mode (live or batch) before the printer starts. */
+  reactor: Reactor | null = null;
   private readonly objects = new Map<string, unknown>();
   private readonly eventHandlers = new Map<string, EventHandler[]>();
   private stateMessage = MESSAGE_STARTUP;

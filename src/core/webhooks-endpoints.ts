@@ -2,7 +2,7 @@
 // gcode/help, gcode/restart, gcode/firmware_restart, gcode/subscribe_output, objects/list,
 // objects/query and objects/subscribe. Query results are {eventtime, status}, as Klipper sends them.
 import type { GCodeDispatcher } from "./gcode/dispatch.ts";
-import { StatusHub, type StatusObjects, type StatusRequest } from "./status/status-hub.ts";
+import { StatusHub, type StatusObjects, type StatusRequest } from "./status-hub.ts";
 import { type WebConnection, type WebRequest, WebRequestError, type Webhooks } from "./webhooks.ts";
 
 export function registerGcodeEndpoints(webhooks: Webhooks, gcode: GCodeDispatcher): void {

@@ -2,9 +2,9 @@
 // webhooks registry, object subscriptions and G-code output follow the printer across RESTART and
 // FIRMWARE_RESTART, and the klippy state goes startup → ready/error → shutdown → disconnected.
 import { type Host, HostError, type HostStateInfo, type ObjectSubscription, type StatusRequest, type StatusSnapshot } from "../core/host.ts";
-import { createLivePrinter, type LivePrinter, type LivePrinterOptions } from "../core/live/live-printer.ts";
+import { createLivePrinter, type LivePrinter, type LivePrinterOptions } from "./live-printer.ts";
 import type { Printer } from "../core/printer.ts";
-import { hostMonotonic } from "../core/reactor.ts";
+import { hostMonotonic } from "./reactor.ts";
 
 /** Moonraker's wording while no klippy instance is behind the seam. */
 const DISCONNECTED: HostStateInfo = { state: "disconnected", message: "Klippy Disconnected" };

@@ -8,7 +8,8 @@ import { type Printer, registerModule } from "../core/printer.ts";
 import { CommandError, ExtruderStepper, PrinterExtruder, type ExtruderHeater } from "./extruder.ts";
 import { ExtruderStepperKinematics } from "./kin/extruder.ts";
 import { printerStepper } from "./stepper.ts";
-import { lookupMotionQueuing, motionServices, type PrinterToolhead } from "./toolhead-module.ts";
+import { lookupMotionQueuing, motionServices } from "./motion-services.ts";
+import type { PrinterToolhead } from "./toolhead-module.ts";
 
 interface HeatersRegistry {
   setupHeater(config: ConfigSection, gcodeId?: string): ExtruderHeater;

@@ -4,8 +4,8 @@
 // call back into Homing.homeRails() per rail group.
 import { GCodeError } from "../core/gcode/errors.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
-import { Completion, MultiCompletion, type McuEndstop } from "./homing-endstop.ts";
-import { type MaybePromise, runMaybeAsync } from "./maybe-async.ts";
+import { Completion, MultiCompletion, type McuEndstop } from "../core/mcu-pins/mcu-endstop.ts";
+import { type MaybePromise, runMaybeAsync } from "../util/maybe-async.ts";
 
 const HOMING_START_DELAY = 0.001;
 const ENDSTOP_SAMPLE_TIME = 0.000015;
@@ -69,8 +69,15 @@ export interface HomingHost {
   lookupProbe(): HomingProbe;
 }
 
-/** A command handed to the probe (parameters it reads). */
-export type HomingProbeCommand = import("./homing-probe.ts").ProbeCommand;
+/** A command handed to the probe (the parameters it reads). */
+export interface HomingProbeCommand {
+  getCommand(): string;
+  get(name: string, def: string | null): string | null;
+  getFloat(name: string, def: number, bounds?: { above?: number; minval?: number }): number;
+  getInt(name: string, def: number, bounds?: { minval?: number }): number;
+  respondInfo(msg: string): void;
+  error(msg: string): Error;
+}
 
 /** The probe as homing uses it. */
 export interface HomingProbe {

@@ -1,17 +1,6 @@
-// The config-section modules of src/motion (imported by src/core/modules.ts).
+// The config-section modules of src/motion: [printer] (toolhead), [extruder], gcode_move and homing
+// (imported by src/extras/modules.ts, which lists the motion extras right after them).
 import "./toolhead-module.ts";
 import "./extruder-module.ts";
 import "./gcode-move.ts";
 import "./homing.ts";
-import "./homing-override.ts";
-import "./homing-probe.ts";
-import "./homing-safe-z.ts";
-import "./probe-points.ts";
-import "./exclude-object.ts";
-import "./bed-mesh.ts";
-import "./stepper-enable.ts";
-import "./force-move.ts";
-import "./arcs.ts";
-import "./manual-stepper.ts";
-import "./input-shaper.ts";
-import "./motion-report.ts";

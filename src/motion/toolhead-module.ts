@@ -7,65 +7,12 @@ import type { ConfigSection } from "../core/config/section.ts";
 import type { GCodeCommand } from "../core/gcode/command.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
 import { addExtruders } from "./extruder-module.ts";
-import { McuEndstop, type EndstopMcu } from "./homing-endstop.ts";
+import { lookupMotionQueuing, lookupMotionReactor, motionServices, primaryMcu } from "./motion-services.ts";
 import { loadKinematics, type Kinematics } from "./kinematics/index.ts";
-import { PrinterMotionQueuing, type MovequeueMcu } from "./motion-queuing.ts";
-import type { RailServices } from "./rail.ts";
-import type { McuStepper, StepperMcu } from "./stepper.ts";
-import { ToolHead, type ToolheadReactor } from "./toolhead.ts";
+import { PrinterMotionQueuing } from "./motion-queuing.ts";
+import { ToolHead } from "./toolhead.ts";
 
-/** The event loop the toolhead runs on: a "reactor" printer object, or a batch stand-in. */
-export function lookupMotionReactor(printer: Printer): ToolheadReactor {
-  const r = printer.lookupObject<ToolheadReactor>("reactor", null) ?? printer.lookupObject<ToolheadReactor>("batch_reactor", null);
-  if (!r) throw new Error("no event loop ('reactor' printer object) to run the toolhead on");
-  return r;
-}
-
-type McuLike = MovequeueMcu & StepperMcu & EndstopMcu & {
-  estimatedPrintTime(hostTime: number): number;
-};
-
-export function primaryMcu(printer: Printer): McuLike {
-  return printer.lookupObject<McuLike>("mcu");
-}
-
-export function lookupMotionQueuing(printer: Printer): PrinterMotionQueuing {
-  return printer.loadObject<PrinterMotionQueuing>("motion_queuing");
-}
-
-/** Services that build steppers, rails and endstops from config sections. */
-export function motionServices(printer: Printer): RailServices<McuEndstop> {
-  const mq = lookupMotionQueuing(printer);
-  return {
-    lookupPin(desc: string) {
-      const p = printer.pins.lookupPin(desc, { canInvert: true });
-      return { mcu: p.chip as unknown as StepperMcu, pin: p.pin, invert: !!p.invert };
-    },
-    allocateSyncEmitter: (mcu, name) => mq.allocateSyncemitter(mcu as unknown as MovequeueMcu, name),
-    registerFlushCallback: (cb, canAddTrapq) => mq.registerFlushCallback(cb, canAddTrapq),
-    unregisterFlushCallback: (cb) => mq.unregisterFlushCallback(cb),
-    registerStepper(config: ConfigSection, stepper: McuStepper) {
-      for (const name of ["stepper_enable", "force_move", "motion_report"]) {
-        const m = printer.loadObject<{ registerStepper?(c: ConfigSection, s: McuStepper): void }>(name, null);
-        m?.registerStepper?.(config, stepper);
-      }
-    },
-    parseEndstopPin(desc: string) {
-      const p = printer.pins.parsePin(desc, true, true);
-      return { chipName: p.chipName, pin: p.pin, invert: p.invert, pullup: p.pullup };
-    },
-    setupEndstop(desc: string) {
-      const p = printer.pins.lookupPin(desc, { canInvert: true, canPullup: true });
-      // Pseudo-chips (probe:z_virtual_endstop) build their own endstop object
-      if (typeof (p.chip as { createOid?: unknown }).createOid !== "function") return p.chip.setupPin("endstop", p) as McuEndstop;
-      return new McuEndstop(p.chip as unknown as EndstopMcu, { pin: p.pin, pullup: p.pullup, invert: p.invert });
-    },
-    registerQueryEndstop(endstop, name) {
-      printer.loadObject<{ registerEndstop?(e: McuEndstop, n: string): void }>("query_endstops", null)?.registerEndstop?.(endstop, name);
-    },
-    sendEvent: (name, ...args) => void printer.sendEvent(name, ...args),
-  };
-}
+export { lookupMotionQueuing, lookupMotionReactor, motionServices, primaryMcu };
 
 /** The toolhead printer object: the planner plus its kinematics. */
 export class PrinterToolhead extends ToolHead {

@@ -8,8 +8,9 @@
 // and the next move is scheduled no earlier than what step generation allows
 // (calcPrintTime).
 import { LookAheadQueue, Move, type ExtraAxis, type MoveLimits } from "./lookahead.ts";
-import { then } from "./maybe-async.ts";
+import { then } from "../util/maybe-async.ts";
 import type { TrapQ } from "./trapq.ts";
+import type { Reactor } from "../core/reactor.ts";
 
 /** Time the first moves of a fresh buffer are scheduled ahead of "now". */
 export const BUFFER_TIME_START = 0.25;
@@ -46,17 +47,8 @@ export interface ToolheadKinematics {
 }
 
 /** What the toolhead needs from the event loop. */
-export interface ToolheadReactor {
-  /** Host monotonic time (seconds). */
-  monotonic(): number;
-  /** Let timers and input run now (Klipper's reactor.pause(NOW)); batch mode only. */
-  yieldNow(): void;
-  /** Resolve at host time `until` (live mode waits). */
-  pause(until: number): Promise<void>;
-  /** Schedule (or reschedule) a one-shot callback at host time `when`. */
-  setTimer(name: string, when: number, cb: () => void): void;
-  cancelTimer(name: string): void;
-}
+/** The event loop the toolhead runs on (the printer's reactor). */
+export type ToolheadReactor = Pick<Reactor, "monotonic" | "yieldNow" | "pause" | "setTimer" | "cancelTimer">;
 
 export interface ToolheadClock {
   estimatedPrintTime(hostTime: number): number;

@@ -1,5 +1,5 @@
 // A pseudo-terminal served through socat. Leaf utility with no printer knowledge (like
-// src/protocol): both the G-code terminal (src/core/gcode-pty.ts) and the standalone virtual MCU
+// src/protocol): both the G-code terminal (src/live/gcode-pty.ts) and the standalone virtual MCU
 // (firmware-bridge/pty.ts) use it, so it imports nothing from either.
 //
 // socat makes the pty (a symlink at the requested path to /dev/pts/N, raw, no echo) and relays it

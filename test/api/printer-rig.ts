@@ -1,6 +1,6 @@
 // The web API as `stepline run` serves it (src/cli/web-api.ts), fronting the built-in virtual
 // printer's live Host, on 127.0.0.1 and a free port, with its data folder in a temp dir.
-import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../../src/core/virtual-printer/index.ts";
+import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../../src/live/virtual-printer/index.ts";
 import type { ApiServer } from "../../src/api/server.ts";
 import { startWebApi } from "../../src/cli/web-api.ts";
 import { type LiveHost, startLiveHost } from "../../src/live/host.ts";

@@ -2,7 +2,7 @@
 // manager and the Cura door on a free loopback port (never 80), in a temp data folder.
 import type { HostStateInfo } from "../../src/core/host.ts";
 import { FileManager } from "../../src/api/files/index.ts";
-import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../../src/core/virtual-printer/index.ts";
+import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../../src/live/virtual-printer/index.ts";
 import { type CuraOptions, type CuraService, startCura } from "../../src/cura/start.ts";
 import { type LiveHost, startLiveHost } from "../../src/live/host.ts";
 import { TempDir } from "../support/temp-dir.ts";

@@ -3,8 +3,8 @@
 // the commands that need a live MCU.
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { int16Triple } from "../../src/core/extras/accelerometers/bulk-accelerometer.ts";
-import { decodeAdxl345 } from "../../src/core/extras/adxl345.ts";
+import { int16Triple } from "../../src/extras/accelerometers/bulk-accelerometer.ts";
+import { decodeAdxl345 } from "../../src/extras/accelerometers/adxl345.ts";
 import { batchLines, configErrors } from "./helpers.ts";
 import { CARTESIAN_MOTION_CFG } from "../support/printer-configs.ts";
 import { KLIPPER_REFERENCE } from "../support/reference.ts";

@@ -1,8 +1,8 @@
 // Extras modules in batch output on an atmega2560 (16 MHz): MCU configuration and the commands
 // they send, with expected values derived from the chips' timing and protocol facts.
 import { describe, expect, test } from "bun:test";
-import { turnsText } from "../../src/core/extras/screws-tilt-adjust.ts";
-import { diffRuns, pack9 } from "../../src/core/extras/display/lcd-chips.ts";
+import { turnsText } from "../../src/extras/leveling/screws-tilt-adjust.ts";
+import { diffRuns, pack9 } from "../../src/extras/display/lcd-chips.ts";
 import { batchLines, configErrors } from "./helpers.ts";
 import { CARTESIAN_MOTION_CFG } from "../support/printer-configs.ts";
 

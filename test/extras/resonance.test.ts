@@ -1,7 +1,7 @@
 // Resonance testing: the test sequence, the spectrum estimate and shaper fitting on synthetic
 // accelerometer data with a known resonance, and the clear error without a live accelerometer.
 import { describe, expect, test } from "bun:test";
-import { calcFreqResponse, findBestShaper, kaiser, psd } from "../../src/core/extras/resonance/shaper-calibrate.ts";
+import { calcFreqResponse, findBestShaper, kaiser, psd } from "../../src/extras/resonance/shaper-calibrate.ts";
 import { batchLines } from "./helpers.ts";
 import { CARTESIAN_MOTION_CFG } from "../support/printer-configs.ts";
 

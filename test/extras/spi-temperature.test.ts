@@ -1,6 +1,6 @@
 // Thermocouple converter readings against the datasheets' data formats.
 import { describe, expect, test } from "bun:test";
-import { thermocouple } from "../../src/core/extras/spi-temperature.ts";
+import { thermocouple } from "../../src/extras/heaters/spi-temperature.ts";
 
 describe("SPI thermocouple conversions", () => {
   // MAX6675: 16-bit read, temperature in D14..D3 at 0.25 C per LSB

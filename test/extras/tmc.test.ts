@@ -2,7 +2,7 @@
 // datasheet formulas (derivations in the comments), SPI init traffic as klippy sends it, the UART
 // datagram format, and option errors that name section and option.
 import { describe, expect, test } from "bun:test";
-import { addSerialBits, crc8Atm, decodeRead, encodeRead, encodeWrite } from "../../src/core/extras/tmc/uart.ts";
+import { addSerialBits, crc8Atm, decodeRead, encodeRead, encodeWrite } from "../../src/extras/tmc/uart.ts";
 import { batchLines, configErrors } from "./helpers.ts";
 import { CARTESIAN_MOTION_CFG } from "../support/printer-configs.ts";
 

@@ -1,7 +1,7 @@
 // Move transforms and levelling in batch output: bed_tilt changes Z by the plane, skew_correction
 // removes a measured XY skew, z_tilt runs its probe/adjust cycle.
 import { describe, expect, test } from "bun:test";
-import { skewFactor } from "../../src/core/extras/skew-correction.ts";
+import { skewFactor } from "../../src/extras/leveling/skew-correction.ts";
 import { netSteps, runGcode } from "../toolhead/batch-helpers.ts";
 import { CARTESIAN_MOTION_CFG } from "../support/printer-configs.ts";
 

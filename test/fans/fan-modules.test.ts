@@ -3,7 +3,7 @@
 // sends them, parameter errors are clear.
 import { describe, expect, test } from "bun:test";
 import "../../src/motion/modules.ts";
-import { lookupHeaters } from "../../src/core/heaters/heaters.ts";
+import { lookupHeaters } from "../../src/extras/heaters/heaters.ts";
 import type { PrinterMotionQueuing } from "../../src/motion/motion-queuing.ts";
 import { simPrinter } from "../heaters/sim-printer.ts";
 

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FrequencyCounter, McuCounter } from "../../src/core/fans/tachometer.ts";
+import { FrequencyCounter, McuCounter } from "../../src/extras/fans/tachometer.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
 import { decodeLines } from "../support/serial.ts";
 

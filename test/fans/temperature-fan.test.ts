@@ -2,9 +2,9 @@
 // (PID), and SET_TEMPERATURE_FAN_TARGET validates its parameters.
 import { describe, expect, test } from "bun:test";
 import "../../src/motion/modules.ts";
-import { BUILTIN_THERMISTORS } from "../../src/core/heaters/builtin-sensors.ts";
-import { Thermistor } from "../../src/core/heaters/thermistor.ts";
-import type { TemperatureFan } from "../../src/core/fans/temperature-fan.ts";
+import { BUILTIN_THERMISTORS } from "../../src/extras/heaters/builtin-sensors.ts";
+import { Thermistor } from "../../src/extras/heaters/thermistor.ts";
+import type { TemperatureFan } from "../../src/extras/fans/temperature-fan.ts";
 import { simPrinter } from "../heaters/sim-printer.ts";
 import { adcSum, analogInState } from "../heaters/adc-report.ts";
 

@@ -4,9 +4,9 @@ import { SHARED_REFERENCE } from "../support/reference.ts";
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BUILTIN_THERMISTORS } from "../../src/core/heaters/builtin-sensors.ts";
-import { rawRange } from "../../src/core/heaters/mcu-adc.ts";
-import { Thermistor } from "../../src/core/heaters/thermistor.ts";
+import { BUILTIN_THERMISTORS } from "../../src/extras/heaters/builtin-sensors.ts";
+import { rawRange } from "../../src/core/mcu-pins/mcu-adc.ts";
+import { Thermistor } from "../../src/extras/heaters/thermistor.ts";
 
 const REF = `${SHARED_REFERENCE}/klipper`;
 

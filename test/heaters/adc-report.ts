@@ -1,6 +1,6 @@
 // What an MCU reports for a heater's ADC: analog_in_state with the sum of 8 oversampled 10-bit
 // readings (Klipper's heater sampling), and the reading a heater's own sensor expects at a temperature.
-import type { Heater } from "../../src/core/heaters/heater.ts";
+import type { Heater } from "../../src/extras/heaters/heater.ts";
 
 /** Sum of 8 readings of 10 bits at `fraction` of full scale. */
 export function adcSum(fraction: number): number {

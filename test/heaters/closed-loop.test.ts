@@ -1,7 +1,7 @@
 // Heaters in a printer on simulated time, closing the loop through a thermal plant: M109 waits for
 // the target, verify_heater trips on a heater that cannot heat, PID_CALIBRATE finds usable gains.
 import { describe, expect, test } from "bun:test";
-import { lookupHeaters } from "../../src/core/heaters/heaters.ts";
+import { lookupHeaters } from "../../src/extras/heaters/heaters.ts";
 import { HOTEND_HEATER_OPTIONS } from "../support/printer-configs.ts";
 import { simPrinter } from "./sim-printer.ts";
 import { ThermalPlant } from "./thermal-plant.ts";

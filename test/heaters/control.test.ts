@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { type ControlOutput, ControlPid, ControlWatermark, type HeaterControl } from "../../src/core/heaters/control.ts";
-import { ControlAutoTune } from "../../src/core/heaters/pid-autotune.ts";
+import { type ControlOutput, ControlPid, ControlWatermark, type HeaterControl } from "../../src/extras/heaters/control.ts";
+import { ControlAutoTune } from "../../src/extras/heaters/pid-autotune.ts";
 import { ThermalPlant } from "./thermal-plant.ts";
 
 const DT = 0.3;

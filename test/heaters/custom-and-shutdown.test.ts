@@ -1,6 +1,6 @@
 // Custom [adc_temperature] sensor types, hardware PWM heaters, and heaters after a shutdown.
 import { describe, expect, test } from "bun:test";
-import { lookupHeaters } from "../../src/core/heaters/heaters.ts";
+import { lookupHeaters } from "../../src/extras/heaters/heaters.ts";
 import { HOTEND_HEATER_OPTIONS } from "../support/printer-configs.ts";
 import { simPrinter } from "./sim-printer.ts";
 import { ThermalPlant } from "./thermal-plant.ts";
@@ -176,8 +176,8 @@ sensor_pin: vref_scaled:PK5
     send(0, 5, 0.9); // vref (smoothing reaches the value: 5 s since the start > smooth_time)
     send(1, 5, 0.1); // vssa
     send(2, 5, 0.1 + 0.5 * 0.8); // the sensor at half of the vssa..vref span
-    const conv = (await import("../../src/core/heaters/thermistor.ts")).Thermistor;
-    const th = new conv(4700, 0, (await import("../../src/core/heaters/builtin-sensors.ts")).BUILTIN_THERMISTORS["Generic 3950"]!);
+    const conv = (await import("../../src/extras/heaters/thermistor.ts")).Thermistor;
+    const th = new conv(4700, 0, (await import("../../src/extras/heaters/builtin-sensors.ts")).BUILTIN_THERMISTORS["Generic 3950"]!);
     expect(sensor.getStatus().temperature).toBeCloseTo(th.calcTemp(0.5), 0);
     const lines = await sim.outputLines();
     expect(lines.filter((l) => l.startsWith("config_analog_in"))).toEqual([

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { defaultCheckGainTime, HEATER_CHECK_DEFAULTS, HeaterCheck, heaterFaultMessage } from "../../src/core/heaters/heater-check.ts";
+import { defaultCheckGainTime, HEATER_CHECK_DEFAULTS, HeaterCheck, heaterFaultMessage } from "../../src/extras/heaters/heater-check.ts";
 
 const params = { ...HEATER_CHECK_DEFAULTS, checkGainTime: defaultCheckGainTime("extruder") };
 

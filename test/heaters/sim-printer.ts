@@ -2,14 +2,15 @@
 // time order as the test advances the clock), a real Mcu whose print time follows that clock, and a
 // first-order thermal plant per heater fed by the heater's PWM and read back as analog_in_state
 // reports every 0.3 s, as the MCU would send them.
+import { NEVER, type Reactor, type ReactorTimer } from "../../src/core/reactor.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import "../../src/core/heaters/modules.ts";
-import "../../src/core/fans/modules.ts";
-import "../../src/core/outputs/modules.ts";
+import "../../src/extras/heaters/modules.ts";
+import "../../src/extras/fans/modules.ts";
+import "../../src/extras/outputs/modules.ts";
 import { PrinterConfig } from "../../src/core/config/index.ts";
-import type { Heater } from "../../src/core/heaters/heater.ts";
+import type { Heater } from "../../src/extras/heaters/heater.ts";
 import { Printer } from "../../src/core/printer.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
 import { loadDict } from "../support/reference.ts";
@@ -19,7 +20,7 @@ import { adcSum, analogInState, heaterAdc } from "./adc-report.ts";
 
 const dict = loadDict("atmega2560.dict");
 
-export class SimReactor {
+export class SimReactor implements Reactor {
   now = 0;
   private timers = new Map<string, { when: number; cb: () => void; seq: number }>();
   private seq = 0;
@@ -29,6 +30,25 @@ export class SimReactor {
     this.timers.set(name, { when, cb, seq: this.seq++ });
   }
   cancelTimer(name: string): void { this.timers.delete(name); }
+  /** Simulated time only advances through advance(); nothing here waits for it. */
+  pause(_until: number): Promise<void> {
+    return Promise.reject(new Error("SimReactor: pause() is not simulated"));
+  }
+  registerTimer(name: string, cb: (eventtime: number) => number, waketime = NEVER): ReactorTimer {
+    const timer = { name, waketime, fire: () => {} };
+    timer.fire = () => {
+      const next = cb(this.now);
+      this.updateTimer(timer, next);
+    };
+    this.updateTimer(timer, waketime);
+    return timer;
+  }
+  updateTimer(timer: ReactorTimer, waketime: number): void {
+    const t = timer as ReactorTimer & { waketime: number; fire: () => void };
+    t.waketime = waketime;
+    if (waketime === NEVER) this.cancelTimer(t.name);
+    else this.setTimer(t.name, waketime, t.fire);
+  }
   /** Run every timer due up to `until`, in time order, advancing the clock. */
   async advance(until: number): Promise<void> {
     for (;;) {
@@ -74,7 +94,7 @@ export async function simPrinter(cfgText: string) {
   const mcu = new SimClockMcu(reactor, outputPath);
   printer.pins.registerChip("mcu", mcu as never);
   printer.addObject("mcu", mcu);
-  printer.addObject("reactor", reactor);
+  printer.reactor = reactor;
   const out: string[] = [];
   printer.gcode.registerOutputHandler((m) => out.push(m));
   return {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { BUILTIN_RESISTANCE_SENSORS, BUILTIN_THERMISTORS, BUILTIN_VOLTAGE_SENSORS } from "../../src/core/heaters/builtin-sensors.ts";
-import { LinearResistance, LinearVoltage } from "../../src/core/heaters/linear-sensors.ts";
-import { Thermistor } from "../../src/core/heaters/thermistor.ts";
+import { BUILTIN_RESISTANCE_SENSORS, BUILTIN_THERMISTORS, BUILTIN_VOLTAGE_SENSORS } from "../../src/extras/heaters/builtin-sensors.ts";
+import { LinearResistance, LinearVoltage } from "../../src/extras/heaters/linear-sensors.ts";
+import { Thermistor } from "../../src/extras/heaters/thermistor.ts";
 
 // Voltage divider: thermistor (plus inline resistor) to ground, pullup to the reference.
 const dividerAdc = (r: number, pullup: number, inline = 0) => (r + inline) / (pullup + r + inline);

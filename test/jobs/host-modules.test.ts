@@ -3,9 +3,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { DisplayStatus } from "../../src/core/jobs/display-status.ts";
-import { formatVariablesFile } from "../../src/core/jobs/save-variables.ts";
-import { parsePyLiteral } from "../../src/core/macros/python-literal.ts";
+import type { DisplayStatus } from "../../src/extras/jobs/display-status.ts";
+import { formatVariablesFile } from "../../src/extras/jobs/save-variables.ts";
+import { parsePyLiteral } from "../../src/extras/macros/python-literal.ts";
 import { hasPython } from "../macros/oracle.ts";
 import { CARTESIAN_CFG, type Rig, startPrinter } from "./printer-rig.ts";
 import { TempDir } from "../support/temp-dir.ts";

@@ -1,7 +1,7 @@
 // idle_timeout stays "Printing" through M109 / M190 waits, as Klipper's does (it tests the G-code
 // mutex and the wait loop keeps the toolhead's print time current): no idle_timeout:ready mid-wait.
 import { afterAll, describe, expect, test } from "bun:test";
-import type { IdleTimeout } from "../../src/core/jobs/idle-timeout.ts";
+import type { IdleTimeout } from "../../src/extras/jobs/idle-timeout.ts";
 import { startTestPrinter, type TestPrinter } from "../live/helpers.ts";
 
 let t: TestPrinter;

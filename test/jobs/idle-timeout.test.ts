@@ -2,8 +2,8 @@
 // advances with the host clock): Printing → Ready → Idle, the idle G-code runs, and
 // SET_IDLE_TIMEOUT. Timeouts are configured short; the tests wait on the printer's events.
 import { afterEach, describe, expect, test } from "bun:test";
-import { lookupHeaters } from "../../src/core/heaters/heaters.ts";
-import type { IdleTimeout } from "../../src/core/jobs/idle-timeout.ts";
+import { lookupHeaters } from "../../src/extras/heaters/heaters.ts";
+import type { IdleTimeout } from "../../src/extras/jobs/idle-timeout.ts";
 import { VIRTUAL_PRINTER_CFG } from "../../firmware-bridge/index.ts";
 import { type Rig, startPrinter } from "./printer-rig.ts";
 

@@ -2,9 +2,9 @@
 // machine on a real printer (toolhead on a batch-mode MCU, live reactor), including the
 // usual rename_existing park macros.
 import { afterEach, describe, expect, test } from "bun:test";
-import type { PrintStats } from "../../src/core/jobs/print-stats.ts";
-import type { VirtualSD } from "../../src/core/jobs/virtual-sdcard.ts";
-import type { LiveReactor } from "../../src/core/reactor.ts";
+import type { PrintStats } from "../../src/extras/jobs/print-stats.ts";
+import type { VirtualSD } from "../../src/extras/jobs/virtual-sdcard.ts";
+import type { LiveReactor } from "../../src/live/reactor.ts";
 import { CARTESIAN_CFG, type Rig, startPrinter } from "./printer-rig.ts";
 
 const rigs: Rig[] = [];
@@ -52,7 +52,7 @@ describe("pause and resume a virtual SD print", () => {
     expect(sd(r).getStatus()).toMatchObject({ is_active: false, file_position: FILE.indexOf("G1 X30") });
     expect(position(r)).toEqual([190, 190, 6, 1]);
     // Paused time does not count as printing time
-    const reactor = r.printer.lookupObject<LiveReactor>("reactor");
+    const reactor = r.printer.reactor as LiveReactor;
     await reactor.pause(reactor.monotonic() + 0.05);
     const paused = stats(r);
     expect(paused.total_duration - paused.print_duration).toBeGreaterThanOrEqual(0.05);

@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { VIRTUAL_PRINTER_HARDWARE, VirtualMcu } from "../../firmware-bridge/index.ts";
 import { BatchMcu, buildBatchMcu } from "../../src/batch/mcu.ts";
 import { PrinterConfig } from "../../src/core/config/printer-config.ts";
-import "../../src/core/modules.ts";
+import "../../src/extras/modules.ts";
 import { Printer } from "../../src/core/printer.ts";
-import { LiveReactor, NEVER, NOW } from "../../src/core/reactor.ts";
+import { LiveReactor, NEVER, NOW } from "../../src/live/reactor.ts";
 import { lookupMotionQueuing } from "../../src/motion/toolhead-module.ts";
 import { CARTESIAN_MOTION_CFG, EXTRUDER_CFG, HEATER_BED_CFG } from "../support/printer-configs.ts";
 import { TempDir } from "../support/temp-dir.ts";
@@ -52,7 +52,7 @@ export async function startPrinter(cfgText: string, opts: RigOptions = {}): Prom
   const config = PrinterConfig.load(cfgPath);
   const printer = new Printer({ config });
   const reactor = new LiveReactor({ onTimerError: (name, e) => out.push(`TIMER ERROR ${name}: ${e}`) });
-  printer.addObject("reactor", reactor);
+  printer.reactor = reactor;
   const out: string[] = [];
   const listeners = new Set<() => void>();
   printer.gcode.registerOutputHandler((m) => {

@@ -1,7 +1,7 @@
 // The live reactor on Bun's event loop: timers never run early, run again when their callback
 // asks, can be moved, replaced and cancelled; pauses and completions are awaitable.
 import { afterEach, describe, expect, test } from "bun:test";
-import { LiveReactor, NEVER, NOW } from "../../src/core/reactor.ts";
+import { LiveReactor, NEVER, NOW } from "../../src/live/reactor.ts";
 
 const reactors: LiveReactor[] = [];
 afterEach(() => {

@@ -2,9 +2,9 @@
 // through the G-code dispatcher, with a toolhead on a batch-mode MCU and the live reactor.
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { lookupHeaters } from "../../src/core/heaters/heaters.ts";
-import type { PrintStats } from "../../src/core/jobs/print-stats.ts";
-import type { VirtualSD } from "../../src/core/jobs/virtual-sdcard.ts";
+import { lookupHeaters } from "../../src/extras/heaters/heaters.ts";
+import type { PrintStats } from "../../src/extras/jobs/print-stats.ts";
+import type { VirtualSD } from "../../src/extras/jobs/virtual-sdcard.ts";
 import { CARTESIAN_CFG, type Rig, startPrinter } from "./printer-rig.ts";
 
 const rigs: Rig[] = [];

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, lstatSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { GCodePty } from "../../src/core/gcode-pty.ts";
+import { GCodePty } from "../../src/live/gcode-pty.ts";
 import { startTestPrinter, type TestPrinter } from "./helpers.ts";
 import { openPtyClient } from "./pty-client.ts";
 

@@ -2,9 +2,9 @@
 // needed) in a temp data folder, a faster thermal plant, every response captured, and helpers
 // that await what the printer reports instead of sleeping.
 import type { HardwareConfig } from "../../firmware-bridge/index.ts";
-import { type LivePrinter, startLivePrinter } from "../../src/core/live/live-printer.ts";
+import { type LivePrinter, startLivePrinter } from "../../src/live/live-printer.ts";
 import { TempDir } from "../support/temp-dir.ts";
-import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware, type VirtualHardwareOptions } from "../../src/core/virtual-printer/index.ts";
+import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware, type VirtualHardwareOptions } from "../../src/live/virtual-printer/index.ts";
 
 /** Plant speed-up used by the tests (the host's control loop is the real one). */
 export const TEST_TIME_SCALE = 10;

@@ -3,7 +3,7 @@
 // with change sets while a move runs, G-code output, and klippy state across FIRMWARE_RESTART.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { HostError, type HostStateInfo, type StatusSnapshot } from "../../src/core/host.ts";
-import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../../src/core/virtual-printer/index.ts";
+import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../../src/live/virtual-printer/index.ts";
 import { type LiveHost, startLiveHost } from "../../src/live/host.ts";
 import { TempDir } from "../support/temp-dir.ts";
 

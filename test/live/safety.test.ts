@@ -4,7 +4,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import type { VirtualMcu } from "../../firmware-bridge/index.ts";
 import { GCodeError } from "../../src/core/gcode/errors.ts";
 import { GCodeInput } from "../../src/core/gcode/input.ts";
-import { virtualPrinterHardware } from "../../src/core/virtual-printer/index.ts";
+import { virtualPrinterHardware } from "../../src/live/virtual-printer/index.ts";
 import { startTestPrinter, TEST_TIME_SCALE, type TestPrinter } from "./helpers.ts";
 
 let p: TestPrinter | null = null;

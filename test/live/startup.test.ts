@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startLivePrinter } from "../../src/core/live/live-printer.ts";
+import { startLivePrinter } from "../../src/live/live-printer.ts";
 import { TempDir } from "../support/temp-dir.ts";
 import { startTestPrinter, type TestPrinter } from "./helpers.ts";
 

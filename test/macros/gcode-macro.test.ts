@@ -1,8 +1,8 @@
 // [gcode_macro] through the real printer: config text in a temp dir, the G-code dispatcher,
 // printer objects' status, a toolhead on a batch-mode MCU and the live reactor.
 import { afterEach, describe, expect, test } from "bun:test";
-import { lookupHeaters } from "../../src/core/heaters/heaters.ts";
-import { lookupGCodeMacro } from "../../src/core/macros/gcode-macro.ts";
+import { lookupHeaters } from "../../src/extras/heaters/heaters.ts";
+import { lookupGCodeMacro } from "../../src/extras/macros/gcode-macro.ts";
 import { CARTESIAN_CFG, type Rig, startPrinter } from "../jobs/printer-rig.ts";
 
 const rigs: Rig[] = [];

@@ -1,8 +1,8 @@
 // Python literals (gcode_macro variables, SET_GCODE_VARIABLE, save_variables) as
 // ast.literal_eval reads them; cross-checked against python3 where it is installed.
 import { describe, expect, test } from "bun:test";
-import { LiteralError, parsePyLiteral } from "../../src/core/macros/python-literal.ts";
-import { pyReprOf, toRuntime } from "../../src/core/macros/python-values.ts";
+import { LiteralError, parsePyLiteral } from "../../src/extras/macros/python-literal.ts";
+import { pyReprOf, toRuntime } from "../../src/extras/macros/python-values.ts";
 import { hasPython, pythonOracle } from "./oracle.ts";
 const repr = (text: string) => pyReprOf(toRuntime(parsePyLiteral(text)));
 

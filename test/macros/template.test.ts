@@ -5,7 +5,7 @@ import { SHARED_REFERENCE } from "../support/reference.ts";
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { PrinterConfig } from "../../src/core/config/printer-config.ts";
-import { Template, TemplateError } from "../../src/core/macros/template.ts";
+import { Template, TemplateError } from "../../src/extras/macros/template.ts";
 import { hasJinja2, pythonOracle } from "./oracle.ts";
 
 

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "../../src/core/config/index.ts";
-import { InputShaper, type ShaperParams } from "../../src/motion/input-shaper.ts";
+import { InputShaper, type ShaperParams } from "../../src/extras/resonance/input-shaper.ts";
 import { InputShaperKinematics } from "../../src/motion/kin/shaper.ts";
 import { loadKinematics } from "../../src/motion/kinematics/index.ts";
 import { printerRig, REF } from "./printer-rig.ts";

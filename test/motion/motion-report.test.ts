@@ -1,6 +1,6 @@
 // motion_report: live position/velocity from the trapq history and the dump batches.
 import { describe, expect, test } from "bun:test";
-import { MotionReport, DumpTrapQ } from "../../src/motion/motion-report.ts";
+import { MotionReport, DumpTrapQ } from "../../src/extras/status/motion-report.ts";
 import { TrapQ, NEVER_TIME } from "../../src/motion/trapq.ts";
 
 function report() {

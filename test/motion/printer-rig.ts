@@ -4,7 +4,7 @@ import { SHARED_REFERENCE, loadDict } from "../support/reference.ts";
 import { PrinterConfig } from "../../src/core/config/index.ts";
 import { PrinterPins } from "../../src/core/pins.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
-import { McuEndstop } from "../../src/motion/homing-endstop.ts";
+import { McuEndstop } from "../../src/core/mcu-pins/mcu-endstop.ts";
 import { StepperSyncManager } from "../../src/motion/steppersync.ts";
 import { TrapQ } from "../../src/motion/trapq.ts";
 import type { StepperMcu } from "../../src/motion/stepper.ts";

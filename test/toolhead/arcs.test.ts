@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { planArc } from "../../src/motion/arcs.ts";
+import { planArc } from "../../src/extras/moves/arcs.ts";
 
 describe("planArc", () => {
   test("counter-clockwise quarter circle stays on the radius and ends on target", () => {

@@ -7,7 +7,7 @@ import { coreComponents } from "../../src/api/core-components.ts";
 import type { ApiLog } from "../../src/api/endpoint.ts";
 import { createFilesComponent } from "../../src/api/files/index.ts";
 import { startApiServer, type ApiServer } from "../../src/api/server.ts";
-import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../../src/core/virtual-printer/index.ts";
+import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../../src/live/virtual-printer/index.ts";
 import { startLiveHost } from "../../src/live/host.ts";
 import { dashboardRoutes } from "../../src/web/dashboard.ts";
 import { TempDir } from "../support/temp-dir.ts";

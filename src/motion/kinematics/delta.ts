@@ -1,7 +1,7 @@
 // Linear delta kinematics (Klipper's kinematics/delta.py): three towers at `angle`
 // (default 210/330/90 degrees) on `delta_radius`, carriages connected by `arm_length`
 // arms; build volume tapered near the top; moves slowed near the edge.
-import type { MaybePromise } from "../maybe-async.ts";
+import type { MaybePromise } from "../../util/maybe-async.ts";
 import { lookupMultiRail } from "../rail.ts";
 import { DeltaStepperKinematics } from "../kin/delta.ts";
 import type { PrinterRail } from "../rail.ts";

@@ -1,7 +1,7 @@
 // Deltesian kinematics (Klipper's kinematics/deltesian.py): two pillars ([stepper_left],
 // [stepper_right]) with arms give x and z, [stepper_y] is cartesian. X and Z home together
 // at the top; moves near the x extremes are slowed (slow_ratio).
-import { type MaybePromise, runMaybeAsync } from "../maybe-async.ts";
+import { type MaybePromise, runMaybeAsync } from "../../util/maybe-async.ts";
 import { lookupMultiRail, lookupRail, type PrinterRail } from "../rail.ts";
 import type { McuStepper } from "../stepper.ts";
 import { DeltesianStepperKinematics } from "../kin/deltesian.ts";

@@ -4,7 +4,7 @@
 // "carriage_x+carriage_y", "0.5*cx-cy") gives the stepper's linear combination of axes.
 // Command: SET_STEPPER_CARRIAGES.
 
-import { type MaybePromise, runMaybeAsync } from "../maybe-async.ts";
+import { type MaybePromise, runMaybeAsync } from "../../util/maybe-async.ts";
 import type { ConfigSection } from "../../core/config/section.ts";
 import { ConfigError } from "../../core/config/errors.ts";
 import type { GCodeCommand } from "../../core/gcode/command.ts";

@@ -9,7 +9,7 @@
 //   home(homingState, axis), saveDualCarriageState(), restoreDualCarriageState(state, move, speed),
 //   activateDcMode(dc, mode), getStatus()
 
-import { type MaybePromise, runMaybeAsync } from "../maybe-async.ts";
+import { type MaybePromise, runMaybeAsync } from "../../util/maybe-async.ts";
 import type { GCodeCommand } from "../../core/gcode/command.ts";
 import { ConfigError } from "../../core/config/errors.ts";
 import { DualCarriageStepperKinematics } from "../kin/idex.ts";

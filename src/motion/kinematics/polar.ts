@@ -1,7 +1,7 @@
 // Polar kinematics (Klipper's kinematics/polar.py): a rotating bed ([stepper_bed], in
 // radians), a radial arm rail ([stepper_arm]) and z; x and y are homed together; moves
 // close to the bed centre are slowed to respect max_angular_velocity.
-import { type MaybePromise, runMaybeAsync } from "../maybe-async.ts";
+import { type MaybePromise, runMaybeAsync } from "../../util/maybe-async.ts";
 import { lookupMultiRail, lookupRail, type PrinterRail } from "../rail.ts";
 import { printerStepper, type McuStepper } from "../stepper.ts";
 import { PolarStepperKinematics } from "../kin/polar.ts";

@@ -1,7 +1,7 @@
 // Base of the kinematics whose axes each have one rail with a range (cartesian, corexy,
 // corexz, hybrid corexy/corexz): per-axis homed limits, range checks with Klipper's
 // errors, Z speed limiting, independent per-axis homing.
-import { type MaybePromise, runMaybeAsync } from "../maybe-async.ts";
+import { type MaybePromise, runMaybeAsync } from "../../util/maybe-async.ts";
 import { ConfigError } from "../../core/config/errors.ts";
 import { lookupMultiRail, lookupRail, type PrinterRail } from "../rail.ts";
 import type { McuStepper } from "../stepper.ts";

@@ -2,7 +2,7 @@
 // ([stepper_a..c], in radians) at `angle` (default 30/150/270 degrees) driving upper arms
 // (upper_arm_length) and lower arms (lower_arm_length) from a shoulder platform
 // (shoulder_radius, shoulder_height). All towers home together.
-import type { MaybePromise } from "../maybe-async.ts";
+import type { MaybePromise } from "../../util/maybe-async.ts";
 import { lookupRail, type PrinterRail } from "../rail.ts";
 import type { McuStepper } from "../stepper.ts";
 import { RotaryDeltaStepperKinematics } from "../kin/rotary-delta.ts";

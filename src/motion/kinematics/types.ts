@@ -6,7 +6,7 @@
 //   checkMove(move)          "Move out of range" / "Must home axis first", Z speed limits
 //   setPosition(newpos, homingAxes), clearHomingState(axes), calcPosition(stepperPositions)
 //   getSteppers(), getRails(), home(homingState), getStatus()
-import type { MaybePromise } from "../maybe-async.ts";
+import type { MaybePromise } from "../../util/maybe-async.ts";
 import type { ConfigSection } from "../../core/config/section.ts";
 import type { GCodeCommand } from "../../core/gcode/command.ts";
 import type { TrapQ } from "../trapq.ts";

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createFilesComponent } from "../../../src/api/files/index.ts";
 import { startApiServer, type ApiServer } from "../../../src/api/server.ts";
-import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../../../src/core/virtual-printer/index.ts";
+import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../../../src/live/virtual-printer/index.ts";
 import { startLiveHost, type LiveHost } from "../../../src/live/host.ts";
 import { TempDir } from "../../support/temp-dir.ts";
 import { uploadForm } from "./support.ts";

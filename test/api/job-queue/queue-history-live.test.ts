@@ -10,7 +10,7 @@ import { createHistoryComponent } from "../../../src/api/history/history-compone
 import { createJobQueueComponent } from "../../../src/api/job-queue/job-queue-component.ts";
 import { startApiServer, type ApiServer } from "../../../src/api/server.ts";
 import type { ApiContext } from "../../../src/api/endpoint.ts";
-import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../../../src/core/virtual-printer/index.ts";
+import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../../../src/live/virtual-printer/index.ts";
 import { type LiveHost, startLiveHost } from "../../../src/live/host.ts";
 import { TempDir } from "../../support/temp-dir.ts";
 import { getJson, postJson, rpcClient } from "../auth/auth-fixture.ts";

@@ -1,8 +1,0 @@
-// The config-section modules of src/core/heaters (imported by src/core/modules.ts).
-import "./heaters.ts";
-import "./heater-bed.ts";
-import "./verify-heater.ts";
-import "./pid-calibrate.ts";
-import "./temperature-sensor.ts";
-import "./custom-sensors.ts";
-import "./adc-scaled.ts";

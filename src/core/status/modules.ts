@@ -1,3 +1,0 @@
-// Status-only printer objects (imported by src/core/modules.ts).
-import "./query-endstops.ts";
-import "./system-stats.ts";
