@@ -6,7 +6,7 @@
 // from /proc/PID/stat: start to ready + G28 + the first --skip seconds of printing, then a --window
 // second window; RSS from /proc/PID/status; progress from M27 at the window's end (its reply time is
 // printed too: a command from the pty must not wait behind the print).
-// usage: bun run bench:live [--runs N] [--window S] [--skip S]
+// usage: bun run bench:live [--runs N] [--window S] [--skip S] [--only stepline|klippy] [--profile DIR]
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -141,7 +141,7 @@ path: ${gcodes}
   try {
     await waitFor("vmcu pty", () => existsSync(vmcuPath), vmcu, 30_000, () => "");
     proc = host === "stepline"
-      ? Bun.spawn([...NICE_HOST, process.execPath, MAIN, "run", "--config", join(dir, "printer.cfg"), "--data", join(dir, "data"), "--gcode-pty", ptyPath, "--port", "0"],
+      ? Bun.spawn([...NICE_HOST, process.execPath, ...PROFILE, MAIN, "run", "--config", join(dir, "printer.cfg"), "--data", join(dir, "data"), "--gcode-pty", ptyPath, "--port", "0"],
         { stdout: Bun.file(log), stderr: "inherit" })
       : Bun.spawn([...NICE_HOST, PYTHON, klippyPy(), join(dir, "printer.cfg"), "-I", ptyPath, "-l", log], { cwd: klippyRoot(), stdout: "ignore", stderr: "ignore" });
     const p = proc;
@@ -185,11 +185,15 @@ path: ${gcodes}
 }
 
 const runs = option("--runs", 2);
+/** --profile DIR: Stepline runs under Bun's sampling profiler, one .cpuprofile per run in DIR */
+const profileDir = process.argv.includes("--profile") ? process.argv[process.argv.indexOf("--profile") + 1] : undefined;
+const PROFILE = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : process.env.BENCH_PRELOAD ? ["--preload", process.env.BENCH_PRELOAD] : [];
 const skip = option("--skip", 15);
 const window = option("--window", 120);
 const missing = klippyUnavailable();
 if (!Bun.which("socat")) throw new Error("bench:live needs socat (apt-get install socat)");
-const hosts: Host[] = missing ? ["stepline"] : ["klippy", "stepline"];
+const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
+const hosts: Host[] = missing || only === "stepline" ? ["stepline"] : only === "klippy" ? ["klippy"] : ["klippy", "stepline"];
 console.log(`live print of sliced_ender3v2_example002_full (heating removed) on the virtual MCU over a pty; CPU over ${window} s from ${skip} s into the print; ${runs} alternating run(s) of ${hosts.join(" and ")}`);
 if (missing) console.log(`KLIPPY CANNOT RUN HERE: ${missing}; Stepline alone`);
 const base = join(tmpdir(), `bench-live-${process.pid}`);
@@ -211,6 +215,6 @@ const med = (h: Host, k: keyof Omit<LiveRun, "progress">) => median(results[h].m
 console.log(`\nmedians of ${runs}:`);
 for (const h of hosts)
   console.log(`${h.padEnd(8)} CPU ${med(h, "cpuPct").toFixed(2)} %, start+G28+${skip} s ${med(h, "startCpu").toFixed(2)} s CPU, RSS ${med(h, "rss").toFixed(1)} MB (peak ${med(h, "peakRss").toFixed(1)}), M27 ${med(h, "m27Ms").toFixed(0)} ms`);
-if (!missing) {
+if (hosts.length === 2) {
   console.log(`CPU ratio stepline/klippy while printing: ${(med("stepline", "cpuPct") / med("klippy", "cpuPct")).toFixed(3)}; start-up+G28+${skip} s: ${(med("stepline", "startCpu") / med("klippy", "startCpu")).toFixed(3)}; RSS ratio ${(med("stepline", "rss") / med("klippy", "rss")).toFixed(3)}`);
 }
