@@ -179,7 +179,9 @@ path: ${gcodes}
       clearTimeout(killer);
     }
     vmcu.kill("SIGTERM");
+    const vmcuKiller = setTimeout(() => vmcu.kill("SIGKILL"), 5000); // seen not to exit after a host shutdown
     await vmcu.exited;
+    clearTimeout(vmcuKiller);
     rmSync(dir, { recursive: true, force: true });
   }
 }
