@@ -2,6 +2,7 @@
 // return their next wake time (one-shot or periodic), awaitable pauses and completions. Live
 // G-code handlers wait by awaiting (pause, completion.wait); nothing here blocks the loop.
 import { NEVER, NOW, type Reactor, type ReactorTimer, type TimerCallback } from "../core/reactor.ts";
+import { timerDelayMs } from "../util/timer-delay.ts";
 
 export { NEVER, NOW, type ReactorTimer, type TimerCallback };
 
@@ -13,6 +14,8 @@ interface TimerState extends ReactorTimer {
   registered: boolean;
   /** Next wake time a named one-shot timer asked for from inside its own callback. */
   rearm: number;
+  /** setTimeout's callback, made once per timer (no closure per wake-up) */
+  fire: () => void;
 }
 
 /** A result that some other task will deliver (Klipper's reactor completion). */
@@ -80,7 +83,7 @@ export class LiveReactor implements Reactor {
 
   /** Register a timer; it first runs at `waketime` and then whenever its callback asks. */
   registerTimer(name: string, cb: TimerCallback, waketime: number = NEVER): ReactorTimer {
-    const t: TimerState = { name, waketime: NEVER, cb, handle: null, running: false, registered: true, rearm: NEVER };
+    const t: TimerState = { name, waketime: NEVER, cb, handle: null, running: false, registered: true, rearm: NEVER, fire: () => this.fire(t) };
     this.timers.add(t);
     this.arm(t, waketime);
     return t;
@@ -150,14 +153,13 @@ export class LiveReactor implements Reactor {
   /** Resolve at host time `until` (at once, after other ready tasks, if it has passed). */
   pause(until: number): Promise<void> {
     return new Promise((resolve) => {
-      // setTimeout works in whole milliseconds and may fire a little early: wait on if so
+      // a timer may still fire a hair early (clock granularity): wait on if so
       const wait = () => {
         const left = until - this.monotonic();
         if (left <= 0) resolve();
-        else setTimeout(wait, Math.max(1, left * 1000));
+        else setTimeout(wait, Math.max(1, timerDelayMs(left)));
       };
-      const left = until - this.monotonic();
-      setTimeout(wait, Math.max(0, left * 1000));
+      setTimeout(wait, timerDelayMs(until - this.monotonic()));
     });
   }
 
@@ -195,16 +197,15 @@ export class LiveReactor implements Reactor {
     this.disarm(t);
     if (this.closed || !t.registered || waketime === NEVER) return;
     t.waketime = waketime;
-    const delay = Math.max(0, waketime - this.monotonic());
-    t.handle = setTimeout(() => this.fire(t), delay * 1000);
+    t.handle = setTimeout(t.fire, timerDelayMs(waketime - this.monotonic()));
   }
 
   private fire(t: TimerState): void {
     t.handle = null;
     const now = this.monotonic();
-    // setTimeout works in whole milliseconds; never run a timer before its time
+    // never run a timer before its time (a timer may still fire a hair early)
     if (now < t.waketime) {
-      t.handle = setTimeout(() => this.fire(t), Math.max(1, (t.waketime - now) * 1000));
+      t.handle = setTimeout(t.fire, Math.max(1, timerDelayMs(t.waketime - now)));
       return;
     }
     const eventtime = t.waketime;

@@ -7,6 +7,7 @@ import { clockDiff32, type ClockEstimate, ClockEstimator } from "./clock-estimat
 import { CommandQueue } from "./command-queue.ts";
 import type { McuClock } from "./mcu-clock.ts";
 import type { ResponseMessage } from "./response-dispatch.ts";
+import { timerDelayMs } from "../util/timer-delay.ts";
 
 /** What clock sync needs from the link to its MCU. */
 export interface ClockSyncPort {
@@ -91,7 +92,7 @@ export class ClockSync implements McuClock {
       this.queriesPending++;
       this.periodicSent++;
       this.schedule(this.periodicSent < SETTLE_QUERIES ? SETTLE_PERIOD : QUERY_PERIOD);
-    }, delay * 1000);
+    }, timerDelayMs(delay));
   }
 
   private handleClock(msg: ResponseMessage): void {

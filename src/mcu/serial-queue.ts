@@ -14,6 +14,7 @@ import {
   type QueuedCommand,
 } from "./command-queue.ts";
 import type { McuLink } from "./link.ts";
+import { timerDelayMs } from "../util/timer-delay.ts";
 
 const MIN_RTO = 0.025;
 const MAX_RTO = 5.0;
@@ -339,7 +340,7 @@ export class SerialQueue implements McuLink {
     if (this.retransmitTimer) clearTimeout(this.retransmitTimer);
     this.retransmitTimer = null;
     if (at === Infinity || this.closed) return;
-    const ms = Math.max(0, (at - this.now()) * 1000);
+    const ms = timerDelayMs(at - this.now());
     this.retransmitTimer = setTimeout(() => {
       this.retransmitTimer = null;
       this.doRetransmit(false);
@@ -396,7 +397,7 @@ export class SerialQueue implements McuLink {
     this.commandTimer = null;
     this.commandAt = at;
     if (at === Infinity || this.closed) return;
-    const ms = Math.max(0, (at - this.now()) * 1000);
+    const ms = timerDelayMs(at - this.now());
     this.commandTimer = setTimeout(() => {
       this.commandTimer = null;
       this.commandAt = Infinity;

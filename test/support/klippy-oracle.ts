@@ -1,79 +1,24 @@
-// Real Klipper host (klippy at the reference commit) as a test oracle: unpacks the reference tarball
-// once into a cache dir outside the repo, runs klippy's batch mode and parsedump.py, and compares step
-// streams with the reference kit's compare_steps.py (tolerance in µs, 0 = to the tick).
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+// Real Klipper host (klippy at the reference commit, unpacked by scripts/lib/klippy.ts) as a test oracle:
+// runs klippy's batch mode and parsedump.py, and compares step streams with the reference kit's
+// compare_steps.py (tolerance in µs, 0 = to the tick).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { klippyRoot, klippyUnavailable, PYTHON } from "../../scripts/lib/klippy.ts";
 import { type BatchResult, runBatch } from "../../src/batch/run.ts";
 import { DataDictionary, ParseDumper } from "../../src/protocol/index.ts";
 import { KLIPPER_REFERENCE, SHARED_REFERENCE } from "./reference.ts";
 
-/** Debian's python3; klippy's modules come from python3-{cffi,greenlet,jinja2,serial,markupsafe}. */
-export const PYTHON = "/usr/bin/python3";
-export const KLIPPY_TARBALL = `${KLIPPER_REFERENCE}/klippy-84104bbb.tar.gz`;
+export { KLIPPY_TARBALL, klippyRoot, PYTHON } from "../../scripts/lib/klippy.ts";
 const COMPARE_STEPS = `${SHARED_REFERENCE}/tools/compare_steps.py`;
 
-function runs(cmd: string[]): boolean {
-  try {
-    return Bun.spawnSync(cmd, { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
-  } catch {
-    return false;
-  }
-}
-
-let missingReason: string | null | undefined;
-/** Why the oracle cannot run here (null when it can). */
+let warned = false;
+/** Why the oracle cannot run here (null when it can); in CI a missing oracle is an error, not a skip. */
 export function klippyMissing(): string | null {
-  if (missingReason !== undefined) return missingReason;
-  missingReason = !existsSync(KLIPPY_TARBALL)
-    ? `${KLIPPY_TARBALL} not found`
-    : !runs([PYTHON, "-c", "import serial, greenlet, cffi, jinja2, markupsafe"])
-      ? `${PYTHON} lacks klippy's modules (apt-get install python3-cffi python3-greenlet python3-jinja2 python3-serial python3-markupsafe)`
-      : !runs(["sh", "-c", "command -v gcc"])
-        ? "gcc is missing (klippy compiles its C helper)"
-        : null;
-  if (missingReason && process.env.CI) throw new Error(`klippy oracle unavailable in CI: ${missingReason}`);
-  if (missingReason) console.warn(`skipping klippy oracle tests: ${missingReason}`);
-  return missingReason;
-}
-
-let unpacked: string | undefined;
-/** Directory holding klippy/ (with its C helper built), unpacked once per tarball content. */
-export function klippyRoot(): string {
-  if (unpacked) return unpacked;
-  const hash = createHash("sha256").update(readFileSync(KLIPPY_TARBALL)).digest("hex").slice(0, 12);
-  const dir = join(tmpdir(), `stepline-klippy-${hash}-drain1`);
-  if (!existsSync(join(dir, "klippy", "chelper", "c_helper.so"))) {
-    // unpack and build beside, then rename: concurrent runs never see a half-built tree
-    const work = `${dir}.tmp-${process.pid}`;
-    rmSync(work, { recursive: true, force: true });
-    mkdirSync(work, { recursive: true });
-    const tar = Bun.spawnSync(["tar", "xzf", KLIPPY_TARBALL, "-C", work], { stderr: "pipe" });
-    if (tar.exitCode !== 0) throw new Error(`unpacking ${KLIPPY_TARBALL}: ${tar.stderr.toString()}`);
-    drainSerialAtExit(join(work, "klippy", "serialhdl.py"));
-    const build = Bun.spawnSync([PYTHON, "-c", "import chelper; chelper.get_ffi()"], { cwd: join(work, "klippy"), stderr: "pipe" });
-    if (build.exitCode !== 0) throw new Error(`building klippy's C helper: ${build.stderr.toString()}`);
-    try {
-      renameSync(work, dir);
-    } catch {
-      rmSync(work, { recursive: true, force: true }); // another process won the race
-    }
-  }
-  unpacked = dir;
-  return dir;
-}
-
-/**
- * klippy drops output its serial thread has not written yet when it exits (the reference kit's README:
- * "klippy can lose the tail of its output at exit"); the oracle lets that thread drain for 0.3 s first,
- * so the stream is what klippy queued. Nothing else of klippy changes.
- */
-function drainSerialAtExit(serialhdl: string): void {
-  const text = readFileSync(serialhdl, "utf8");
-  const exit = "            self.ffi_lib.serialqueue_exit(self.serialqueue)\n";
-  if (!text.includes(exit)) throw new Error(`${serialhdl}: serialqueue_exit call not found`);
-  writeFileSync(serialhdl, text.replace(exit, `            import time; time.sleep(0.3)\n${exit}`));
+  const reason = klippyUnavailable();
+  if (reason && process.env.CI) throw new Error(`klippy oracle unavailable in CI: ${reason}`);
+  if (reason && !warned) console.warn(`skipping klippy oracle tests: ${reason}`);
+  warned = true;
+  return reason;
 }
 
 /** MCU name -> dictionary path; "mcu" is the main MCU. */

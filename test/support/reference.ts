@@ -1,14 +1,10 @@
-// Where the tests find Klipper's reference data: ../shared/reference beside the repository clone
-// (that is where CI puts it), or STEPLINE_REFERENCE. Read in place, never copied into the project.
-// Klipper's source (for tests that run klippy's own tools) is ../klipper-src, or STEPLINE_KLIPPER_SRC.
+// Klipper's reference data for the tests (paths from scripts/lib/reference.ts: ../shared/reference or
+// STEPLINE_REFERENCE), and its dictionaries parsed.
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { DataDictionary } from "../../src/protocol/index.ts";
+import { KLIPPER_REFERENCE } from "../../scripts/lib/reference.ts";
 
-export const SHARED_REFERENCE = process.env.STEPLINE_REFERENCE ?? resolve(import.meta.dir, "../../../shared/reference");
-/** Klipper's dictionaries (dict/), cases (cases/) and example configs (configs/). */
-export const KLIPPER_REFERENCE = `${SHARED_REFERENCE}/klipper`;
-export const KLIPPER_SRC = process.env.STEPLINE_KLIPPER_SRC ?? resolve(import.meta.dir, "../../../klipper-src");
+export { KLIPPER_REFERENCE, KLIPPER_SRC, SHARED_REFERENCE } from "../../scripts/lib/reference.ts";
 
 /** Path of a real firmware data dictionary, e.g. "atmega2560.dict". */
 export function dictPath(name: string): string {
