@@ -3,7 +3,7 @@
 // resume, cancel, completion or failure.
 import type { Printer } from "../core/printer.ts";
 import type { PrintState } from "../extras/jobs/print-stats.ts";
-import type { LiveLog } from "./live-printer.ts";
+import type { LiveLog } from "./log-file.ts";
 
 /** The log line of a job state change, or null for changes not worth a line (back to standby). */
 export function printStateLine(state: PrintState, previous: PrintState, filename: string, message: string): string | null {
