@@ -36,6 +36,7 @@ const PRINT_TIMING: readonly Exception[] = [
   { path: "print_stats.total_duration", allows: "value", why: "seconds since the print started" },
   { path: "virtual_sdcard.file_position", allows: "value", why: "how far each host has read the file when queried" },
   { path: "virtual_sdcard.progress", allows: "value", why: "file_position / file_size" },
+  { path: "display_status.progress", allows: "value", why: "virtual_sdcard.progress while no M73 has set it" },
   { path: "idle_timeout.printing_time", allows: "value", why: "seconds the printer has been busy" },
   { path: "toolhead.*", allows: "value", why: "where the head is mid-print" },
   { path: "gcode_move.*", allows: "value", why: "the G-code position mid-print" },
