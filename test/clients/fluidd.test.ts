@@ -4,7 +4,7 @@
 // page, prints it, pauses, resumes and cancels it — each step checked on the server's API too.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { haveChromium, warnIfNoChromium } from "../support/browser.ts";
-import { expectNoTrouble, fileOnServer, historyOnServer, queryObjects, serverUntil, slicedGcode, startUiSession, until, untilPrintState, type UiSession } from "./ui-rig.ts";
+import { checkHomeAndMove, checkLiveHeating, expectNoTrouble, fileOnServer, historyOnServer, slicedGcode, startUiSession, until, untilPrintState, type UiControls, type UiSession } from "./ui-rig.ts";
 
 warnIfNoChromium("Fluidd browser tests");
 
@@ -54,34 +54,11 @@ describe.skipIf(!haveChromium)("Fluidd against stepline run", () => {
     expectNoTrouble(s.trouble, EXPECTED);
   }, TEST_TIMEOUT);
 
-  test("shows the server's live temperatures, and a target set in the UI heats the extruder", async () => {
-    const server = (await queryObjects(s.server.url, "extruder=temperature"))["extruder"]!;
-    const shown = () => tempCell("Extruder").innerText().then(parseFloat);
-    expect(Math.abs((await shown()) - Number(server["temperature"]))).toBeLessThan(1);
-    const before = await shown();
-    await targetInput("Extruder").fill("45");
-    await targetInput("Extruder").press("Enter");
-    await serverUntil(s.server.url, "extruder=target", (st) => st["extruder"]!["target"] === 45, "the extruder target on the server");
-    const warm = await until(shown, (t) => t > before + 5, "the shown extruder temperature to rise");
-    expect(Number((await queryObjects(s.server.url, "extruder=temperature"))["extruder"]!["temperature"])).toBeGreaterThan(before + 5);
-    expect(warm).toBeGreaterThan(before + 5);
-    await s.shot("02-heating");
-    await consoleSend("M104 S0");
-    await serverUntil(s.server.url, "extruder=target", (st) => st["extruder"]!["target"] === 0, "the heater off");
-  }, TEST_TIMEOUT);
+  const ui: UiControls = { tempCell, targetInput, position, consoleSend, consoleText: () => consoleCard().innerText() };
 
-  test("G28 from the console homes the printer, and the shown position follows a move", async () => {
-    await consoleSend("G28");
-    await serverUntil(s.server.url, "toolhead=homed_axes", (st) => st["toolhead"]!["homed_axes"] === "xyz", "homed_axes xyz on the server");
-    await consoleSend("G1 X50 Y60 Z10 F6000");
-    await until(() => position("X"), (v) => parseFloat(v) === 50, "X 50 shown");
-    expect(parseFloat(await position("Y"))).toBe(60);
-    expect(parseFloat(await position("Z"))).toBe(10);
-    const server = (await queryObjects(s.server.url, "toolhead=position"))["toolhead"]!["position"] as number[];
-    expect(server.slice(0, 3)).toEqual([50, 60, 10]);
-    expect(await consoleCard().innerText()).toContain("G28");
-    await s.shot("03-homed-moved");
-  }, TEST_TIMEOUT);
+  test("shows the server's live temperatures, and a target set in the UI heats the extruder", () => checkLiveHeating(s, ui), TEST_TIMEOUT);
+
+  test("G28 from the console homes the printer, and the shown position follows a move", () => checkHomeAndMove(s, ui), TEST_TIMEOUT);
 
   test("uploads a sliced file through the Jobs page (a real file chooser)", async () => {
     const text = slicedGcode();

@@ -7,7 +7,7 @@ import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { expect } from "bun:test";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { solidPng, thumbnailBlock } from "../api/files/slicer-samples.ts";
 import { launchChromium } from "../support/browser.ts";
 import { freePort, spawnStepline } from "../support/cli.ts";
@@ -287,4 +287,46 @@ export async function startUiSession(ui: string, tarball: string): Promise<UiSes
       tmp.remove();
     },
   };
+}
+
+/** Where a UI shows what the shared checks read, and how its console sends a line. */
+export interface UiControls {
+  tempCell(heater: string): Locator;
+  targetInput(heater: string): Locator;
+  position(axis: string): Promise<string>;
+  consoleSend(script: string): Promise<void>;
+  consoleText(): Promise<string>;
+}
+
+/** The shown extruder temperature is the server's; a target typed into the UI heats it (then off again). */
+export async function checkLiveHeating(s: UiSession, ui: UiControls): Promise<void> {
+  const server = (await queryObjects(s.server.url, "extruder=temperature"))["extruder"]!;
+  const shown = () => ui.tempCell("Extruder").innerText().then(parseFloat);
+  expect(Math.abs((await shown()) - Number(server["temperature"]))).toBeLessThan(1);
+  const before = await shown();
+  await ui.targetInput("Extruder").fill("45");
+  await ui.targetInput("Extruder").press("Enter");
+  await serverUntil(s.server.url, "extruder=target", (st) => st["extruder"]!["target"] === 45, "the extruder target on the server");
+  // The displayed temperature follows notify_status_update as the virtual hotend heats
+  const warm = await until(shown, (t) => t > before + 5, "the shown extruder temperature to rise");
+  expect(Number((await queryObjects(s.server.url, "extruder=temperature"))["extruder"]!["temperature"])).toBeGreaterThan(before + 5);
+  expect(warm).toBeGreaterThan(before + 5);
+  await s.shot("02-heating");
+  await ui.consoleSend("M104 S0");
+  await serverUntil(s.server.url, "extruder=target", (st) => st["extruder"]!["target"] === 0, "the heater off");
+}
+
+/** G28 from the UI's console homes the printer; after `homed` (the UI's own check) a move shows in its position. */
+export async function checkHomeAndMove(s: UiSession, ui: UiControls, homed: () => Promise<void> = async () => {}): Promise<void> {
+  await ui.consoleSend("G28");
+  await serverUntil(s.server.url, "toolhead=homed_axes", (st) => st["toolhead"]!["homed_axes"] === "xyz", "homed_axes xyz on the server");
+  await homed();
+  await ui.consoleSend("G1 X50 Y60 Z10 F6000");
+  await until(() => ui.position("X"), (v) => parseFloat(v) === 50, "X 50 shown");
+  expect(parseFloat(await ui.position("Y"))).toBe(60);
+  expect(parseFloat(await ui.position("Z"))).toBe(10);
+  const server = (await queryObjects(s.server.url, "toolhead=position"))["toolhead"]!["position"] as number[];
+  expect(server.slice(0, 3)).toEqual([50, 60, 10]);
+  expect(await ui.consoleText()).toContain("G28");
+  await s.shot("03-homed-moved");
 }
