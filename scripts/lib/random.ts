@@ -1,4 +1,4 @@
-// Deterministic randomness for tests (mulberry32): a fixed seed gives the same sequence on every run.
+// Deterministic randomness for tests and sweeps (mulberry32): a fixed seed gives the same sequence on every run.
 
 /** A generator of floats in [0, 1) for `seed`. */
 export function seededRandom(seed: number): () => number {

@@ -3,12 +3,12 @@
 // compare_steps.py (tolerance in µs, 0 = to the tick).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { klippyRoot, klippyUnavailable, PYTHON } from "../../scripts/lib/klippy.ts";
+import { klippyRoot, klippyUnavailable, PYTHON } from "./klippy.ts";
 import { type BatchResult, runBatch } from "../../src/batch/run.ts";
 import { DataDictionary, ParseDumper } from "../../src/protocol/index.ts";
 import { KLIPPER_REFERENCE, SHARED_REFERENCE } from "./reference.ts";
 
-export { KLIPPY_TARBALL, klippyRoot, PYTHON } from "../../scripts/lib/klippy.ts";
+export { KLIPPY_TARBALL, klippyRoot, PYTHON } from "./klippy.ts";
 const COMPARE_STEPS = `${SHARED_REFERENCE}/tools/compare_steps.py`;
 
 let warned = false;
