@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import "../../src/motion/modules.ts";
 import { lookupHeaters } from "../../src/extras/heaters/heaters.ts";
 import type { PrinterMotionQueuing } from "../../src/motion/motion-queuing.ts";
-import { simPrinter } from "../heaters/sim-printer.ts";
+import { simPrinter } from "../support/printer-rig.ts";
 
 const CFG = `
 [printer]

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import "../../src/motion/modules.ts";
 import type { PrinterMotionQueuing } from "../../src/motion/motion-queuing.ts";
-import { simPrinter } from "../heaters/sim-printer.ts";
+import { simPrinter } from "../support/printer-rig.ts";
 
 describe("multi_pin", () => {
   test("a fan on a pin group configures and drives every member pin, inverted as asked", async () => {

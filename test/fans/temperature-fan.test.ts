@@ -5,8 +5,8 @@ import "../../src/motion/modules.ts";
 import { BUILTIN_THERMISTORS } from "../../src/extras/heaters/builtin-sensors.ts";
 import { Thermistor } from "../../src/extras/heaters/thermistor.ts";
 import type { TemperatureFan } from "../../src/extras/fans/temperature-fan.ts";
-import { simPrinter } from "../heaters/sim-printer.ts";
-import { adcSum, analogInState } from "../heaters/adc-report.ts";
+import { simPrinter } from "../support/printer-rig.ts";
+import { adcSum, analogInState } from "../support/adc-report.ts";
 
 const conv = new Thermistor(4700, 0, BUILTIN_THERMISTORS["Generic 3950"]!);
 

@@ -3,8 +3,8 @@
 import { describe, expect, test } from "bun:test";
 import { lookupHeaters } from "../../src/extras/heaters/heaters.ts";
 import { HOTEND_HEATER_OPTIONS } from "../support/printer-configs.ts";
-import { simPrinter } from "./sim-printer.ts";
-import { ThermalPlant } from "./thermal-plant.ts";
+import { simPrinter } from "../support/printer-rig.ts";
+import { ThermalPlant } from "../support/thermal-plant.ts";
 
 const CFG = `
 [heater_generic hotend]

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { type ControlOutput, ControlPid, ControlWatermark, type HeaterControl } from "../../src/extras/heaters/control.ts";
 import { ControlAutoTune } from "../../src/extras/heaters/pid-autotune.ts";
-import { ThermalPlant } from "./thermal-plant.ts";
+import { ThermalPlant } from "../support/thermal-plant.ts";
 
 const DT = 0.3;
 

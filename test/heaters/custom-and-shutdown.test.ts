@@ -2,9 +2,9 @@
 import { describe, expect, test } from "bun:test";
 import { lookupHeaters } from "../../src/extras/heaters/heaters.ts";
 import { HOTEND_HEATER_OPTIONS } from "../support/printer-configs.ts";
-import { simPrinter } from "./sim-printer.ts";
-import { ThermalPlant } from "./thermal-plant.ts";
-import { adcSum, analogInState, heaterAdc } from "./adc-report.ts";
+import { simPrinter } from "../support/printer-rig.ts";
+import { ThermalPlant } from "../support/thermal-plant.ts";
+import { adcSum, analogInState, heaterAdc } from "../support/adc-report.ts";
 
 describe("custom adc_temperature sensors", () => {
   test("a voltage table and a resistance table become sensor types with the right ADC range", async () => {

@@ -13,7 +13,7 @@ import { Printer } from "../../src/core/printer.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
 import { HEATER_BED_CFG } from "../support/printer-configs.ts";
 import { decodeLines } from "../support/serial.ts";
-import { adcSum, analogInState, heaterAdc } from "./adc-report.ts";
+import { adcSum, analogInState, heaterAdc } from "../support/adc-report.ts";
 
 const REF = `${SHARED_REFERENCE}/klipper`;
 const dir = mkdtempSync(join(tmpdir(), "stepline-heater-module-"));

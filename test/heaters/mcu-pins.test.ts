@@ -13,7 +13,7 @@ import { McuDigitalOut } from "../../src/core/mcu-pins/mcu-digital-out.ts";
 import { McuPwm } from "../../src/core/mcu-pins/mcu-pwm.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
 import { decodeLines } from "../support/serial.ts";
-import { adcSum, analogInState } from "./adc-report.ts";
+import { adcSum, analogInState } from "../support/adc-report.ts";
 
 const REF = `${SHARED_REFERENCE}/klipper`;
 const dir = mkdtempSync(join(tmpdir(), "stepline-heater-pins-"));

@@ -9,9 +9,9 @@ import { BUILTIN_THERMISTORS } from "../../src/extras/heaters/builtin-sensors.ts
 import { parseThermalZone } from "../../src/extras/heaters/temperature-host.ts";
 import { Thermistor } from "../../src/extras/heaters/thermistor.ts";
 import type { TemperatureSensorModule } from "../../src/extras/heaters/temperature-sensor.ts";
-import { simPrinter } from "./sim-printer.ts";
+import { simPrinter } from "../support/printer-rig.ts";
 import { decodeLines } from "../support/serial.ts";
-import { adcSum, analogInState } from "./adc-report.ts";
+import { adcSum, analogInState } from "../support/adc-report.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "stepline-temp-host-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

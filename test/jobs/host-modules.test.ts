@@ -7,7 +7,7 @@ import type { DisplayStatus } from "../../src/extras/jobs/display-status.ts";
 import { formatVariablesFile } from "../../src/extras/jobs/save-variables.ts";
 import { parsePyLiteral } from "../../src/extras/macros/python-literal.ts";
 import { hasPython } from "../macros/oracle.ts";
-import { CARTESIAN_CFG, type Rig, startPrinter } from "./printer-rig.ts";
+import { CARTESIAN_CFG, type Rig, startPrinter } from "../support/printer-rig.ts";
 import { TempDir } from "../support/temp-dir.ts";
 
 const rigs: Rig[] = [];

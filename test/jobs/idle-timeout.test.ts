@@ -5,7 +5,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { lookupHeaters } from "../../src/extras/heaters/heaters.ts";
 import type { IdleTimeout } from "../../src/extras/jobs/idle-timeout.ts";
 import { VIRTUAL_PRINTER_CFG } from "../../firmware-bridge/index.ts";
-import { type Rig, startPrinter } from "./printer-rig.ts";
+import { type Rig, startPrinter } from "../support/printer-rig.ts";
 
 const rigs: Rig[] = [];
 afterEach(async () => {

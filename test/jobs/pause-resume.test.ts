@@ -5,7 +5,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import type { PrintStats } from "../../src/extras/jobs/print-stats.ts";
 import type { VirtualSD } from "../../src/extras/jobs/virtual-sdcard.ts";
 import type { LiveReactor } from "../../src/live/reactor.ts";
-import { CARTESIAN_CFG, type Rig, startPrinter } from "./printer-rig.ts";
+import { CARTESIAN_CFG, type Rig, startPrinter } from "../support/printer-rig.ts";
 
 const rigs: Rig[] = [];
 afterEach(async () => {

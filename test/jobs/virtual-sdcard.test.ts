@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { lookupHeaters } from "../../src/extras/heaters/heaters.ts";
 import type { PrintStats } from "../../src/extras/jobs/print-stats.ts";
 import type { VirtualSD } from "../../src/extras/jobs/virtual-sdcard.ts";
-import { CARTESIAN_CFG, type Rig, startPrinter } from "./printer-rig.ts";
+import { CARTESIAN_CFG, type Rig, startPrinter } from "../support/printer-rig.ts";
 
 const rigs: Rig[] = [];
 afterEach(async () => {

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { lookupHeaters } from "../../src/extras/heaters/heaters.ts";
 import { lookupGCodeMacro } from "../../src/extras/macros/gcode-macro.ts";
-import { CARTESIAN_CFG, type Rig, startPrinter } from "../jobs/printer-rig.ts";
+import { CARTESIAN_CFG, type Rig, startPrinter } from "../support/printer-rig.ts";
 
 const rigs: Rig[] = [];
 afterEach(async () => {
