@@ -4,8 +4,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { klippyMissing } from "../test/support/klippy-oracle.ts";
-import { sweepConfigs, sweepOne } from "../test/support/klippy-sweep.ts";
+import { klippyMissing } from "./lib/klippy-oracle.ts";
+import { sweepConfigs, sweepOne } from "./lib/klippy-sweep.ts";
 
 const missing = klippyMissing();
 if (missing) {

@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { klippyMissing } from "../test/support/klippy-oracle.ts";
-import { sweepConfigs } from "../test/support/klippy-sweep.ts";
-import { describeCase } from "../test/support/sliced/cases.ts";
-import { runSlicedCase, shrinkGcode } from "../test/support/sliced/run-case.ts";
-import { curaMissing } from "../test/support/sliced/slice.ts";
+import { klippyMissing } from "./lib/klippy-oracle.ts";
+import { sweepConfigs } from "./lib/klippy-sweep.ts";
+import { describeCase } from "./lib/sliced/cases.ts";
+import { runSlicedCase, shrinkGcode } from "./lib/sliced/run-case.ts";
+import { curaMissing } from "./lib/sliced/slice.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

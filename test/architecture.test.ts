@@ -1,7 +1,8 @@
 // The floors of docs/architecture.md hold in the code: every import under src/ and firmware-bridge/
 // goes down (never up, never sideways across a floor, live and batch never into each other, front
 // doors only to the Host type, protocol and util), the hot path is a leaf, and no file imports
-// itself through others at runtime. The checks are also shown to fail on bad imports.
+// itself through others at runtime; scripts/ never imports test/ (tests may use scripts/lib). The checks
+// are also shown to fail on bad imports.
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { forbiddenReason, type ImportEdge, importCycles, importsOf, readImportGraph, roomOf } from "./support/import-graph.ts";
@@ -19,6 +20,10 @@ const KNOWN_TYPE_CYCLES = [
 ];
 
 const describeEdge = (e: ImportEdge) => `${e.from} -> ${e.to}: ${forbiddenReason(e)}`;
+
+const scriptEdges = readImportGraph(ROOT, ["scripts"]);
+/** Imports from scripts/ into test/: benches and sweeps must run without the test tree. */
+const scriptsIntoTests = (es: readonly ImportEdge[]) => es.filter((e) => e.to.startsWith("test/")).map((e) => `${e.from} -> ${e.to}`);
 
 describe("floors", () => {
   test("the import reader finds the source tree", () => {
@@ -38,6 +43,11 @@ describe("floors", () => {
   test("no import cycles at runtime; type-only cycles are the known ones", () => {
     expect(importCycles(edges.filter((e) => !e.typeOnly))).toEqual([]);
     expect(importCycles(edges).sort((a, b) => a[0]!.localeCompare(b[0]!))).toEqual(KNOWN_TYPE_CYCLES);
+  });
+
+  test("scripts/ never imports from test/", () => {
+    expect(scriptEdges.map((e) => e.from)).toContain("scripts/sweep-sliced.ts");
+    expect(scriptsIntoTests(scriptEdges)).toEqual([]);
   });
 });
 
@@ -88,6 +98,11 @@ describe("the checks catch bad imports", () => {
     const bad = importsOf("src/core/printer.ts", 'import "../extras/modules.ts";\n');
     const reported = [...edges, ...bad].filter((e) => forbiddenReason(e) !== null).map(describeEdge);
     expect(reported).toEqual(["src/core/printer.ts -> src/extras/modules.ts: upward: core (floor 3) imports extras (floor 5)"]);
+  });
+
+  test("a script importing from test/ is reported", () => {
+    const bad = importsOf("scripts/sweep-klippy.ts", 'import { loadDict } from "../test/support/reference.ts";\n');
+    expect(scriptsIntoTests([...scriptEdges, ...bad])).toEqual(["scripts/sweep-klippy.ts -> test/support/reference.ts"]);
   });
 
   test("a runtime cycle added to the real tree is reported", () => {

@@ -3,9 +3,9 @@
 // ([bltouch]; [probe] + [safe_z_home]) plus a seeded sample of the rest. All ~200:
 // `bun scripts/sweep-klippy.ts`.
 import { afterAll, describe, expect, test } from "bun:test";
-import { klippyMissing } from "./support/klippy-oracle.ts";
-import { sweepConfigs, sweepOne } from "./support/klippy-sweep.ts";
-import { Rng } from "./support/random.ts";
+import { klippyMissing } from "../scripts/lib/klippy-oracle.ts";
+import { sweepConfigs, sweepOne } from "../scripts/lib/klippy-sweep.ts";
+import { Rng } from "../scripts/lib/random.ts";
 import { TempDir } from "./support/temp-dir.ts";
 
 // a BLTouch with stow_on_each_sample: False among them (it was ~21 µs off after its Z home until batch

@@ -1,6 +1,6 @@
 // Real Klipper's host (klippy at the reference commit) ready to run: unpacks the reference tarball once
 // into a cache dir outside the repo and builds its C helper with Debian's python3. Shared by the benches
-// and the test oracle (test/support/klippy-oracle.ts).
+// and the test oracle (scripts/lib/klippy-oracle.ts).
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

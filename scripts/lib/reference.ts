@@ -7,3 +7,8 @@ export const SHARED_REFERENCE = process.env.STEPLINE_REFERENCE ?? resolve(import
 export const KLIPPER_REFERENCE = `${SHARED_REFERENCE}/klipper`;
 /** Klipper's source (for tests that run klippy's own tools): ../klipper-src, or STEPLINE_KLIPPER_SRC. */
 export const KLIPPER_SRC = process.env.STEPLINE_KLIPPER_SRC ?? resolve(import.meta.dir, "../../../klipper-src");
+
+/** Path of a real firmware data dictionary, e.g. "atmega2560.dict". */
+export function dictPath(name: string): string {
+  return `${KLIPPER_REFERENCE}/dict/${name}`;
+}

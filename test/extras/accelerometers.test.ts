@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { int16Triple } from "../../src/extras/accelerometers/bulk-accelerometer.ts";
 import { decodeAdxl345 } from "../../src/extras/accelerometers/adxl345.ts";
-import { batchLines, configErrors } from "./helpers.ts";
+import { batchLines, configErrors } from "../support/printer-rig.ts";
 import { CARTESIAN_MOTION_CFG } from "../support/printer-configs.ts";
 import { KLIPPER_REFERENCE } from "../support/reference.ts";
 

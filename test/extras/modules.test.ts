@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { turnsText } from "../../src/extras/leveling/screws-tilt-adjust.ts";
 import { diffRuns, pack9 } from "../../src/extras/display/lcd-chips.ts";
-import { batchLines, configErrors } from "./helpers.ts";
+import { batchLines, configErrors } from "../support/printer-rig.ts";
 import { CARTESIAN_MOTION_CFG } from "../support/printer-configs.ts";
 
 const PROBE_BASE = CARTESIAN_MOTION_CFG.replace("endstop_pin: ^PD3\nposition_endstop: 0.5", "endstop_pin: probe:z_virtual_endstop\nposition_min: -2");

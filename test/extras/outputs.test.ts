@@ -1,7 +1,7 @@
 // Servo, pwm_cycle_time, I2C digipot, SX1509 expander and HD44780 display in batch output on an
 // atmega2560 (16 MHz), values derived from the modules' formulas and the chips' register maps.
 import { describe, expect, test } from "bun:test";
-import { batchLines } from "./helpers.ts";
+import { batchLines } from "../support/printer-rig.ts";
 import { CARTESIAN_MOTION_CFG } from "../support/printer-configs.ts";
 
 /** A 4-bit HD44780 text display on RAMPS pins. */

@@ -2,7 +2,7 @@
 // accelerometer data with a known resonance, and the clear error without a live accelerometer.
 import { describe, expect, test } from "bun:test";
 import { calcFreqResponse, findBestShaper, kaiser, psd } from "../../src/extras/resonance/shaper-calibrate.ts";
-import { batchLines } from "./helpers.ts";
+import { batchLines } from "../support/printer-rig.ts";
 import { CARTESIAN_MOTION_CFG } from "../support/printer-configs.ts";
 
 describe("spectrum estimate", () => {

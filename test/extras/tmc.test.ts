@@ -3,7 +3,7 @@
 // datagram format, and option errors that name section and option.
 import { describe, expect, test } from "bun:test";
 import { addSerialBits, crc8Atm, decodeRead, encodeRead, encodeWrite } from "../../src/extras/tmc/uart.ts";
-import { batchLines, configErrors } from "./helpers.ts";
+import { batchLines, configErrors } from "../support/printer-rig.ts";
 import { CARTESIAN_MOTION_CFG } from "../support/printer-configs.ts";
 
 /** The 5-byte SPI frames (address byte + 32-bit value) of every spi_send of `oid`. */

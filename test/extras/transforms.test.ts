@@ -2,7 +2,7 @@
 // removes a measured XY skew, z_tilt runs its probe/adjust cycle.
 import { describe, expect, test } from "bun:test";
 import { skewFactor } from "../../src/extras/leveling/skew-correction.ts";
-import { netSteps, runGcode } from "../toolhead/batch-helpers.ts";
+import { netSteps, runGcode } from "../support/printer-rig.ts";
 import { CARTESIAN_MOTION_CFG } from "../support/printer-configs.ts";
 
 // stepper_z: rotation_distance 8, 200 full steps, 16 microsteps -> 0.0025 mm per step

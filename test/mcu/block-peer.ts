@@ -4,7 +4,7 @@
 // LossyWire carries bytes to and from it, dropping and corrupting some (fixed seed).
 import { FirmwareLink } from "../../firmware-bridge/link.ts";
 import { encodeBlock } from "../../src/protocol/index.ts";
-import { seededRandom } from "../support/random.ts";
+import { seededRandom } from "../../scripts/lib/random.ts";
 import { FaultCounter } from "./fault-proxy.ts";
 
 export class BlockPeer {

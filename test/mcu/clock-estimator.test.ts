@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ClockEstimator } from "../../src/mcu/clock-estimator.ts";
-import { seededRandom } from "../support/random.ts";
+import { seededRandom } from "../../scripts/lib/random.ts";
 
 /** An MCU clock running at nominal*(1+drift) that started at host time t0 with clock c0. */
 function mcuClockAt(t: number, nominal: number, drift: number, t0: number, c0: number): number {

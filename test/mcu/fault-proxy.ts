@@ -1,7 +1,7 @@
 // An in-process relay between two byte transports that drops and corrupts
 // bytes in both directions with fixed seeds: a noisy serial line.
 import type { ByteTransport } from "../../src/mcu/transport/index.ts";
-import { seededRandom } from "../support/random.ts";
+import { seededRandom } from "../../scripts/lib/random.ts";
 
 export interface FaultRates {
   drop: number;

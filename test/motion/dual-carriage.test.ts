@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { loadKinematics, type KinematicsHost } from "../../src/motion/kinematics/index.ts";
 import type { CartesianKinematics } from "../../src/motion/kinematics/cartesian.ts";
 import type { DualCarriages } from "../../src/motion/kinematics/idex-modes.ts";
-import { printerRig, REF } from "./printer-rig.ts";
+import { motionRig } from "../support/printer-rig.ts";
+import { KLIPPER_REFERENCE as REF } from "../support/reference.ts";
 import { TempDir } from "../support/temp-dir.ts";
 
 const CFG = readFileSync(`${REF}/cases/tk_move_cartesian/printer.cfg`, "utf8") + `
@@ -24,7 +25,7 @@ const tmp = new TempDir("stepline-steps-");
 afterAll(() => tmp.remove());
 
 function build() {
-  const rig = printerRig(CFG, join(tmp.path, "dc.serial"));
+  const rig = motionRig(CFG, join(tmp.path, "dc.serial"));
   const objects = new Map<string, unknown>();
   const host: KinematicsHost = {
     gcode: { register: () => {} },

@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { loadKinematics, type KinematicsHost } from "../../src/motion/kinematics/index.ts";
 import { GenericCartesianKinematics } from "../../src/motion/kinematics/generic-cartesian.ts";
 import type { DualCarriages } from "../../src/motion/kinematics/idex-modes.ts";
-import { printerRig, REF } from "./printer-rig.ts";
+import { motionRig } from "../support/printer-rig.ts";
+import { KLIPPER_REFERENCE as REF } from "../support/reference.ts";
 import { TempDir } from "../support/temp-dir.ts";
 
 const CFG = readFileSync(`${REF}/cases/tk_generic_cartesian_h723/printer.cfg`, "utf8");
@@ -31,7 +32,7 @@ function host() {
 }
 
 function build(cfg = CFG) {
-  const rig = printerRig(cfg, join(tmp.path, `gc-${++runs}.serial`), ["extboard"]);
+  const rig = motionRig(cfg, join(tmp.path, `gc-${++runs}.serial`), ["extboard"]);
   const hs = host();
   const kin = loadKinematics("generic_cartesian", { ...rig.env, host: hs.h }) as GenericCartesianKinematics;
   let pos = [0, 0, 0, 0];

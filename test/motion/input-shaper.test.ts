@@ -7,7 +7,8 @@ import { ConfigError } from "../../src/core/config/index.ts";
 import { InputShaper, type ShaperParams } from "../../src/extras/resonance/input-shaper.ts";
 import { InputShaperKinematics } from "../../src/motion/kin/shaper.ts";
 import { loadKinematics } from "../../src/motion/kinematics/index.ts";
-import { printerRig, REF } from "./printer-rig.ts";
+import { motionRig } from "../support/printer-rig.ts";
+import { KLIPPER_REFERENCE as REF } from "../support/reference.ts";
 import { TempDir } from "../support/temp-dir.ts";
 
 const CFG = readFileSync(`${REF}/cases/tk_input_shaper/printer.cfg`, "utf8");
@@ -15,7 +16,7 @@ const tmp = new TempDir("stepline-steps-");
 afterAll(() => tmp.remove());
 
 function build(cfg = CFG) {
-  const rig = printerRig(cfg, join(tmp.path, "shaper.serial"));
+  const rig = motionRig(cfg, join(tmp.path, "shaper.serial"));
   const kin = loadKinematics("cartesian", rig.env);
   let flushes = 0, scans = 0;
   const shaper = new InputShaper(rig.config.getSection("input_shaper"), {

@@ -7,7 +7,7 @@ import { CoreXZStepperKinematics } from "../../src/motion/kin/corexz.ts";
 import { DeltaStepperKinematics } from "../../src/motion/kin/delta.ts";
 import { trilateration } from "../../src/motion/kinematics/delta.ts";
 import { Rig } from "./helpers.ts";
-import { seededRandom } from "../support/random.ts";
+import { seededRandom } from "../../scripts/lib/random.ts";
 
 const FREQ = 16e6, MAX_ERR = 400, SD = 0.0125;
 

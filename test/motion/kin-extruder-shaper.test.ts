@@ -7,7 +7,7 @@ import { CartesianStepperKinematics } from "../../src/motion/kin/cartesian.ts";
 import { TrapQ, TAIL } from "../../src/motion/trapq.ts";
 import { initShaper, getShaperCfg, SHAPERS, ShaperError } from "../../src/motion/shaper-defs.ts";
 import { Rig } from "./helpers.ts";
-import { seededRandom } from "../support/random.ts";
+import { seededRandom } from "../../scripts/lib/random.ts";
 
 interface Seg { t0: number; dur: number; x0: number; v0: number; a: number; pa: boolean; }
 

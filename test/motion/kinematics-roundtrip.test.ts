@@ -4,7 +4,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadKinematics, type KinematicsHost } from "../../src/motion/kinematics/index.ts";
-import { printerRig, REF } from "./printer-rig.ts";
+import { motionRig } from "../support/printer-rig.ts";
+import { KLIPPER_REFERENCE as REF } from "../support/reference.ts";
 import { TempDir } from "../support/temp-dir.ts";
 
 const tmp = new TempDir("stepline-steps-");
@@ -30,7 +31,7 @@ const CASES: [string, string, number[][]][] = [
 describe("kinematics round trip on Klipper's example configs", () => {
   for (const [name, file, points] of CASES) {
     test(name, () => {
-      const rig = printerRig(readFileSync(`${REF}/configs/${file}`, "utf8"), join(tmp.path, `${name}.serial`));
+      const rig = motionRig(readFileSync(`${REF}/configs/${file}`, "utf8"), join(tmp.path, `${name}.serial`));
       expect(rig.config.getSection("printer").get("kinematics")).toBe(name);
       const kin = loadKinematics(name, { ...rig.env, host });
       expect(kin.getSteppers().length).toBeGreaterThanOrEqual(3);
@@ -48,7 +49,7 @@ describe("kinematics round trip on Klipper's example configs", () => {
 });
 
 test("winch cable lengths are the distances to the anchors", () => {
-  const rig = printerRig(readFileSync(`${REF}/configs/example-winch.cfg`, "utf8"), join(tmp.path, "winch.serial"));
+  const rig = motionRig(readFileSync(`${REF}/configs/example-winch.cfg`, "utf8"), join(tmp.path, "winch.serial"));
   const kin = loadKinematics("winch", { ...rig.env, host });
   const anchors = ["a", "b", "c", "d"].map((n) => ["x", "y", "z"].map((k) => rig.config.getSection(`stepper_${n}`).getFloat(`anchor_${k}`)));
   const p = [20, -30, 60];

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { StepCompress, CLOCK_DIFF_MAX, type StepMessage } from "../../src/motion/stepcompress.ts";
 import { expandSteps } from "./helpers.ts";
-import { seededRandom } from "../support/random.ts";
+import { seededRandom } from "../../scripts/lib/random.ts";
 import { StepExecutor } from "../support/step-executor.ts";
 
 const FREQ = 16e6;

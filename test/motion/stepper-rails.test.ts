@@ -10,14 +10,15 @@ import { PrinterConfig } from "../../src/core/config/index.ts";
 import { parseStepDistance } from "../../src/motion/stepper.ts";
 import { loadKinematics } from "../../src/motion/kinematics/index.ts";
 import type { KinMove } from "../../src/motion/kinematics/index.ts";
-import { dict, printerRig, REF } from "./printer-rig.ts";
+import { ATMEGA2560_DICT as dict, motionRig } from "../support/printer-rig.ts";
+import { KLIPPER_REFERENCE as REF } from "../support/reference.ts";
 import { TempDir } from "../support/temp-dir.ts";
 import { decodeLines } from "../support/serial.ts";
 
 const CASE = `${REF}/cases/tk_move_cartesian`;
 const tmp = new TempDir("stepline-steps-");
 afterAll(() => tmp.remove());
-const setup = (cfg: string, name: string) => printerRig(cfg, join(tmp.path, `${name}.serial`));
+const setup = (cfg: string, name: string) => motionRig(cfg, join(tmp.path, `${name}.serial`));
 
 const CART_CFG = readFileSync(`${CASE}/printer.cfg`, "utf8");
 

@@ -2,7 +2,7 @@
 // of garbage, truncated blocks, bad CRCs, bad lengths and bad sequence bytes, without throwing.
 import { describe, expect, test } from "bun:test";
 import { BlockReader, crc16, encodeBlock, MESSAGE_MAX, MESSAGE_PAYLOAD_MAX, MESSAGE_SYNC, packMessages, ProtocolError } from "../../src/protocol/index.ts";
-import { Rng } from "../support/random.ts";
+import { Rng } from "../../scripts/lib/random.ts";
 
 describe("encodeBlock", () => {
   test("CRC16-CCITT check value and the framing layout", () => {

@@ -1,14 +1,14 @@
 // Cross-check against Klipper's own tool: random streams (every message type, awkward values and
 // buffers, unknown ids, messages reading into the block trailer, garbage between blocks) must print
-// exactly what klippy/parsedump.py prints. klippy comes from the reference tarball (test/support/klippy-oracle.ts).
+// exactly what klippy/parsedump.py prints. klippy comes from the reference tarball (scripts/lib/klippy-oracle.ts).
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { canonicalRange, DataDictionary, encodeBlock, ParseDumper, TextSink } from "../../src/protocol/index.ts";
 import { DICT_DIR } from "./helpers.ts";
-import { Rng } from "../support/random.ts";
-import { klippyMissing, klippyRoot, PYTHON } from "../support/klippy-oracle.ts";
+import { Rng } from "../../scripts/lib/random.ts";
+import { klippyMissing, klippyRoot, PYTHON } from "../../scripts/lib/klippy-oracle.ts";
 
 const available = klippyMissing() === null;
 

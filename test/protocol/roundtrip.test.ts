@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { BlockReader, canonicalRange, DataDictionary, encodeBlock, MESSAGE_PAYLOAD_MAX, type MessageFormat, packMessages, type ParamValue, ProtocolError } from "../../src/protocol/index.ts";
 import { DICT_DIR, dictFiles } from "./helpers.ts";
-import { Rng } from "../support/random.ts";
+import { Rng } from "../../scripts/lib/random.ts";
 
 /** Random values for every parameter; `maxBits` shrinks integers when a message must get shorter. */
 function randomValues(rng: Rng, m: MessageFormat, maxBits: number): Record<string, ParamValue> {

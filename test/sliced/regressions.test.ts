@@ -2,9 +2,9 @@
 // test time) and Stepline's batch mode: the same steps to the tick, no global offset.
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
-import { compareWithKlippy, klippyMissing } from "../support/klippy-oracle.ts";
-import { sweepConfigs } from "../support/klippy-sweep.ts";
-import { matches, whyNot } from "../support/sliced/run-case.ts";
+import { compareWithKlippy, klippyMissing } from "../../scripts/lib/klippy-oracle.ts";
+import { sweepConfigs } from "../../scripts/lib/klippy-sweep.ts";
+import { matches, whyNot } from "../../scripts/lib/sliced/run-case.ts";
 import { TempDir } from "../support/temp-dir.ts";
 import { REGRESSIONS } from "./regressions.ts";
 

@@ -4,12 +4,12 @@
 // bed mesh, TMC boards, a [probe] + [bed_mesh] + TMC2209 bed slinger) plus a seeded sample of the rest.
 // Every config × more cases: `bun scripts/sweep-sliced.ts`.
 import { afterAll, describe, expect, test } from "bun:test";
-import { klippyMissing } from "../support/klippy-oracle.ts";
-import { sweepConfigs } from "../support/klippy-sweep.ts";
-import { Rng } from "../support/random.ts";
-import { describeCase } from "../support/sliced/cases.ts";
-import { runSlicedCase } from "../support/sliced/run-case.ts";
-import { curaMissing } from "../support/sliced/slice.ts";
+import { klippyMissing } from "../../scripts/lib/klippy-oracle.ts";
+import { sweepConfigs } from "../../scripts/lib/klippy-sweep.ts";
+import { Rng } from "../../scripts/lib/random.ts";
+import { describeCase } from "../../scripts/lib/sliced/cases.ts";
+import { runSlicedCase } from "../../scripts/lib/sliced/run-case.ts";
+import { curaMissing } from "../../scripts/lib/sliced/slice.ts";
 import { TempDir } from "../support/temp-dir.ts";
 
 const FIXED = ["printer-creality-ender3-v2-neo-2022.cfg", "generic-duet3-mini.cfg", "printer-prusa-mini-plus-2020.cfg"];

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HardwareConfig } from "../../firmware-bridge/index.ts";
 import { KlippyApi } from "./klippy-api.ts";
-import { klippyMissing, klippyRoot, PYTHON } from "./klippy-oracle.ts";
+import { klippyMissing, klippyRoot, PYTHON } from "../../scripts/lib/klippy-oracle.ts";
 
 /**
  * klippy and the board it drives are real-time peers (klippy shuts the MCU down with "Timer too

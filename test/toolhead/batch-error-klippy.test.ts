@@ -1,8 +1,8 @@
 // A G-code error in batch mode stops the run the way klippy's does: exit status 255 and the MCU
-// stream cut at the same place, checked against real klippy (test/support/klippy-oracle.ts).
+// stream cut at the same place, checked against real klippy (scripts/lib/klippy-oracle.ts).
 import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { compareWithKlippy, klippyMissing } from "../support/klippy-oracle.ts";
+import { compareWithKlippy, klippyMissing } from "../../scripts/lib/klippy-oracle.ts";
 import { CARTESIAN_MOTION_CFG } from "../support/printer-configs.ts";
 import { dictPath } from "../support/reference.ts";
 import { runStepline } from "../support/cli.ts";

@@ -1,7 +1,7 @@
 // Toolhead and gcode_move behaviour through a real batch run: config and g-code
 // in a temp dir, MCU bytes decoded and executed into step times.
 import { describe, expect, test } from "bun:test";
-import { cruiseInterval, netSteps, runGcode, type Steps } from "./batch-helpers.ts";
+import { cruiseInterval, netSteps, runGcode, type Steps } from "../support/printer-rig.ts";
 import { CARTESIAN_MOTION_CFG } from "../support/printer-configs.ts";
 
 const X_PIN = "PF0";

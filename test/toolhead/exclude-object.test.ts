@@ -1,7 +1,7 @@
 // exclude_object through a real batch run: moves inside an excluded object
 // produce no steps, and printing resumes at the right place afterwards.
 import { describe, expect, test } from "bun:test";
-import { netSteps, runGcode } from "./batch-helpers.ts";
+import { netSteps, runGcode } from "../support/printer-rig.ts";
 import { CARTESIAN_MOTION_CFG, EXTRUDER_CFG } from "../support/printer-configs.ts";
 
 const EXCLUDE_CFG = `${EXTRUDER_CFG}\n[exclude_object]\n`;

@@ -1,7 +1,7 @@
 // Status_Reference `extruder`: the heater's fields and the extruder stepper's, as macros and the
 // web API read them (printer.extruder.temperature, .can_extrude, .pressure_advance, ...).
 import { afterEach, expect, test } from "bun:test";
-import { CARTESIAN_CFG, type Rig, startPrinter } from "../jobs/printer-rig.ts";
+import { CARTESIAN_CFG, type Rig, startPrinter } from "../support/printer-rig.ts";
 
 const rigs: Rig[] = [];
 afterEach(async () => {

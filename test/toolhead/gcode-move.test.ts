@@ -1,7 +1,7 @@
 // gcode_move through real batch runs: speed and extrusion factors, offsets,
 // saved states and the position report.
 import { describe, expect, test } from "bun:test";
-import { cruiseInterval, netSteps, runGcode } from "./batch-helpers.ts";
+import { cruiseInterval, netSteps, runGcode } from "../support/printer-rig.ts";
 import { CARTESIAN_MOTION_CFG, EXTRUDER_CFG } from "../support/printer-configs.ts";
 
 const STEPS_PER_MM = 80;

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { createLinuxBinding, LinuxBinding, openSerialPort, openSerialTransport, type ByteTransport } from "../../src/mcu/transport/index.ts";
 import { BlockReader, encodeBlock, MESSAGE_MAX, MESSAGE_MIN } from "../../src/protocol/index.ts";
 import { startSocatPair, type SocatPair } from "../support/socat-pair.ts";
-import { seededRandom } from "../support/random.ts";
+import { seededRandom } from "../../scripts/lib/random.ts";
 
 /** `count` Klipper blocks with random payloads of every legal size, sequence numbers counting up. */
 function makeFrames(count: number, seed: number): { seq: number; payload: Uint8Array }[] {

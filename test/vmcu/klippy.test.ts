@@ -1,4 +1,4 @@
-// Real Klipper host (klippy from the reference tarball, test/support/klippy-oracle.ts) driving the virtual
+// Real Klipper host (klippy from the reference tarball, scripts/lib/klippy-oracle.ts) driving the virtual
 // MCU over a pty: connect, identify, configure, home, move, heat, emergency stop. Skipped (an error in
 // CI) when Debian's python3 with klippy's modules, gcc or socat are missing.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { PtyServer } from "../../firmware-bridge/pty.ts";
 import { VIRTUAL_PRINTER_CFG, VIRTUAL_PRINTER_HARDWARE, VirtualMcu } from "../../firmware-bridge/index.ts";
 import { KlippyApi } from "../support/klippy-api.ts";
-import { klippyMissing, klippyRoot, PYTHON } from "../support/klippy-oracle.ts";
+import { klippyMissing, klippyRoot, PYTHON } from "../../scripts/lib/klippy-oracle.ts";
 import { TempDir } from "../support/temp-dir.ts";
 
 const available = klippyMissing() === null && Bun.which("socat") !== null;

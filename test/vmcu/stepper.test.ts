@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { configure, connect, FREQ, shutdownReason } from "./setup.ts";
-import { seededRandom } from "../support/random.ts";
+import { seededRandom } from "../../scripts/lib/random.ts";
 
 const STEPPER = "config_stepper oid=0 step_pin=PA0 dir_pin=PA1 invert_step=0 step_pulse_ticks=100";
 

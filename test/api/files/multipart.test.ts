@@ -2,7 +2,7 @@
 // (boundaries split across chunks at every position), quoted and RFC 5987 file names, and errors.
 import { describe, expect, test } from "bun:test";
 import { readMultipart, multipartBoundary, type MultipartEvent } from "../../../src/api/files/multipart.ts";
-import { seededRandom } from "../../support/random.ts";
+import { seededRandom } from "../../../scripts/lib/random.ts";
 
 interface Part {
   name: string;
