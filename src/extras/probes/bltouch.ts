@@ -15,7 +15,7 @@ import {
   type ProbeCommand, type ProbeParams, type ProbeResult,
 } from "./probe.ts";
 import type { Completion, HomingStepper, McuEndstop } from "../../core/mcu-pins/mcu-endstop.ts";
-import { type MaybePromise, runMaybeAsync } from "../../util/maybe-async.ts";
+import { detach, type MaybePromise, runMaybeAsync } from "../../util/maybe-async.ts";
 import { hostTime } from "../../core/host-timers.ts";
 
 const SIGNAL_PERIOD = 0.020;
@@ -88,7 +88,8 @@ export class PrinterBLTouch {
     stopZSteppersOnTrigger(printer, this.endstop);
     printer.registerEventHandler("klippy:connect", () => this.handleConnect());
     printer.registerEventHandler("gcode:command_error", () => {
-      if (this.sessionActive) this.endProbeSession();
+      // Klipper's probe logs a failed session end here: the command error is already being reported
+      if (this.sessionActive) detach(this.endProbeSession(), (e) => console.error(`bltouch: ending the probe session: ${(e as Error)?.message ?? e}`));
     });
     printer.pins.registerChip("probe", new BLTouchVirtualEndstop(this.zOffset, (pt) => this.endstop.queryEndstop(pt)));
     this.registerCommands();

@@ -7,7 +7,7 @@ import type { GCodeCommand } from "../../core/gcode/command.ts";
 import { GCodeError } from "../../core/gcode/errors.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
 import { createProbeResult, type PrinterProbe, type ProbeCommand, type ProbeResult } from "./probe.ts";
-import { type MaybePromise, runMaybeAsync } from "../../util/maybe-async.ts";
+import { type MaybePromise, runMaybeAsync, then } from "../../util/maybe-async.ts";
 
 const Z_BOB_MINIMUM = 0.5;
 const BISECT_MAX = 0.2;
@@ -88,16 +88,19 @@ export class ManualProbeHelper {
     return kinPos;
   }
 
-  private moveZ(zPos: number): void {
-    const cur = this.toolhead.getPosition();
-    try {
-      const bob = zPos + Z_BOB_MINIMUM;
-      if (cur[2]! < bob) this.toolhead.manualMove([null, null, bob], this.speed);
-      this.toolhead.manualMove([null, null, zPos], this.speed);
-    } catch (e) {
-      this.finalize(false);
-      throw e;
-    }
+  private moveZ(zPos: number): MaybePromise<void> {
+    const self = this;
+    return runMaybeAsync((function* () {
+      const cur = self.toolhead.getPosition();
+      try {
+        const bob = zPos + Z_BOB_MINIMUM;
+        if (cur[2]! < bob) yield self.toolhead.manualMove([null, null, bob], self.speed);
+        yield self.toolhead.manualMove([null, null, zPos], self.speed);
+      } catch (e) {
+        yield self.finalize(false);
+        throw e;
+      }
+    })());
   }
 
   private reportZStatus(warnNoChange = false, prevPos: number | null = null): void {
@@ -126,7 +129,7 @@ export class ManualProbeHelper {
     return this.finalize(true);
   }
 
-  private cmdTestz(g: GCodeCommand): void {
+  private cmdTestz(g: GCodeCommand): MaybePromise<void> {
     const z = this.getKinematicsPos()[2] ?? 0;
     const pp = this.pastPositions;
     let insert = pp.findIndex((v) => v >= z);
@@ -145,8 +148,7 @@ export class ManualProbeHelper {
     } else {
       nextZ = z + g.getFloat("Z");
     }
-    this.moveZ(nextZ);
-    this.reportZStatus(nextZ !== z, z);
+    return then(this.moveZ(nextZ), () => this.reportZStatus(nextZ !== z, z));
   }
 
   private finalize(success: boolean): MaybePromise<void> {

@@ -8,7 +8,7 @@ import { type Printer, registerModule } from "../../core/printer.ts";
 import { calcMoveTime } from "./force-move.ts";
 import type { PrinterHoming } from "../../motion/homing.ts";
 import { CartesianStepperKinematics } from "../../motion/kin/cartesian.ts";
-import { type MaybePromise, then } from "../../util/maybe-async.ts";
+import { detach, type MaybePromise, then } from "../../util/maybe-async.ts";
 import { lookupRail } from "../../motion/rail.ts";
 import { printerStepper, type McuStepper } from "../../motion/stepper.ts";
 import { lookupMotionQueuing, motionServices, type PrinterToolhead } from "../../motion/toolhead-module.ts";
@@ -150,7 +150,8 @@ export class ManualStepper {
     this.doSetPosition(newpos[0]!);
   }
   getLastMoveTime(): number {
-    this.syncPrintTime();
+    // The dwell is queued at once; only its wait for a full move buffer is left behind (a sync interface)
+    detach(this.syncPrintTime(), (e) => console.error(`manual_stepper: ${(e as Error)?.message ?? e}`));
     return this.nextCmdTime;
   }
   dwell(delay: number): MaybePromise<void> {
