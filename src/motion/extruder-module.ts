@@ -35,7 +35,7 @@ const paHandlers = new WeakMap<ExtruderStepper, (g: GCodeCommand) => void>();
 
 function registerStepperCommands(printer: Printer, es: ExtruderStepper): void {
   const gcode = printer.gcode;
-  const toolhead = () => printer.lookupObject<PrinterToolhead>("toolhead");
+  const toolhead = () => printer.lookupObject("toolhead");
   const setPa = (g: GCodeCommand) => {
     const pa = g.getFloat("ADVANCE", es.pressureAdvance, { minval: 0 });
     const st = g.getFloat("SMOOTH_TIME", es.smoothTime, { minval: 0, maxval: 0.2 });
@@ -137,7 +137,7 @@ export function addExtruders(printer: Printer, toolhead: PrinterToolhead): void 
 }
 
 registerModule("extruder_stepper ", (config, printer) => {
-  const toolhead = () => printer.lookupObject<PrinterToolhead>("toolhead");
+  const toolhead = () => printer.lookupObject("toolhead");
   const lazyToolhead = {
     flushStepGeneration: () => toolhead().flushStepGeneration(),
     registerLookaheadCallback: (cb: (pt: number) => void) => toolhead().registerLookaheadCallback(cb),

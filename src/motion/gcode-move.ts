@@ -40,7 +40,7 @@ export interface GcodeMoveToolhead extends MoveTarget {
   getExtraAxes(): ({ getAxisGcodeId(): string | null } | null)[];
   getKinematics(): {
     getSteppers(): PositionedStepper[];
-    calcPosition(stepperPositions: Record<string, number>): number[];
+    calcPosition(stepperPositions: Record<string, number>): (number | null)[];
   };
 }
 
@@ -288,7 +288,8 @@ export class GCodeMove {
     const kinPos = kin
       .calcPosition(cinfo)
       .slice(0, 3)
-      .map((v, i) => `${"XYZ"[i]}:${fmt6(v)}`)
+      // (an axis the kinematics cannot resolve from its steppers reads "None")
+      .map((v, i) => `${"XYZ"[i]}:${v === null ? "None" : fmt6(v)}`)
       .join(" ");
     const thPos = toolhead
       .getPosition()
@@ -332,7 +333,7 @@ registerModule(
     const gm = new GCodeMove();
     for (const [name, handler, whenNotReady, desc] of gm.commands())
       printer.gcode.register(name, (g) => handler(g), { whenNotReady, desc });
-    printer.registerEventHandler("klippy:ready", () => gm.handleReady(printer.lookupObject<GcodeMoveToolhead>("toolhead")));
+    printer.registerEventHandler("klippy:ready", () => gm.handleReady(printer.lookupObject("toolhead")));
     printer.registerEventHandler("klippy:shutdown", () => gm.handleShutdown());
     printer.registerEventHandler("toolhead:set_position", () => gm.resetLastPosition());
     printer.registerEventHandler("toolhead:manual_move", () => gm.resetLastPosition());

@@ -407,7 +407,7 @@ export class PrinterHoming {
   }
 
   private *homeSteps(axes: number[]): Generator<unknown, void, unknown> {
-    const toolhead = this.printer.lookupObject<HomingToolhead>("toolhead");
+    const toolhead = this.printer.lookupObject("toolhead");
     const state = new Homing(this.host, toolhead);
     state.setAxes(axes);
     try {
@@ -431,7 +431,7 @@ export class PrinterHoming {
   }
 
   private *probingMoveSteps(endstop: McuEndstop, pos: readonly number[], speed: number, checkMovement: boolean): Generator<unknown, number[], unknown> {
-    const toolhead = this.printer.lookupObject<HomingToolhead>("toolhead");
+    const toolhead = this.printer.lookupObject("toolhead");
     const hmove = new HomingMove(this.host, [[endstop, "probe"]], toolhead);
     let epos: number[];
     try {

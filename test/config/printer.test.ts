@@ -91,10 +91,10 @@ describe("module registry and config loading", () => {
   });
   test("objects: add, lookup, duplicates", () => {
     const p = new Printer({ config: PrinterConfig.fromText(""), registry: new ModuleRegistry() });
-    p.addObject("toolhead", { t: 1 });
-    expect(p.lookupObject("toolhead")).toEqual({ t: 1 });
+    p.addObject("thing", { t: 1 });
+    expect(p.lookupObject("thing")).toEqual({ t: 1 });
     expect(p.lookupObject("gcode")).toBe(p.gcode);
-    expect(() => p.addObject("toolhead", {})).toThrow("Printer object 'toolhead' already created");
+    expect(() => p.addObject("thing", {})).toThrow("Printer object 'thing' already created");
     expect(() => p.lookupObject("nope")).toThrow("Unknown config object 'nope'");
     expect(p.lookupObject("nope", null)).toBeNull();
   });

@@ -60,7 +60,7 @@ export class IdleTimeout {
 
   private handleReady(): void {
     // Klipper builds idle_timeout with the toolhead; a config without one has nothing to watch
-    this.toolhead = this.printer.lookupObject<BusyToolhead>("toolhead", null);
+    this.toolhead = this.printer.lookupObject("toolhead", null);
     if (!this.toolhead) return;
     this.reactor = requireReactor(this.printer);
     this.timer = this.reactor.registerTimer("idle_timeout", (t) => this.timeoutHandler(t));

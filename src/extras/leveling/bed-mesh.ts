@@ -512,7 +512,7 @@ export class BedMesh implements MoveTarget {
   }
 
   private toolhead(): MeshToolhead {
-    return this.printer.lookupObject<MeshToolhead>("toolhead");
+    return this.printer.lookupObject("toolhead");
   }
 
   // ---- transform ----

@@ -25,7 +25,7 @@ class BedTilt implements MoveTarget {
 
   constructor(config: ConfigSection, private readonly printer: Printer) {
     printer.registerEventHandler("klippy:connect", () => {
-      this.toolhead = printer.lookupObject<MoveTarget>("toolhead");
+      this.toolhead = printer.lookupObject("toolhead");
     });
     this.x = config.getFloat("x_adjust", 0);
     this.y = config.getFloat("y_adjust", 0);

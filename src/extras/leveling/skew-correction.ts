@@ -58,7 +58,7 @@ class SkewCorrection implements MoveTarget {
 
   /** The transform below this one (the toolhead when gcode_move had none yet at connect). */
   private below(): MoveTarget {
-    return this.next ?? this.printer.lookupObject<MoveTarget>("toolhead");
+    return this.next ?? this.printer.lookupObject("toolhead");
   }
 
   getPosition(): number[] {

@@ -4,11 +4,11 @@ import { ConfigError } from "../../core/config/errors.ts";
 import { hostTime } from "../../core/host-timers.ts";
 import type { Printer } from "../../core/printer.ts";
 import type { McuPort } from "../../core/mcu-pins/mcu-port.ts";
-import { type ApplyRequest, type LookaheadHost, MIN_SCHEDULE_TIME, type MotionQueuing, RequestQueue } from "./request-queue.ts";
+import { type ApplyRequest, MIN_SCHEDULE_TIME, type MotionQueuing, RequestQueue } from "./request-queue.ts";
 
 export function printerRequestQueue(printer: Printer, mcu: McuPort, apply: ApplyRequest): RequestQueue {
   const rq = new RequestQueue(
-    () => printer.lookupObject<LookaheadHost>("toolhead"),
+    () => printer.lookupObject("toolhead"),
     () => mcu.estimatedPrintTime(hostTime(printer) + MIN_SCHEDULE_TIME),
     apply,
   );

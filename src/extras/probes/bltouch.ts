@@ -97,7 +97,7 @@ export class PrinterBLTouch {
   }
 
   private toolhead(): Toolhead {
-    return this.printer.lookupObject<Toolhead>("toolhead");
+    return this.printer.lookupObject("toolhead");
   }
 
   // ---- signal timing ----

@@ -58,7 +58,7 @@ export class ManualProbeHelper {
 
   constructor(private readonly printer: Printer, g: { getFloat(n: string, d: number): number; respondInfo(m: string): void },
     private readonly finalizeCallback: (res: ProbeResult | null) => MaybePromise<void>) {
-    this.toolhead = printer.lookupObject<PointsToolhead>("toolhead");
+    this.toolhead = printer.lookupObject("toolhead");
     this.speed = g.getFloat("SPEED", 5);
     verifyNoManualProbe(printer);
     const gcode = printer.gcode;
@@ -194,7 +194,7 @@ export class ProbePointsHelper {
   }
 
   private toolhead(): PointsToolhead {
-    return this.printer.lookupObject<PointsToolhead>("toolhead");
+    return this.printer.lookupObject("toolhead");
   }
   private raiseTool(isFirst = false): MaybePromise<void> {
     return this.toolhead().manualMove([null, null, this.horizontalMoveZ], isFirst ? this.speed : this.liftSpeed);

@@ -133,7 +133,7 @@ export function* sampleProbe(
 /** Every Z stepper stops when the probe's endstop triggers (added once the kinematics exist). */
 export function stopZSteppersOnTrigger(printer: Printer, endstop: { addStepper(s: HomingStepper): void }): void {
   printer.registerEventHandler("klippy:mcu_identify", () => {
-    const kin = printer.lookupObject<ProbeToolhead>("toolhead").getKinematics();
+    const kin = printer.lookupObject("toolhead").getKinematics();
     for (const s of kin.getSteppers()) if (s.isActiveAxis("z")) endstop.addStepper(s);
   });
 }
@@ -247,7 +247,7 @@ export class PrinterProbe {
   }
 
   private toolhead(): ProbeToolhead {
-    return this.printer.lookupObject<ProbeToolhead>("toolhead");
+    return this.printer.lookupObject("toolhead");
   }
 
   /** Run activate_gcode / deactivate_gcode; they must not move the toolhead. */

@@ -198,13 +198,8 @@ export class InputShaper {
   }
 }
 
-interface ToolheadLike {
-  flushStepGeneration(): void;
-  getKinematics(): { getSteppers(): McuStepper[] };
-}
-
 registerModule("input_shaper", (config: ConfigSection, printer: Printer) => {
-  const toolhead = () => printer.lookupObject<ToolheadLike>("toolhead");
+  const toolhead = () => printer.lookupObject("toolhead");
   let connected = false;
   const shaper = new InputShaper(config, {
     steppers: () => toolhead().getKinematics().getSteppers(),

@@ -124,7 +124,7 @@ class PrinterForceMove {
   private readonly enable: boolean;
 
   constructor(config: ConfigSection, private readonly printer: Printer) {
-    this.forceMove = new ForceMove(lookupMotionQueuing(printer), () => printer.lookupObject<ForceMoveToolhead>("toolhead"));
+    this.forceMove = new ForceMove(lookupMotionQueuing(printer), () => printer.lookupObject("toolhead"));
     this.enable = config.getBoolean("enable_force_move", false);
     if (this.enable)
       printer.gcode.register("SET_KINEMATIC_POSITION", (g: GCodeCommand) => {

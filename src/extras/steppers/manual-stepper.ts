@@ -11,7 +11,7 @@ import { CartesianStepperKinematics } from "../../motion/kin/cartesian.ts";
 import { detach, type MaybePromise, then } from "../../util/maybe-async.ts";
 import { lookupRail } from "../../motion/rail.ts";
 import { printerStepper, type McuStepper } from "../../motion/stepper.ts";
-import { lookupMotionQueuing, motionServices, type PrinterToolhead } from "../../motion/toolhead-module.ts";
+import { lookupMotionQueuing, motionServices } from "../../motion/toolhead-module.ts";
 import type { HomingMotor, NamedEndstop } from "../../motion/homing.ts";
 import type { Move } from "../../motion/lookahead.ts";
 import type { TrapQ } from "../../motion/trapq.ts";
@@ -207,7 +207,7 @@ function buildManualStepper(config: ConfigSection, printer: Printer): ManualStep
   const trapq = mq.allocateTrapq();
   setupItersolve(() => new CartesianStepperKinematics("x"));
   rail.setTrapq(trapq);
-  const toolhead = () => printer.lookupObject<PrinterToolhead>("toolhead");
+  const toolhead = () => printer.lookupObject("toolhead");
   const ms = new ManualStepper(opts, rail, trapq, mq, toolhead, steppers);
   const stepperName = config.getName().split(/\s+/)[1]!;
   printer.gcode.registerMux("MANUAL_STEPPER", "STEPPER", stepperName, (g) => cmdManualStepper(printer, ms, g, hasEndstop),
@@ -254,7 +254,7 @@ function cmdManualStepper(printer: Printer, ms: ManualStepper, g: GCodeCommand, 
 
 /** MANUAL_STEPPER GCODE_AXIS=A: drive the stepper from g-code moves as an extra axis. */
 function commandWithGcodeAxis(printer: Printer, ms: ManualStepper, g: GCodeCommand): void {
-  const toolhead = printer.lookupObject<PrinterToolhead>("toolhead");
+  const toolhead = printer.lookupObject("toolhead");
   const gcodeAxis = g.get("GCODE_AXIS").toUpperCase();
   const instantCornerV = g.getFloat("INSTANTANEOUS_CORNER_VELOCITY", 1, { minval: 0 });
   const limitVelocity = g.getFloat("LIMIT_VELOCITY", 999999.9, { above: 0 });

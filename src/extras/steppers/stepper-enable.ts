@@ -114,7 +114,7 @@ export class PrinterStepperEnable {
   }
 
   private toolhead(): EnableToolhead {
-    return this.printer.lookupObject<EnableToolhead>("toolhead");
+    return this.printer.lookupObject("toolhead");
   }
 
   /** Switch the named steppers' drivers on or off; true if anything changed. */

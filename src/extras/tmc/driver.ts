@@ -154,7 +154,7 @@ export class TmcDriver {
   // ---- lifecycle ----
 
   private toolhead(): Toolhead {
-    return this.printer.lookupObject<Toolhead>("toolhead");
+    return this.printer.lookupObject("toolhead");
   }
 
   private handleIdentify(): void {
