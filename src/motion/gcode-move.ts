@@ -7,6 +7,12 @@ import { ConfigError } from "../core/config/errors.ts";
 import { parsePyFloat } from "../core/config/pyformat.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
 
+declare module "../core/printer.ts" {
+  interface PrinterObjects {
+    gcode_move: GCodeMove;
+  }
+}
+
 /** Parameters and replies of one g-code command, as gcode_move needs them. */
 export interface MoveCommand {
   /** Raw upper-case parameter letters/names to their (string) values. */

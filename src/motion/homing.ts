@@ -4,6 +4,12 @@
 // call back into Homing.homeRails() per rail group.
 import { GCodeError } from "../core/gcode/errors.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
+
+declare module "../core/printer.ts" {
+  interface PrinterObjects {
+    homing: PrinterHoming;
+  }
+}
 import { Completion, MultiCompletion, type McuEndstop } from "../core/mcu-pins/mcu-endstop.ts";
 import { type MaybePromise, runMaybeAsync } from "../util/maybe-async.ts";
 

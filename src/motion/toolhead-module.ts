@@ -17,6 +17,7 @@ export { lookupMotionQueuing, lookupMotionReactor, motionServices, primaryMcu };
 declare module "../core/printer.ts" {
   interface PrinterObjects {
     toolhead: PrinterToolhead;
+    motion_queuing: PrinterMotionQueuing;
   }
 }
 

@@ -74,10 +74,10 @@ describe("module registry and config loading", () => {
   test("loadObject builds on demand once; unknown modules", () => {
     const r = new ModuleRegistry();
     let built = 0;
-    r.register("heaters", () => ({ n: ++built }));
+    r.register("widget", () => ({ n: ++built }));
     const p = new Printer({ config: PrinterConfig.fromText(""), registry: r });
-    expect(p.loadObject("heaters")).toEqual({ n: 1 });
-    expect(p.loadObject("heaters")).toEqual({ n: 1 });
+    expect(p.loadObject("widget")).toEqual({ n: 1 });
+    expect(p.loadObject("widget")).toEqual({ n: 1 });
     expect(() => p.loadObject("nothing")).toThrow("Unable to load module 'nothing'");
     expect(p.loadObject("nothing", null)).toBeNull();
   });

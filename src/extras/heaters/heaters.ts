@@ -20,6 +20,12 @@ import { TemperatureHost } from "./temperature-host.ts";
 import { TemperatureMcu } from "./temperature-mcu.ts";
 import { spiTemperatureFactories } from "./spi-temperature.ts";
 
+declare module "../../core/printer.ts" {
+  interface PrinterObjects {
+    heaters: PrinterHeaters;
+  }
+}
+
 /** Anything M105 and TEMPERATURE_WAIT can read: (temperature, target). */
 export interface TemperatureSource {
   getTemp(eventTime: number): [number, number];
@@ -228,7 +234,7 @@ function buildHeater(printer: Printer, config: ConfigSection, sensor: Temperatur
   pwm.setupMaxDuration(MAX_HEAT_TIME);
   printer.loadObject(`verify_heater ${heater.shortName}`);
   printer.loadObject("pid_calibrate");
-  const heaters = printer.lookupObject<PrinterHeaters>("heaters");
+  const heaters = printer.lookupObject("heaters");
   printer.gcode.registerMux("SET_HEATER_TEMPERATURE", "HEATER", heater.shortName,
     (g) => heaters.setTemperature(heater, g.getFloat("TARGET", 0)), "Sets a heater temperature");
   return heater;
@@ -236,7 +242,7 @@ function buildHeater(printer: Printer, config: ConfigSection, sensor: Temperatur
 
 /** The heaters object of a printer (created on first use). */
 export function lookupHeaters(printer: Printer): PrinterHeaters {
-  return printer.loadObject<PrinterHeaters>("heaters");
+  return printer.loadObject("heaters");
 }
 
 /** Klipper's PrinterHeaters.setup_heater, for [extruder] and friends. */

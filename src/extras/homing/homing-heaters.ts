@@ -25,7 +25,7 @@ class HomingHeaters {
   constructor(config: ConfigSection, private readonly printer: Printer) {
     this.heaters = config.getList("heaters", null);
     this.steppers = config.getList("steppers", null);
-    this.pheaters = printer.loadObject<Heaters>("heaters");
+    this.pheaters = printer.loadObject("heaters");
     printer.registerEventHandler("klippy:connect", () => this.checkNames());
     printer.registerEventHandler("homing:homing_move_begin", (h: HomingMoveLike) => this.begin(h));
     printer.registerEventHandler("homing:homing_move_end", (h: HomingMoveLike) => this.end(h));

@@ -4,7 +4,7 @@ import { ConfigError } from "../../core/config/errors.ts";
 import { hostTime } from "../../core/host-timers.ts";
 import type { Printer } from "../../core/printer.ts";
 import type { McuPort } from "../../core/mcu-pins/mcu-port.ts";
-import { type ApplyRequest, MIN_SCHEDULE_TIME, type MotionQueuing, RequestQueue } from "./request-queue.ts";
+import { type ApplyRequest, MIN_SCHEDULE_TIME, RequestQueue } from "./request-queue.ts";
 
 export function printerRequestQueue(printer: Printer, mcu: McuPort, apply: ApplyRequest): RequestQueue {
   const rq = new RequestQueue(
@@ -13,7 +13,7 @@ export function printerRequestQueue(printer: Printer, mcu: McuPort, apply: Apply
     apply,
   );
   printer.registerEventHandler("klippy:connect", () => {
-    const motion = printer.lookupObject<MotionQueuing>("motion_queuing", null) ?? printer.loadObject<MotionQueuing>("motion_queuing", null);
+    const motion = printer.lookupObject("motion_queuing", null) ?? printer.loadObject("motion_queuing", null);
     if (!motion) throw new ConfigError("Output pins need the motion queue, but there is no 'motion_queuing' printer object");
     rq.attach(motion);
   });

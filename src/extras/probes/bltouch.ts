@@ -39,10 +39,6 @@ interface Toolhead {
   manualMove(coord: readonly (number | null)[], speed: number): MaybePromise<void>;
   getKinematics(): { getStatus(): Record<string, unknown> };
 }
-interface Homing {
-  checkProbeFirstHome(g: ProbeCommand): boolean;
-  probingMove(endstop: McuEndstop, pos: readonly number[], speed: number, checkMovement?: boolean): MaybePromise<number[]>;
-}
 
 export class PrinterBLTouch {
   readonly xOffset: number;
@@ -266,7 +262,7 @@ export class PrinterBLTouch {
       const th = this.toolhead();
       const pos = th.getPosition();
       pos[2] = this.zMinPosition;
-      const homing = this.printer.lookupObject<Homing>("homing");
+      const homing = this.printer.lookupObject("homing");
       ppos = (yield homing.probingMove(this.probingEndstop, pos, this.getProbeParams(g).probeSpeed, true)) as number[];
     } finally {
       // Klipper waits here for its "wait for trigger" reactor callback: one loop turn, in which

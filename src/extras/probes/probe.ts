@@ -9,7 +9,7 @@ import { PinError, type PinChip, type PinParams } from "../../core/pins.ts";
 import { type GCodeTemplate, lookupGCodeMacro } from "../macros/gcode-macro.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
 import { McuEndstop, type EndstopMcu, type HomingStepper } from "../../core/mcu-pins/mcu-endstop.ts";
-import type { HomingProbeCommand, PrinterHoming } from "../../motion/homing.ts";
+import type { HomingProbeCommand } from "../../motion/homing.ts";
 import { type MaybePromise, runMaybeAsync, then } from "../../util/maybe-async.ts";
 
 /** Where a probe touched: bed coordinates (with probe offsets) and toolhead coordinates. */
@@ -287,7 +287,7 @@ export class PrinterProbe {
     const pos = th.getPosition();
     pos[2] = this.zMinPosition;
     const speed = this.params.getProbeParams(g).probeSpeed;
-    const homing = this.printer.lookupObject<PrinterHoming>("homing");
+    const homing = this.printer.lookupObject("homing");
     const checkMovement = !homing.checkProbeFirstHome(g);
     const ppos = (yield homing.probingMove(this.endstop, pos, speed, checkMovement)) as number[];
     this.triggerResults.push(createProbeResult(ppos, this.getOffsets()));

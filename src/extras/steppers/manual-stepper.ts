@@ -6,7 +6,6 @@ import type { ConfigSection } from "../../core/config/section.ts";
 import type { GCodeCommand } from "../../core/gcode/command.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
 import { calcMoveTime } from "./force-move.ts";
-import type { PrinterHoming } from "../../motion/homing.ts";
 import { CartesianStepperKinematics } from "../../motion/kin/cartesian.ts";
 import { detach, type MaybePromise, then } from "../../util/maybe-async.ts";
 import { lookupRail } from "../../motion/rail.ts";
@@ -240,7 +239,7 @@ function cmdManualStepper(printer: Printer, ms: ManualStepper, g: GCodeCommand, 
     if (!ms.inRange(movepos)) throw g.error("Move out of range");
     if (!canHome) throw g.error("No endstop for this manual stepper");
     ms.homingAccel = accel;
-    const homing = printer.lookupObject<PrinterHoming>("homing");
+    const homing = printer.lookupObject("homing");
     return then(homing.manualHome(ms, ms.rail.getEndstops()!, [movepos, 0, 0, 0], speed, homingMove === "probe", !isInverted, !isTry),
       () => ms.syncPrintTime());
   } else if (g.getFloat("MOVE", null) !== null) {
