@@ -8,6 +8,12 @@ import { type Printer, registerModule } from "../../core/printer.ts";
 import { requireReactor } from "../../core/host-timers.ts";
 import { type Reactor, type ReactorTimer, NEVER } from "../../core/reactor.ts";
 
+declare module "../../core/printer.ts" {
+  interface PrinterObjects {
+    idle_timeout: IdleTimeout;
+  }
+}
+
 const DEFAULT_IDLE_GCODE = `
 {% if 'heaters' in printer %}
    TURN_OFF_HEATERS

@@ -9,6 +9,12 @@ import { type Printer, registerModule } from "../../core/printer.ts";
 import { createProbeResult, type PrinterProbe, type ProbeCommand, type ProbeResult } from "./probe.ts";
 import { type MaybePromise, runMaybeAsync, then } from "../../util/maybe-async.ts";
 
+declare module "../../core/printer.ts" {
+  interface PrinterObjects {
+    manual_probe: ManualProbe;
+  }
+}
+
 const Z_BOB_MINIMUM = 0.5;
 const BISECT_MAX = 0.2;
 
@@ -72,7 +78,7 @@ export class ManualProbeHelper {
   }
 
   private manualProbe(): ManualProbe | null {
-    return this.printer.lookupObject<ManualProbe>("manual_probe", null);
+    return this.printer.lookupObject("manual_probe", null);
   }
 
   private getKinematicsPos(): (number | null)[] {
