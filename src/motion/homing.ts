@@ -421,7 +421,7 @@ export class PrinterHoming {
     } catch (e) {
       if (!(e instanceof GCodeError)) throw e;
       if (this.printer.isShutdown()) throw new GCodeError("Homing failed due to printer shutdown");
-      yield this.printer.lookupObject<{ motorOff(): MaybePromise<void> }>("stepper_enable", null)?.motorOff();
+      yield this.printer.lookupObject("stepper_enable", null)?.motorOff();
       throw e;
     }
   }

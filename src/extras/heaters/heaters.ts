@@ -167,7 +167,7 @@ export class PrinterHeaters {
 
   /** Set a target (after queued moves are planned) and optionally wait until it is reached. */
   async setTemperature(heater: Heater, temp: number, wait = false): Promise<void> {
-    this.printer.lookupObject<{ registerLookaheadCallback?(cb: (t: number) => void): void }>("toolhead", null)
+    this.printer.lookupObject("toolhead", null)
       ?.registerLookaheadCallback?.(() => {});
     heater.setTemp(temp);
     if (wait && temp) await this.waitForTemperature(heater);
@@ -175,7 +175,7 @@ export class PrinterHeaters {
 
   /** Like Klipper's wait loops: keeps the toolhead's print time current, so idle_timeout sees "Printing". */
   private syncToolhead(): void {
-    this.printer.lookupObject<{ getLastMoveTime(): number }>("toolhead", null)?.getLastMoveTime();
+    this.printer.lookupObject("toolhead", null)?.getLastMoveTime();
   }
 
   private async waitForTemperature(heater: Heater): Promise<void> {

@@ -36,7 +36,7 @@ class HomingHeaters {
     if (this.heaters === null) this.heaters = all;
     else if (!this.heaters.every((h) => all.includes(h))) throw new ConfigError(`One or more of these heaters are unknown: ${this.heaters.join(", ")}`);
     if (this.steppers === null) return;
-    const kin = this.printer.lookupObject<{ getKinematics(): { getSteppers(): { getName(): string }[] } }>("toolhead").getKinematics();
+    const kin = this.printer.lookupObject("toolhead").getKinematics();
     const names = kin.getSteppers().map((s) => s.getName());
     if (!this.steppers.every((s) => names.includes(s))) throw new ConfigError(`One or more of these steppers are unknown: ${this.steppers.join(", ")}`);
   }

@@ -213,7 +213,7 @@ registerModule("exclude_object", (_config: ConfigSection, printer: Printer) => {
   const gcodeMove = printer.loadObject("gcode_move");
   const eo = new ExcludeObject(
     gcodeMove,
-    () => printer.lookupObject<{ getExtruder(): { getName(): string } }>("toolhead").getExtruder().getName(),
+    () => printer.lookupObject("toolhead").getExtruder().getName(),
     (msg) => printer.gcode.respondInfo(msg),
   );
   const gcode = printer.gcode;

@@ -163,7 +163,7 @@ export class ProbeCommandHelper {
   ) {
     const gcode = printer.gcode;
     gcode.register("QUERY_PROBE", (g: GCodeCommand) => {
-      const th = printer.lookupObject<{ getLastMoveTime(): number }>("toolhead");
+      const th = printer.lookupObject("toolhead");
       return then(queryEndstop(th.getLastMoveTime()), (res) => {
         this.lastQuery = !!res;
         g.respondInfo(`probe: ${res ? "TRIGGERED" : "open"}`);

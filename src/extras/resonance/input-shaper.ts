@@ -206,7 +206,7 @@ registerModule("input_shaper", (config: ConfigSection, printer: Printer) => {
     hasDualCarriage: () => printer.lookupObject("dual_carriage", null) !== null,
     flushStepGeneration: () => toolhead().flushStepGeneration(),
     checkStepGenerationScanWindows: () =>
-      printer.lookupObject<{ checkStepGenerationScanWindows(): void }>("motion_queuing").checkStepGenerationScanWindows(),
+      printer.lookupObject("motion_queuing").checkStepGenerationScanWindows(),
   });
   printer.registerEventHandler("klippy:connect", () => { connected = true; shaper.connect(); });
   printer.registerEventHandler("dual_carriage:update_kinematics", () => { if (connected) shaper.updateKinematics(); });

@@ -196,7 +196,7 @@ registerModule("motion_report", (_config: ConfigSection, printer: Printer) => {
       return out;
     },
     estimatedPrintTime: (t) => printer.lookupObject<{ estimatedPrintTime(t: number): number }>("mcu").estimatedPrintTime(t),
-    dripStartTime: () => printer.lookupObject<{ checkDripTiming?(): number | null }>("motion_queuing", null)?.checkDripTiming?.() ?? null,
+    dripStartTime: () => printer.lookupObject("motion_queuing", null)?.checkDripTiming?.() ?? null,
     log: (msg) => console.log(msg),
   });
   printer.registerEventHandler("klippy:connect", () => report.connect());

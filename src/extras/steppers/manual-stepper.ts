@@ -220,7 +220,7 @@ function cmdManualStepper(printer: Printer, ms: ManualStepper, g: GCodeCommand, 
   const enable = g.getInt("ENABLE", null);
   if (enable !== null) {
     const names = ms.steppers.map((s) => s.getName());
-    printer.lookupObject<{ setMotorsEnable(n: string[], e: boolean): boolean }>("stepper_enable").setMotorsEnable(names, !!enable);
+    printer.lookupObject("stepper_enable").setMotorsEnable(names, !!enable);
   }
   const setpos = g.getFloat("SET_POSITION", null);
   if (setpos !== null) ms.doSetPosition(setpos);
