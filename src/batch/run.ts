@@ -99,7 +99,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     input?.close();
     for (const m of mcus) await m.close();
   }
-  const th = printer.lookupObject<{ printTime: number }>("toolhead", null);
+  const th = printer.lookupObject("toolhead", null);
   return { result: error === null ? "exit" : "error_exit", error, printTime: exitPrintTime ?? th?.printTime ?? 0 };
 }
 

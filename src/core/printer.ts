@@ -145,6 +145,8 @@ export class Printer implements GCodeHost {
 
   /** Build (once) the object for `section` from its registered module; it need not appear in
    * the config (then every option takes its default). */
+  loadObject<K extends keyof PrinterObjects>(section: K): PrinterObjects[K];
+  loadObject<K extends keyof PrinterObjects>(section: K, def: null): PrinterObjects[K] | null;
   loadObject<T = unknown>(section: string): T;
   loadObject<T = unknown>(section: string, def: T | null): T | null;
   loadObject<T = unknown>(section: string, def?: T | null): T | null {

@@ -5,15 +5,11 @@
 import type { ConfigSection } from "../core/config/section.ts";
 import type { GCodeCommand } from "../core/gcode/command.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
-import { CommandError, ExtruderStepper, PrinterExtruder, type ExtruderHeater } from "./extruder.ts";
+import { CommandError, ExtruderStepper, PrinterExtruder } from "./extruder.ts";
 import { ExtruderStepperKinematics } from "./kin/extruder.ts";
 import { printerStepper } from "./stepper.ts";
 import { lookupMotionQueuing, motionServices } from "./motion-services.ts";
 import type { PrinterToolhead } from "./toolhead-module.ts";
-
-interface HeatersRegistry {
-  setupHeater(config: ConfigSection, gcodeId?: string): ExtruderHeater;
-}
 
 /** A stepper of an extruder section, with its smoothed pressure advance kinematics. */
 function buildExtruderStepper(config: ConfigSection, printer: Printer, toolhead: PrinterToolhead): ExtruderStepper {
@@ -35,7 +31,7 @@ const paHandlers = new WeakMap<ExtruderStepper, (g: GCodeCommand) => void>();
 
 function registerStepperCommands(printer: Printer, es: ExtruderStepper): void {
   const gcode = printer.gcode;
-  const toolhead = () => printer.lookupObject<PrinterToolhead>("toolhead");
+  const toolhead = () => printer.lookupObject("toolhead");
   const setPa = (g: GCodeCommand) => {
     const pa = g.getFloat("ADVANCE", es.pressureAdvance, { minval: 0 });
     const st = g.getFloat("SMOOTH_TIME", es.smoothTime, { minval: 0, maxval: 0.2 });
@@ -93,7 +89,7 @@ export function addExtruders(printer: Printer, toolhead: PrinterToolhead): void 
     const section = i ? `extruder${i}` : "extruder";
     if (!printer.config.hasSection(section)) break;
     const config = printer.config.getSection(section);
-    const heaters = printer.loadObject<HeatersRegistry>("heaters");
+    const heaters = printer.loadObject("heaters");
     const heater = heaters.setupHeater(config, `T${i}`);
     const nozzleDiameter = config.getFloat("nozzle_diameter", undefined, { above: 0 });
     const filamentDiameter = config.getFloat("filament_diameter", undefined, { minval: nozzleDiameter });
@@ -137,7 +133,7 @@ export function addExtruders(printer: Printer, toolhead: PrinterToolhead): void 
 }
 
 registerModule("extruder_stepper ", (config, printer) => {
-  const toolhead = () => printer.lookupObject<PrinterToolhead>("toolhead");
+  const toolhead = () => printer.lookupObject("toolhead");
   const lazyToolhead = {
     flushStepGeneration: () => toolhead().flushStepGeneration(),
     registerLookaheadCallback: (cb: (pt: number) => void) => toolhead().registerLookaheadCallback(cb),

@@ -7,6 +7,12 @@ import { ConfigError } from "../core/config/errors.ts";
 import { parsePyFloat } from "../core/config/pyformat.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
 
+declare module "../core/printer.ts" {
+  interface PrinterObjects {
+    gcode_move: GCodeMove;
+  }
+}
+
 /** Parameters and replies of one g-code command, as gcode_move needs them. */
 export interface MoveCommand {
   /** Raw upper-case parameter letters/names to their (string) values. */
@@ -40,7 +46,7 @@ export interface GcodeMoveToolhead extends MoveTarget {
   getExtraAxes(): ({ getAxisGcodeId(): string | null } | null)[];
   getKinematics(): {
     getSteppers(): PositionedStepper[];
-    calcPosition(stepperPositions: Record<string, number>): number[];
+    calcPosition(stepperPositions: Record<string, number>): (number | null)[];
   };
 }
 
@@ -288,7 +294,8 @@ export class GCodeMove {
     const kinPos = kin
       .calcPosition(cinfo)
       .slice(0, 3)
-      .map((v, i) => `${"XYZ"[i]}:${fmt6(v)}`)
+      // (an axis the kinematics cannot resolve from its steppers reads "None")
+      .map((v, i) => `${"XYZ"[i]}:${v === null ? "None" : fmt6(v)}`)
       .join(" ");
     const thPos = toolhead
       .getPosition()
@@ -332,7 +339,7 @@ registerModule(
     const gm = new GCodeMove();
     for (const [name, handler, whenNotReady, desc] of gm.commands())
       printer.gcode.register(name, (g) => handler(g), { whenNotReady, desc });
-    printer.registerEventHandler("klippy:ready", () => gm.handleReady(printer.lookupObject<GcodeMoveToolhead>("toolhead")));
+    printer.registerEventHandler("klippy:ready", () => gm.handleReady(printer.lookupObject("toolhead")));
     printer.registerEventHandler("klippy:shutdown", () => gm.handleShutdown());
     printer.registerEventHandler("toolhead:set_position", () => gm.resetLastPosition());
     printer.registerEventHandler("toolhead:manual_move", () => gm.resetLastPosition());

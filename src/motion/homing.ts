@@ -4,6 +4,12 @@
 // call back into Homing.homeRails() per rail group.
 import { GCodeError } from "../core/gcode/errors.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
+
+declare module "../core/printer.ts" {
+  interface PrinterObjects {
+    homing: PrinterHoming;
+  }
+}
 import { Completion, MultiCompletion, type McuEndstop } from "../core/mcu-pins/mcu-endstop.ts";
 import { type MaybePromise, runMaybeAsync } from "../util/maybe-async.ts";
 
@@ -407,7 +413,7 @@ export class PrinterHoming {
   }
 
   private *homeSteps(axes: number[]): Generator<unknown, void, unknown> {
-    const toolhead = this.printer.lookupObject<HomingToolhead>("toolhead");
+    const toolhead = this.printer.lookupObject("toolhead");
     const state = new Homing(this.host, toolhead);
     state.setAxes(axes);
     try {
@@ -415,7 +421,7 @@ export class PrinterHoming {
     } catch (e) {
       if (!(e instanceof GCodeError)) throw e;
       if (this.printer.isShutdown()) throw new GCodeError("Homing failed due to printer shutdown");
-      yield this.printer.lookupObject<{ motorOff(): MaybePromise<void> }>("stepper_enable", null)?.motorOff();
+      yield this.printer.lookupObject("stepper_enable", null)?.motorOff();
       throw e;
     }
   }
@@ -431,7 +437,7 @@ export class PrinterHoming {
   }
 
   private *probingMoveSteps(endstop: McuEndstop, pos: readonly number[], speed: number, checkMovement: boolean): Generator<unknown, number[], unknown> {
-    const toolhead = this.printer.lookupObject<HomingToolhead>("toolhead");
+    const toolhead = this.printer.lookupObject("toolhead");
     const hmove = new HomingMove(this.host, [[endstop, "probe"]], toolhead);
     let epos: number[];
     try {

@@ -24,7 +24,7 @@ export function primaryMcu(printer: Printer): McuLike {
 }
 
 export function lookupMotionQueuing(printer: Printer): PrinterMotionQueuing {
-  return printer.loadObject<PrinterMotionQueuing>("motion_queuing");
+  return printer.loadObject("motion_queuing");
 }
 
 /** Services that build steppers, rails and endstops from config sections. */

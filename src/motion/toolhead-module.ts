@@ -14,6 +14,13 @@ import { ToolHead } from "./toolhead.ts";
 
 export { lookupMotionQueuing, lookupMotionReactor, motionServices, primaryMcu };
 
+declare module "../core/printer.ts" {
+  interface PrinterObjects {
+    toolhead: PrinterToolhead;
+    motion_queuing: PrinterMotionQueuing;
+  }
+}
+
 /** The toolhead printer object: the planner plus its kinematics. */
 export class PrinterToolhead extends ToolHead {
   kinematics!: Kinematics;

@@ -39,3 +39,9 @@ async function finishAsync<T>(gen: Generator<unknown, T, unknown>, first: Promis
 export function then<R, T>(r: MaybePromise<R>, next: (value: R) => MaybePromise<T>): MaybePromise<T> {
   return r instanceof Promise ? r.then(next) : next(r);
 }
+
+/** Let `r` finish on its own where the caller cannot wait for it (a sync interface, an event
+ * handler); a rejection goes to `onError` instead of becoming an unhandled rejection. */
+export function detach(r: MaybePromise<unknown>, onError: (e: unknown) => void): void {
+  if (r instanceof Promise) r.catch(onError);
+}

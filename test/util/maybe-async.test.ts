@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { runMaybeAsync } from "../../src/util/maybe-async.ts";
+import { detach, runMaybeAsync } from "../../src/util/maybe-async.ts";
 
 describe("runMaybeAsync", () => {
   test("runs synchronously while nothing returns a promise", () => {
@@ -57,5 +57,25 @@ describe("runMaybeAsync", () => {
         })(),
       ),
     ).toThrow("Move out of range");
+  });
+});
+
+describe("detach", () => {
+  test("hands a rejection to onError instead of leaving it unhandled", async () => {
+    const errors: unknown[] = [];
+    const failure = new Error("shutdown");
+    const p = Promise.reject(failure);
+    detach(p, (e) => errors.push(e));
+    await p.catch(() => undefined);
+    expect(errors).toEqual([failure]);
+  });
+
+  test("a plain value or a resolved promise reports nothing", async () => {
+    const errors: unknown[] = [];
+    detach(undefined, (e) => errors.push(e));
+    const p = Promise.resolve(1);
+    detach(p, (e) => errors.push(e));
+    await p;
+    expect(errors).toEqual([]);
   });
 });

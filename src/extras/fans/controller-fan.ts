@@ -44,7 +44,7 @@ export class ControllerFan {
   private handleConnect(): void {
     const heaters = lookupHeaters(this.printer);
     this.heaters = this.heaterNames.map((n) => heaters.lookupHeater(n));
-    this.stepperEnable = this.printer.lookupObject<StepperEnable>("stepper_enable", null);
+    this.stepperEnable = this.printer.lookupObject("stepper_enable", null);
     const all = this.stepperEnable?.getSteppers() ?? [];
     if (this.stepperNames === null) {
       this.stepperNames = all;

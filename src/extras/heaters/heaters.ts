@@ -20,6 +20,12 @@ import { TemperatureHost } from "./temperature-host.ts";
 import { TemperatureMcu } from "./temperature-mcu.ts";
 import { spiTemperatureFactories } from "./spi-temperature.ts";
 
+declare module "../../core/printer.ts" {
+  interface PrinterObjects {
+    heaters: PrinterHeaters;
+  }
+}
+
 /** Anything M105 and TEMPERATURE_WAIT can read: (temperature, target). */
 export interface TemperatureSource {
   getTemp(eventTime: number): [number, number];
@@ -161,7 +167,7 @@ export class PrinterHeaters {
 
   /** Set a target (after queued moves are planned) and optionally wait until it is reached. */
   async setTemperature(heater: Heater, temp: number, wait = false): Promise<void> {
-    this.printer.lookupObject<{ registerLookaheadCallback?(cb: (t: number) => void): void }>("toolhead", null)
+    this.printer.lookupObject("toolhead", null)
       ?.registerLookaheadCallback?.(() => {});
     heater.setTemp(temp);
     if (wait && temp) await this.waitForTemperature(heater);
@@ -169,7 +175,7 @@ export class PrinterHeaters {
 
   /** Like Klipper's wait loops: keeps the toolhead's print time current, so idle_timeout sees "Printing". */
   private syncToolhead(): void {
-    this.printer.lookupObject<{ getLastMoveTime(): number }>("toolhead", null)?.getLastMoveTime();
+    this.printer.lookupObject("toolhead", null)?.getLastMoveTime();
   }
 
   private async waitForTemperature(heater: Heater): Promise<void> {
@@ -228,7 +234,7 @@ function buildHeater(printer: Printer, config: ConfigSection, sensor: Temperatur
   pwm.setupMaxDuration(MAX_HEAT_TIME);
   printer.loadObject(`verify_heater ${heater.shortName}`);
   printer.loadObject("pid_calibrate");
-  const heaters = printer.lookupObject<PrinterHeaters>("heaters");
+  const heaters = printer.lookupObject("heaters");
   printer.gcode.registerMux("SET_HEATER_TEMPERATURE", "HEATER", heater.shortName,
     (g) => heaters.setTemperature(heater, g.getFloat("TARGET", 0)), "Sets a heater temperature");
   return heater;
@@ -236,7 +242,7 @@ function buildHeater(printer: Printer, config: ConfigSection, sensor: Temperatur
 
 /** The heaters object of a printer (created on first use). */
 export function lookupHeaters(printer: Printer): PrinterHeaters {
-  return printer.loadObject<PrinterHeaters>("heaters");
+  return printer.loadObject("heaters");
 }
 
 /** Klipper's PrinterHeaters.setup_heater, for [extruder] and friends. */

@@ -25,7 +25,7 @@ export class PidCalibrate {
       if (e instanceof ConfigError) throw gcmd.error(e.message);
       throw e;
     }
-    this.printer.lookupObject<{ getLastMoveTime?(): number }>("toolhead", null)?.getLastMoveTime?.();
+    this.printer.lookupObject("toolhead", null)?.getLastMoveTime?.();
     const tune = new ControlAutoTune(heater, target);
     const old = heater.setControl(tune);
     try {

@@ -25,7 +25,7 @@ class HomingHeaters {
   constructor(config: ConfigSection, private readonly printer: Printer) {
     this.heaters = config.getList("heaters", null);
     this.steppers = config.getList("steppers", null);
-    this.pheaters = printer.loadObject<Heaters>("heaters");
+    this.pheaters = printer.loadObject("heaters");
     printer.registerEventHandler("klippy:connect", () => this.checkNames());
     printer.registerEventHandler("homing:homing_move_begin", (h: HomingMoveLike) => this.begin(h));
     printer.registerEventHandler("homing:homing_move_end", (h: HomingMoveLike) => this.end(h));
@@ -36,7 +36,7 @@ class HomingHeaters {
     if (this.heaters === null) this.heaters = all;
     else if (!this.heaters.every((h) => all.includes(h))) throw new ConfigError(`One or more of these heaters are unknown: ${this.heaters.join(", ")}`);
     if (this.steppers === null) return;
-    const kin = this.printer.lookupObject<{ getKinematics(): { getSteppers(): { getName(): string }[] } }>("toolhead").getKinematics();
+    const kin = this.printer.lookupObject("toolhead").getKinematics();
     const names = kin.getSteppers().map((s) => s.getName());
     if (!this.steppers.every((s) => names.includes(s))) throw new ConfigError(`One or more of these steppers are unknown: ${this.steppers.join(", ")}`);
   }

@@ -9,11 +9,6 @@ import type { GCodeHandler } from "../../core/gcode/dispatch.ts";
 import { type GCodeTemplate, lookupGCodeMacro } from "../macros/gcode-macro.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
 
-interface OverrideToolhead {
-  getPosition(): number[];
-  setPosition(newpos: readonly number[], homingAxes?: string): void;
-}
-
 class HomingOverride {
   private readonly startPos: (number | null)[];
   private readonly axes: string;
@@ -44,7 +39,7 @@ class HomingOverride {
       await this.prevG28(g);
       return;
     }
-    const toolhead = this.printer.lookupObject<OverrideToolhead>("toolhead");
+    const toolhead = this.printer.lookupObject("toolhead");
     const pos = toolhead.getPosition();
     let homingAxes = "";
     this.startPos.forEach((loc, axis) => {

@@ -46,7 +46,7 @@ class SafeZHoming {
   }
 
   private async cmdG28(g: GCodeCommand): Promise<void> {
-    const th = this.printer.lookupObject<SafeZToolhead>("toolhead");
+    const th = this.printer.lookupObject("toolhead");
     if (this.zHop !== 0) {
       const pos = th.getPosition();
       if (!this.homed(th).includes("z")) {

@@ -63,7 +63,7 @@ export class RunoutHelper {
     this.filamentPresent = present;
     // Ignore changes during startup, while an event runs or within event_delay, or when disabled
     if (eventTime < this.minEventTime || !this.sensorEnabled) return;
-    const idle = this.printer.lookupObject<{ getStatus(t?: number): { state: string } } | null>("idle_timeout", null);
+    const idle = this.printer.lookupObject("idle_timeout", null);
     const printing = idle?.getStatus(hostTime(this.printer)).state === "Printing";
     if (present) {
       if (!printing && this.insertGcode !== null) {

@@ -7,10 +7,6 @@ import { type Printer, registerModule } from "../../core/printer.ts";
 
 const M73_TIMEOUT = 5;
 
-interface StatusSource<T> {
-  getStatus(eventtime: number): T;
-}
-
 export class DisplayStatus {
   private expireProgress = 0;
   private progress: number | null = null;
@@ -41,12 +37,12 @@ export class DisplayStatus {
   getStatus(eventtime: number = hostTime(this.printer)): { progress: number; message: string | null } {
     let progress = this.progress;
     if (progress !== null && eventtime > this.expireProgress) {
-      const idle = this.printer.lookupObject<StatusSource<{ state: string }>>("idle_timeout", null);
+      const idle = this.printer.lookupObject("idle_timeout", null);
       if (idle?.getStatus(eventtime).state !== "Printing") this.progress = progress = null;
     }
     if (progress === null) {
-      const sd = this.printer.lookupObject<StatusSource<{ progress: number }>>("virtual_sdcard", null);
-      progress = sd ? sd.getStatus(eventtime).progress : 0;
+      const sd = this.printer.lookupObject("virtual_sdcard", null);
+      progress = sd ? sd.getStatus().progress : 0;
     }
     return { progress, message: this.message };
   }

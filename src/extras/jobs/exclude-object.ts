@@ -210,10 +210,10 @@ export class ExcludeObject implements MoveTarget {
 }
 
 registerModule("exclude_object", (_config: ConfigSection, printer: Printer) => {
-  const gcodeMove = printer.loadObject<GCodeMove>("gcode_move");
+  const gcodeMove = printer.loadObject("gcode_move");
   const eo = new ExcludeObject(
     gcodeMove,
-    () => printer.lookupObject<{ getExtruder(): { getName(): string } }>("toolhead").getExtruder().getName(),
+    () => printer.lookupObject("toolhead").getExtruder().getName(),
     (msg) => printer.gcode.respondInfo(msg),
   );
   const gcode = printer.gcode;

@@ -8,6 +8,12 @@ import { type Printer, registerModule } from "../../core/printer.ts";
 import { requireReactor } from "../../core/host-timers.ts";
 import { type Reactor, type ReactorTimer, NEVER } from "../../core/reactor.ts";
 
+declare module "../../core/printer.ts" {
+  interface PrinterObjects {
+    idle_timeout: IdleTimeout;
+  }
+}
+
 const DEFAULT_IDLE_GCODE = `
 {% if 'heaters' in printer %}
    TURN_OFF_HEATERS
@@ -60,7 +66,7 @@ export class IdleTimeout {
 
   private handleReady(): void {
     // Klipper builds idle_timeout with the toolhead; a config without one has nothing to watch
-    this.toolhead = this.printer.lookupObject<BusyToolhead>("toolhead", null);
+    this.toolhead = this.printer.lookupObject("toolhead", null);
     if (!this.toolhead) return;
     this.reactor = requireReactor(this.printer);
     this.timer = this.reactor.registerTimer("idle_timeout", (t) => this.timeoutHandler(t));

@@ -19,7 +19,7 @@ export class PauseResume {
   ) {
     this.recoverVelocity = config.getFloat("recover_velocity", 50);
     printer.registerEventHandler("klippy:connect", () => {
-      this.sd = printer.lookupObject<VirtualSD>("virtual_sdcard", null);
+      this.sd = printer.lookupObject("virtual_sdcard", null);
     });
     const gcode = printer.gcode;
     gcode.register("PAUSE", (g) => this.cmdPause(g), { desc: "Pauses the current print" });

@@ -5,6 +5,12 @@ import type { GCodeCommand } from "../../core/gcode/command.ts";
 import { hostTime } from "../../core/host-timers.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
 
+declare module "../../core/printer.ts" {
+  interface PrinterObjects {
+    print_stats: PrintStats;
+  }
+}
+
 export type PrintState = "standby" | "printing" | "paused" | "complete" | "cancelled" | "error";
 
 interface GcodeMoveStatus {

@@ -16,6 +16,12 @@ import { NEVER, NOW } from "../../core/reactor.ts";
 import type { PrintStats } from "./print-stats.ts";
 import { expandUser } from "./save-variables.ts";
 
+declare module "../../core/printer.ts" {
+  interface PrinterObjects {
+    virtual_sdcard: VirtualSD;
+  }
+}
+
 export const VALID_GCODE_EXTS = ["gcode", "g", "gco"];
 const READ_SIZE = 8192;
 
@@ -53,7 +59,7 @@ export class VirtualSD {
     private readonly printer: Printer,
   ) {
     this.dirname = normalize(expandUser(config.get("path")));
-    this.printStats = printer.loadObject<PrintStats>("print_stats");
+    this.printStats = printer.loadObject("print_stats");
     this.onErrorGcode = lookupGCodeMacro(printer).loadTemplate(config, "on_error_gcode", DEFAULT_ERROR_GCODE);
     const gcode = printer.gcode;
     gcode.register("M20", (g) => this.cmdM20(g));

@@ -512,7 +512,7 @@ export class BedMesh implements MoveTarget {
   }
 
   private toolhead(): MeshToolhead {
-    return this.printer.lookupObject<MeshToolhead>("toolhead");
+    return this.printer.lookupObject("toolhead");
   }
 
   // ---- transform ----
@@ -798,4 +798,4 @@ export class BedMesh implements MoveTarget {
   }
 }
 
-registerModule("bed_mesh", (config, printer) => new BedMesh(config, printer, printer.loadObject<GCodeMove>("gcode_move")));
+registerModule("bed_mesh", (config, printer) => new BedMesh(config, printer, printer.loadObject("gcode_move")));

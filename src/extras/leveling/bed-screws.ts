@@ -9,10 +9,6 @@ import { runMaybeAsync } from "../../util/maybe-async.ts";
 
 type Screw = [coord: [number, number], name: string];
 
-interface Toolhead {
-  manualMove(coord: readonly (number | null)[], speed: number): MaybePromise<void>;
-}
-
 /** screwN (x, y) options with optional screwN_name; at least `min` of them. */
 export function readScrews(config: ConfigSection, min: number, what: string, extra?: (prefix: string, name: string) => void): Screw[] {
   const screws: Screw[] = [];
@@ -62,7 +58,7 @@ class BedScrews {
 
   private *move(coord: (number | null)[], speed: number): Generator<unknown, void, unknown> {
     try {
-      yield this.printer.lookupObject<Toolhead>("toolhead").manualMove(coord, speed);
+      yield this.printer.lookupObject("toolhead").manualMove(coord, speed);
     } catch (e) {
       this.unregister();
       this.reset();

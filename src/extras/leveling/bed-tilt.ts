@@ -12,10 +12,6 @@ export interface MoveTarget {
   move(newpos: readonly number[], speed: number): MaybePromise<void>;
   getPosition(): number[];
 }
-export interface GCodeMoveLike {
-  setMoveTransform(t: MoveTarget, force?: boolean): MoveTarget | null;
-  resetLastPosition(): void;
-}
 
 class BedTilt implements MoveTarget {
   private x: number;
@@ -25,7 +21,7 @@ class BedTilt implements MoveTarget {
 
   constructor(config: ConfigSection, private readonly printer: Printer) {
     printer.registerEventHandler("klippy:connect", () => {
-      this.toolhead = printer.lookupObject<MoveTarget>("toolhead");
+      this.toolhead = printer.lookupObject("toolhead");
     });
     this.x = config.getFloat("x_adjust", 0);
     this.y = config.getFloat("y_adjust", 0);
@@ -35,7 +31,7 @@ class BedTilt implements MoveTarget {
       helper.minimumPoints(3);
       printer.gcode.register("BED_TILT_CALIBRATE", (g) => helper.startProbe(g), { desc: "Bed tilt calibration script" });
     }
-    printer.loadObject<GCodeMoveLike>("gcode_move").setMoveTransform(this);
+    printer.loadObject("gcode_move").setMoveTransform(this);
   }
 
   getPosition(): number[] {
@@ -51,7 +47,7 @@ class BedTilt implements MoveTarget {
 
   private calibrated(positions: ProbeResult[]): undefined {
     [this.z, this.x, this.y] = fitPlane(positions);
-    this.printer.loadObject<GCodeMoveLike>("gcode_move").resetLastPosition();
+    this.printer.loadObject("gcode_move").resetLastPosition();
     const autosave = this.printer.config.autosave;
     autosave.set("bed_tilt", "x_adjust", this.x.toFixed(6));
     autosave.set("bed_tilt", "y_adjust", this.y.toFixed(6));

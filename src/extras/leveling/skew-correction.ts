@@ -5,7 +5,7 @@ import type { ConfigSection } from "../../core/config/section.ts";
 import type { GCodeCommand } from "../../core/gcode/command.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
 import type { MaybePromise } from "../../util/maybe-async.ts";
-import type { GCodeMoveLike, MoveTarget } from "./bed-tilt.ts";
+import type { MoveTarget } from "./bed-tilt.ts";
 
 /** Skew angle (radians off 90 degrees) from the diagonals AC, BD and side AD of a printed square. */
 export function skewFactor(ac: number, bd: number, ad: number): number {
@@ -30,7 +30,7 @@ class SkewCorrection implements MoveTarget {
       this.profiles.set(name, { xy_skew: s.getFloat("xy_skew"), xz_skew: s.getFloat("xz_skew"), yz_skew: s.getFloat("yz_skew") });
     }
     printer.registerEventHandler("klippy:connect", () => {
-      this.next = printer.loadObject<GCodeMoveLike>("gcode_move").setMoveTransform(this, true);
+      this.next = printer.loadObject("gcode_move").setMoveTransform(this, true);
     });
     const gcode = printer.gcode;
     gcode.register("GET_CURRENT_SKEW", (g) => {
@@ -58,7 +58,7 @@ class SkewCorrection implements MoveTarget {
 
   /** The transform below this one (the toolhead when gcode_move had none yet at connect). */
   private below(): MoveTarget {
-    return this.next ?? this.printer.lookupObject<MoveTarget>("toolhead");
+    return this.next ?? this.printer.lookupObject("toolhead");
   }
 
   getPosition(): number[] {
@@ -71,7 +71,7 @@ class SkewCorrection implements MoveTarget {
 
   private update(xy: number, xz: number, yz: number): void {
     [this.xy, this.xz, this.yz] = [xy, xz, yz];
-    this.printer.loadObject<GCodeMoveLike>("gcode_move").resetLastPosition();
+    this.printer.loadObject("gcode_move").resetLastPosition();
   }
 
   private cmdSetSkew(g: GCodeCommand): void {

@@ -40,7 +40,7 @@ class ZAdjustHelper {
   }
 
   private toolhead(): Toolhead {
-    return this.printer.lookupObject<Toolhead>("toolhead");
+    return this.printer.lookupObject("toolhead");
   }
 
   adjust(adjustments: number[], speed: number): MaybePromise<void> {

@@ -98,7 +98,7 @@ class ArcSupport {
 
   constructor(config: ConfigSection, private readonly printer: Printer) {
     this.resolution = config.getFloat("resolution", 1, { above: 0 });
-    const gcodeMove = printer.loadObject<GCodeMove>("gcode_move");
+    const gcodeMove = printer.loadObject("gcode_move");
     const gcode = printer.gcode;
     gcode.register("G2", (g) => this.cmdArc(g, gcodeMove, true));
     gcode.register("G3", (g) => this.cmdArc(g, gcodeMove, false));

@@ -82,7 +82,7 @@ export class LedHelper {
       this.setColor(index, color);
       if (transmit) this.transmit(printTime);
     };
-    if (sync) this.printer.lookupObject<{ registerLookaheadCallback(cb: (pt: number) => void): void }>("toolhead").registerLookaheadCallback(apply);
+    if (sync) this.printer.lookupObject("toolhead").registerLookaheadCallback(apply);
     else apply(null);
   }
 

@@ -4,16 +4,16 @@ import { ConfigError } from "../../core/config/errors.ts";
 import { hostTime } from "../../core/host-timers.ts";
 import type { Printer } from "../../core/printer.ts";
 import type { McuPort } from "../../core/mcu-pins/mcu-port.ts";
-import { type ApplyRequest, type LookaheadHost, MIN_SCHEDULE_TIME, type MotionQueuing, RequestQueue } from "./request-queue.ts";
+import { type ApplyRequest, MIN_SCHEDULE_TIME, RequestQueue } from "./request-queue.ts";
 
 export function printerRequestQueue(printer: Printer, mcu: McuPort, apply: ApplyRequest): RequestQueue {
   const rq = new RequestQueue(
-    () => printer.lookupObject<LookaheadHost>("toolhead"),
+    () => printer.lookupObject("toolhead"),
     () => mcu.estimatedPrintTime(hostTime(printer) + MIN_SCHEDULE_TIME),
     apply,
   );
   printer.registerEventHandler("klippy:connect", () => {
-    const motion = printer.lookupObject<MotionQueuing>("motion_queuing", null) ?? printer.loadObject<MotionQueuing>("motion_queuing", null);
+    const motion = printer.lookupObject("motion_queuing", null) ?? printer.loadObject("motion_queuing", null);
     if (!motion) throw new ConfigError("Output pins need the motion queue, but there is no 'motion_queuing' printer object");
     rq.attach(motion);
   });

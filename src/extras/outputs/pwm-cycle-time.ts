@@ -44,7 +44,7 @@ class PwmCycleOutput {
     printer.gcode.registerMux("SET_PIN", "PIN", name, (g) => {
       const value = g.getFloat("VALUE", undefined, { minval: 0, maxval: this.scale }) / this.scale;
       const cycleTime = g.getFloat("CYCLE_TIME", this.defaultCycleTime, { above: 0, maxval: MAX_NOMINAL_DURATION });
-      this.printer.lookupObject<{ registerLookaheadCallback(cb: (pt: number) => void): void }>("toolhead").registerLookaheadCallback((pt) => this.set(pt, value, cycleTime));
+      this.printer.lookupObject("toolhead").registerLookaheadCallback((pt) => this.set(pt, value, cycleTime));
     }, "Set the value of an output pin");
   }
 

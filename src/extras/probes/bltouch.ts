@@ -15,7 +15,7 @@ import {
   type ProbeCommand, type ProbeParams, type ProbeResult,
 } from "./probe.ts";
 import type { Completion, HomingStepper, McuEndstop } from "../../core/mcu-pins/mcu-endstop.ts";
-import { type MaybePromise, runMaybeAsync } from "../../util/maybe-async.ts";
+import { detach, type MaybePromise, runMaybeAsync } from "../../util/maybe-async.ts";
 import { hostTime } from "../../core/host-timers.ts";
 
 const SIGNAL_PERIOD = 0.020;
@@ -38,10 +38,6 @@ interface Toolhead {
   getPosition(): number[];
   manualMove(coord: readonly (number | null)[], speed: number): MaybePromise<void>;
   getKinematics(): { getStatus(): Record<string, unknown> };
-}
-interface Homing {
-  checkProbeFirstHome(g: ProbeCommand): boolean;
-  probingMove(endstop: McuEndstop, pos: readonly number[], speed: number, checkMovement?: boolean): MaybePromise<number[]>;
 }
 
 export class PrinterBLTouch {
@@ -88,7 +84,8 @@ export class PrinterBLTouch {
     stopZSteppersOnTrigger(printer, this.endstop);
     printer.registerEventHandler("klippy:connect", () => this.handleConnect());
     printer.registerEventHandler("gcode:command_error", () => {
-      if (this.sessionActive) this.endProbeSession();
+      // Klipper's probe logs a failed session end here: the command error is already being reported
+      if (this.sessionActive) detach(this.endProbeSession(), (e) => console.error(`bltouch: ending the probe session: ${(e as Error)?.message ?? e}`));
     });
     printer.pins.registerChip("probe", new BLTouchVirtualEndstop(this.zOffset, (pt) => this.endstop.queryEndstop(pt)));
     this.registerCommands();
@@ -96,7 +93,7 @@ export class PrinterBLTouch {
   }
 
   private toolhead(): Toolhead {
-    return this.printer.lookupObject<Toolhead>("toolhead");
+    return this.printer.lookupObject("toolhead");
   }
 
   // ---- signal timing ----
@@ -265,7 +262,7 @@ export class PrinterBLTouch {
       const th = this.toolhead();
       const pos = th.getPosition();
       pos[2] = this.zMinPosition;
-      const homing = this.printer.lookupObject<Homing>("homing");
+      const homing = this.printer.lookupObject("homing");
       ppos = (yield homing.probingMove(this.probingEndstop, pos, this.getProbeParams(g).probeSpeed, true)) as number[];
     } finally {
       // Klipper waits here for its "wait for trigger" reactor callback: one loop turn, in which

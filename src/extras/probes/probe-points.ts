@@ -7,7 +7,13 @@ import type { GCodeCommand } from "../../core/gcode/command.ts";
 import { GCodeError } from "../../core/gcode/errors.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
 import { createProbeResult, type PrinterProbe, type ProbeCommand, type ProbeResult } from "./probe.ts";
-import { type MaybePromise, runMaybeAsync } from "../../util/maybe-async.ts";
+import { type MaybePromise, runMaybeAsync, then } from "../../util/maybe-async.ts";
+
+declare module "../../core/printer.ts" {
+  interface PrinterObjects {
+    manual_probe: ManualProbe;
+  }
+}
 
 const Z_BOB_MINIMUM = 0.5;
 const BISECT_MAX = 0.2;
@@ -58,7 +64,7 @@ export class ManualProbeHelper {
 
   constructor(private readonly printer: Printer, g: { getFloat(n: string, d: number): number; respondInfo(m: string): void },
     private readonly finalizeCallback: (res: ProbeResult | null) => MaybePromise<void>) {
-    this.toolhead = printer.lookupObject<PointsToolhead>("toolhead");
+    this.toolhead = printer.lookupObject("toolhead");
     this.speed = g.getFloat("SPEED", 5);
     verifyNoManualProbe(printer);
     const gcode = printer.gcode;
@@ -72,7 +78,7 @@ export class ManualProbeHelper {
   }
 
   private manualProbe(): ManualProbe | null {
-    return this.printer.lookupObject<ManualProbe>("manual_probe", null);
+    return this.printer.lookupObject("manual_probe", null);
   }
 
   private getKinematicsPos(): (number | null)[] {
@@ -88,16 +94,19 @@ export class ManualProbeHelper {
     return kinPos;
   }
 
-  private moveZ(zPos: number): void {
-    const cur = this.toolhead.getPosition();
-    try {
-      const bob = zPos + Z_BOB_MINIMUM;
-      if (cur[2]! < bob) this.toolhead.manualMove([null, null, bob], this.speed);
-      this.toolhead.manualMove([null, null, zPos], this.speed);
-    } catch (e) {
-      this.finalize(false);
-      throw e;
-    }
+  private moveZ(zPos: number): MaybePromise<void> {
+    const self = this;
+    return runMaybeAsync((function* () {
+      const cur = self.toolhead.getPosition();
+      try {
+        const bob = zPos + Z_BOB_MINIMUM;
+        if (cur[2]! < bob) yield self.toolhead.manualMove([null, null, bob], self.speed);
+        yield self.toolhead.manualMove([null, null, zPos], self.speed);
+      } catch (e) {
+        yield self.finalize(false);
+        throw e;
+      }
+    })());
   }
 
   private reportZStatus(warnNoChange = false, prevPos: number | null = null): void {
@@ -126,7 +135,7 @@ export class ManualProbeHelper {
     return this.finalize(true);
   }
 
-  private cmdTestz(g: GCodeCommand): void {
+  private cmdTestz(g: GCodeCommand): MaybePromise<void> {
     const z = this.getKinematicsPos()[2] ?? 0;
     const pp = this.pastPositions;
     let insert = pp.findIndex((v) => v >= z);
@@ -145,8 +154,7 @@ export class ManualProbeHelper {
     } else {
       nextZ = z + g.getFloat("Z");
     }
-    this.moveZ(nextZ);
-    this.reportZStatus(nextZ !== z, z);
+    return then(this.moveZ(nextZ), () => this.reportZStatus(nextZ !== z, z));
   }
 
   private finalize(success: boolean): MaybePromise<void> {
@@ -192,7 +200,7 @@ export class ProbePointsHelper {
   }
 
   private toolhead(): PointsToolhead {
-    return this.printer.lookupObject<PointsToolhead>("toolhead");
+    return this.printer.lookupObject("toolhead");
   }
   private raiseTool(isFirst = false): MaybePromise<void> {
     return this.toolhead().manualMove([null, null, this.horizontalMoveZ], isFirst ? this.speed : this.liftSpeed);

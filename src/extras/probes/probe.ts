@@ -9,7 +9,7 @@ import { PinError, type PinChip, type PinParams } from "../../core/pins.ts";
 import { type GCodeTemplate, lookupGCodeMacro } from "../macros/gcode-macro.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
 import { McuEndstop, type EndstopMcu, type HomingStepper } from "../../core/mcu-pins/mcu-endstop.ts";
-import type { HomingProbeCommand, PrinterHoming } from "../../motion/homing.ts";
+import type { HomingProbeCommand } from "../../motion/homing.ts";
 import { type MaybePromise, runMaybeAsync, then } from "../../util/maybe-async.ts";
 
 /** Where a probe touched: bed coordinates (with probe offsets) and toolhead coordinates. */
@@ -133,7 +133,7 @@ export function* sampleProbe(
 /** Every Z stepper stops when the probe's endstop triggers (added once the kinematics exist). */
 export function stopZSteppersOnTrigger(printer: Printer, endstop: { addStepper(s: HomingStepper): void }): void {
   printer.registerEventHandler("klippy:mcu_identify", () => {
-    const kin = printer.lookupObject<ProbeToolhead>("toolhead").getKinematics();
+    const kin = printer.lookupObject("toolhead").getKinematics();
     for (const s of kin.getSteppers()) if (s.isActiveAxis("z")) endstop.addStepper(s);
   });
 }
@@ -163,7 +163,7 @@ export class ProbeCommandHelper {
   ) {
     const gcode = printer.gcode;
     gcode.register("QUERY_PROBE", (g: GCodeCommand) => {
-      const th = printer.lookupObject<{ getLastMoveTime(): number }>("toolhead");
+      const th = printer.lookupObject("toolhead");
       return then(queryEndstop(th.getLastMoveTime()), (res) => {
         this.lastQuery = !!res;
         g.respondInfo(`probe: ${res ? "TRIGGERED" : "open"}`);
@@ -247,7 +247,7 @@ export class PrinterProbe {
   }
 
   private toolhead(): ProbeToolhead {
-    return this.printer.lookupObject<ProbeToolhead>("toolhead");
+    return this.printer.lookupObject("toolhead");
   }
 
   /** Run activate_gcode / deactivate_gcode; they must not move the toolhead. */
@@ -287,7 +287,7 @@ export class PrinterProbe {
     const pos = th.getPosition();
     pos[2] = this.zMinPosition;
     const speed = this.params.getProbeParams(g).probeSpeed;
-    const homing = this.printer.lookupObject<PrinterHoming>("homing");
+    const homing = this.printer.lookupObject("homing");
     const checkMovement = !homing.checkProbeFirstHome(g);
     const ppos = (yield homing.probingMove(this.endstop, pos, speed, checkMovement)) as number[];
     this.triggerResults.push(createProbeResult(ppos, this.getOffsets()));

@@ -198,20 +198,15 @@ export class InputShaper {
   }
 }
 
-interface ToolheadLike {
-  flushStepGeneration(): void;
-  getKinematics(): { getSteppers(): McuStepper[] };
-}
-
 registerModule("input_shaper", (config: ConfigSection, printer: Printer) => {
-  const toolhead = () => printer.lookupObject<ToolheadLike>("toolhead");
+  const toolhead = () => printer.lookupObject("toolhead");
   let connected = false;
   const shaper = new InputShaper(config, {
     steppers: () => toolhead().getKinematics().getSteppers(),
     hasDualCarriage: () => printer.lookupObject("dual_carriage", null) !== null,
     flushStepGeneration: () => toolhead().flushStepGeneration(),
     checkStepGenerationScanWindows: () =>
-      printer.lookupObject<{ checkStepGenerationScanWindows(): void }>("motion_queuing").checkStepGenerationScanWindows(),
+      printer.lookupObject("motion_queuing").checkStepGenerationScanWindows(),
   });
   printer.registerEventHandler("klippy:connect", () => { connected = true; shaper.connect(); });
   printer.registerEventHandler("dual_carriage:update_kinematics", () => { if (connected) shaper.updateKinematics(); });

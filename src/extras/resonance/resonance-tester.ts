@@ -143,16 +143,6 @@ export class SweepingGenerator {
   }
 }
 
-interface Toolhead {
-  getPosition(): number[];
-  getStatus(eventtime: number): Record<string, unknown>;
-  setMaxVelocities(maxVelocity: number | null, maxAccel: number | null, scv: number | null, mcr: number | null): unknown;
-  limitNextJunctionSpeed(speed: number): void;
-  move(pos: readonly number[], speed: number): unknown;
-  manualMove(pos: readonly (number | null)[], speed: number): unknown;
-  dwell(t: number): unknown;
-  waitMoves(): unknown;
-}
 interface Accelerometer {
   name: string;
   startInternalClient(): Promise<AccelClient>;
@@ -160,7 +150,7 @@ interface Accelerometer {
 
 /** Drive the toolhead through a test sequence along `axis` from the current position. */
 export async function runTestMoves(printer: Printer, seq: TestStep[], axis: TestAxis, g: GCodeCommand): Promise<void> {
-  const th = printer.lookupObject<Toolhead>("toolhead");
+  const th = printer.lookupObject("toolhead");
   const tpos = th.getPosition();
   let [x, y, z] = tpos as [number, number, number];
   const info = th.getStatus(0);
@@ -292,7 +282,7 @@ class ResonanceTester {
 
   /** Run the test over each point and axis; spectra per axis (null when not requested). */
   private async runTest(g: GCodeCommand, axes: TestAxis[], spectra: boolean, suffix: string, rawSuffix: string | null, chips: Accelerometer[] | null, point: number[] | null): Promise<Map<TestAxis, CalibrationData | null>> {
-    const th = this.printer.lookupObject<Toolhead>("toolhead");
+    const th = this.printer.lookupObject("toolhead");
     const out = new Map<TestAxis, CalibrationData | null>(axes.map((a) => [a, null]));
     const hasZ = axes.map((a) => !!a.dir[2]);
     if (hasZ.every(Boolean) !== hasZ.some(Boolean)) throw g.error("Cannot test Z axis together with other axes");
@@ -378,7 +368,7 @@ class ResonanceTester {
     const suffix = g.get("NAME", timestamp());
     if (!validSuffix(suffix)) throw g.error("Invalid NAME parameter");
     const data = await this.runTest(g, axes, true, suffix, null, chips, null);
-    const th = this.printer.lookupObject<Toolhead>("toolhead");
+    const th = this.printer.lookupObject("toolhead");
     const scv = th.getStatus(0).square_corner_velocity as number;
     const autosave = this.printer.config.autosave;
     for (const axis of axes) {
@@ -403,7 +393,7 @@ class ResonanceTester {
     const measTime = g.getFloat("MEAS_TIME", 2, { above: 0 });
     const clients: [string, AccelClient][] = [];
     for (const [axes, chip] of this.chips) clients.push([axes, await chip.startInternalClient()]);
-    await this.printer.lookupObject<Toolhead>("toolhead").dwell(measTime);
+    await this.printer.lookupObject("toolhead").dwell(measTime);
     for (const [, c] of clients) await c.finishMeasurements();
     for (const [axes, c] of clients) {
       if (!c.hasValidSamples()) throw g.error(`${axes}-axis accelerometer measured no data`);

@@ -174,13 +174,12 @@ export class MotionReport {
   }
 }
 
-interface ToolheadLike { trapq: TrapQ; extraAxes: { getName(): string }[] }
 interface HasTrapq { getTrapq?(): TrapQ | null; trapq?: TrapQ }
 
 registerModule("motion_report", (_config: ConfigSection, printer: Printer) => {
   const report = new MotionReport({
-    toolheadTrapq: () => printer.lookupObject<ToolheadLike>("toolhead").trapq,
-    extraAxisNames: () => printer.lookupObject<ToolheadLike>("toolhead").extraAxes.map((ea) => ea.getName()),
+    toolheadTrapq: () => printer.lookupObject("toolhead").trapq,
+    extraAxisNames: () => printer.lookupObject("toolhead").extraAxes.map((ea) => ea.getName()),
     otherTrapqs: () => {
       const out: [string, TrapQ][] = [];
       for (let i = 0; i < 99; i++) {
@@ -197,7 +196,7 @@ registerModule("motion_report", (_config: ConfigSection, printer: Printer) => {
       return out;
     },
     estimatedPrintTime: (t) => printer.lookupObject<{ estimatedPrintTime(t: number): number }>("mcu").estimatedPrintTime(t),
-    dripStartTime: () => printer.lookupObject<{ checkDripTiming?(): number | null }>("motion_queuing", null)?.checkDripTiming?.() ?? null,
+    dripStartTime: () => printer.lookupObject("motion_queuing", null)?.checkDripTiming?.() ?? null,
     log: (msg) => console.log(msg),
   });
   printer.registerEventHandler("klippy:connect", () => report.connect());

@@ -5,10 +5,6 @@ import type { GCodeCommand } from "../../core/gcode/command.ts";
 import type { McuEndstop } from "../../core/mcu-pins/mcu-endstop.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
 
-interface LastMoveTime {
-  getLastMoveTime(): number;
-}
-
 function stateWords(state: Record<string, number>): Record<string, "open" | "TRIGGERED"> {
   return Object.fromEntries(Object.entries(state).map(([n, t]) => [n, t ? "TRIGGERED" : "open"]));
 }
@@ -30,7 +26,7 @@ export class QueryEndstops {
 
   /** Ask every endstop now (after queued moves); name → 0/1. */
   async queryAll(): Promise<Record<string, number>> {
-    const th = this.printer.lookupObject<LastMoveTime>("toolhead", null);
+    const th = this.printer.lookupObject("toolhead", null);
     const printTime = th ? th.getLastMoveTime() : 0;
     const state: [string, number][] = [];
     for (const [es, name] of this.endstops) state.push([name, await es.queryEndstop(printTime)]);

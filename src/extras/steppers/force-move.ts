@@ -10,6 +10,12 @@ import { lookupMotionQueuing } from "../../motion/toolhead-module.ts";
 import type { StepperKinematics } from "../../motion/itersolve.ts";
 import type { TrapQ } from "../../motion/trapq.ts";
 
+declare module "../../core/printer.ts" {
+  interface PrinterObjects {
+    force_move: PrinterForceMove;
+  }
+}
+
 const BUZZ_DISTANCE = 1;
 const BUZZ_VELOCITY = BUZZ_DISTANCE / 0.25;
 const BUZZ_RADIANS_DISTANCE = (1 * Math.PI) / 180;
@@ -124,7 +130,7 @@ class PrinterForceMove {
   private readonly enable: boolean;
 
   constructor(config: ConfigSection, private readonly printer: Printer) {
-    this.forceMove = new ForceMove(lookupMotionQueuing(printer), () => printer.lookupObject<ForceMoveToolhead>("toolhead"));
+    this.forceMove = new ForceMove(lookupMotionQueuing(printer), () => printer.lookupObject("toolhead"));
     this.enable = config.getBoolean("enable_force_move", false);
     if (this.enable)
       printer.gcode.register("SET_KINEMATIC_POSITION", (g: GCodeCommand) => {

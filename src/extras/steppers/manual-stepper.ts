@@ -6,12 +6,11 @@ import type { ConfigSection } from "../../core/config/section.ts";
 import type { GCodeCommand } from "../../core/gcode/command.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
 import { calcMoveTime } from "./force-move.ts";
-import type { PrinterHoming } from "../../motion/homing.ts";
 import { CartesianStepperKinematics } from "../../motion/kin/cartesian.ts";
-import { type MaybePromise, then } from "../../util/maybe-async.ts";
+import { detach, type MaybePromise, then } from "../../util/maybe-async.ts";
 import { lookupRail } from "../../motion/rail.ts";
 import { printerStepper, type McuStepper } from "../../motion/stepper.ts";
-import { lookupMotionQueuing, motionServices, type PrinterToolhead } from "../../motion/toolhead-module.ts";
+import { lookupMotionQueuing, motionServices } from "../../motion/toolhead-module.ts";
 import type { HomingMotor, NamedEndstop } from "../../motion/homing.ts";
 import type { Move } from "../../motion/lookahead.ts";
 import type { TrapQ } from "../../motion/trapq.ts";
@@ -150,7 +149,8 @@ export class ManualStepper {
     this.doSetPosition(newpos[0]!);
   }
   getLastMoveTime(): number {
-    this.syncPrintTime();
+    // The dwell is queued at once; only its wait for a full move buffer is left behind (a sync interface)
+    detach(this.syncPrintTime(), (e) => console.error(`manual_stepper: ${(e as Error)?.message ?? e}`));
     return this.nextCmdTime;
   }
   dwell(delay: number): MaybePromise<void> {
@@ -206,7 +206,7 @@ function buildManualStepper(config: ConfigSection, printer: Printer): ManualStep
   const trapq = mq.allocateTrapq();
   setupItersolve(() => new CartesianStepperKinematics("x"));
   rail.setTrapq(trapq);
-  const toolhead = () => printer.lookupObject<PrinterToolhead>("toolhead");
+  const toolhead = () => printer.lookupObject("toolhead");
   const ms = new ManualStepper(opts, rail, trapq, mq, toolhead, steppers);
   const stepperName = config.getName().split(/\s+/)[1]!;
   printer.gcode.registerMux("MANUAL_STEPPER", "STEPPER", stepperName, (g) => cmdManualStepper(printer, ms, g, hasEndstop),
@@ -220,7 +220,7 @@ function cmdManualStepper(printer: Printer, ms: ManualStepper, g: GCodeCommand, 
   const enable = g.getInt("ENABLE", null);
   if (enable !== null) {
     const names = ms.steppers.map((s) => s.getName());
-    printer.lookupObject<{ setMotorsEnable(n: string[], e: boolean): boolean }>("stepper_enable").setMotorsEnable(names, !!enable);
+    printer.lookupObject("stepper_enable").setMotorsEnable(names, !!enable);
   }
   const setpos = g.getFloat("SET_POSITION", null);
   if (setpos !== null) ms.doSetPosition(setpos);
@@ -239,7 +239,7 @@ function cmdManualStepper(printer: Printer, ms: ManualStepper, g: GCodeCommand, 
     if (!ms.inRange(movepos)) throw g.error("Move out of range");
     if (!canHome) throw g.error("No endstop for this manual stepper");
     ms.homingAccel = accel;
-    const homing = printer.lookupObject<PrinterHoming>("homing");
+    const homing = printer.lookupObject("homing");
     return then(homing.manualHome(ms, ms.rail.getEndstops()!, [movepos, 0, 0, 0], speed, homingMove === "probe", !isInverted, !isTry),
       () => ms.syncPrintTime());
   } else if (g.getFloat("MOVE", null) !== null) {
@@ -253,7 +253,7 @@ function cmdManualStepper(printer: Printer, ms: ManualStepper, g: GCodeCommand, 
 
 /** MANUAL_STEPPER GCODE_AXIS=A: drive the stepper from g-code moves as an extra axis. */
 function commandWithGcodeAxis(printer: Printer, ms: ManualStepper, g: GCodeCommand): void {
-  const toolhead = printer.lookupObject<PrinterToolhead>("toolhead");
+  const toolhead = printer.lookupObject("toolhead");
   const gcodeAxis = g.get("GCODE_AXIS").toUpperCase();
   const instantCornerV = g.getFloat("INSTANTANEOUS_CORNER_VELOCITY", 1, { minval: 0 });
   const limitVelocity = g.getFloat("LIMIT_VELOCITY", 999999.9, { above: 0 });

@@ -9,6 +9,12 @@ import type { McuPort } from "../../core/mcu-pins/mcu-port.ts";
 import type { PinParams } from "../../core/pins.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
 
+declare module "../../core/printer.ts" {
+  interface PrinterObjects {
+    stepper_enable: PrinterStepperEnable;
+  }
+}
+
 /** Wait after switching a driver off before anything may switch it on again. */
 const DISABLE_STALL_TIME = 0.1;
 
@@ -114,7 +120,7 @@ export class PrinterStepperEnable {
   }
 
   private toolhead(): EnableToolhead {
-    return this.printer.lookupObject<EnableToolhead>("toolhead");
+    return this.printer.lookupObject("toolhead");
   }
 
   /** Switch the named steppers' drivers on or off; true if anything changed. */

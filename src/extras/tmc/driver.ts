@@ -29,11 +29,6 @@ interface TmcStepper {
   getMcuPosition(): number;
   mcuToCommandedPosition(mcuPos: number): number;
 }
-interface EnableLine {
-  registerStateCallback(cb: (printTime: number, enabled: boolean) => void): void;
-  hasDedicatedEnable(): boolean;
-  isMotorEnabled(): boolean;
-}
 interface Toolhead {
   getLastMoveTime(): number;
   waitMoves?(): MaybePromise<void>;
@@ -154,11 +149,11 @@ export class TmcDriver {
   // ---- lifecycle ----
 
   private toolhead(): Toolhead {
-    return this.printer.lookupObject<Toolhead>("toolhead");
+    return this.printer.lookupObject("toolhead");
   }
 
   private handleIdentify(): void {
-    const fm = this.printer.lookupObject<{ forceMove?: { lookupStepper(n: string): unknown } } | null>("force_move", null);
+    const fm = this.printer.lookupObject("force_move", null);
     const stepper = fm?.forceMove?.lookupStepper(this.stepperName) as TmcStepper | undefined;
     if (!stepper) throw new ConfigError(`Unknown stepper '${this.stepperName}' for [${this.config.getName()}]`);
     this.stepper = stepper;
@@ -168,7 +163,7 @@ export class TmcDriver {
 
   private handleConnect(): MaybePromise<void> {
     if (this.stepper?.getPulseDuration()[1]) this.fields.setField("dedge", 1);
-    const line = this.printer.lookupObject<{ lookupEnable(n: string): EnableLine }>("stepper_enable").lookupEnable(this.stepperName);
+    const line = this.printer.lookupObject("stepper_enable").lookupEnable(this.stepperName);
     line.registerStateCallback((pt, enabled) => this.queueEnable(pt, enabled));
     if (!line.hasDedicatedEnable()) {
       // No enable pin: the driver is switched off with TOFF=0
@@ -251,7 +246,7 @@ export class TmcDriver {
       driverPhase = this.fields.getField(field, ((yield this.bus.getRegister(reg)) as RegisterRead).data, reg);
     } catch (e) {
       this.phaseOffset = null;
-      const line = this.printer.lookupObject<{ lookupEnable(n: string): EnableLine }>("stepper_enable").lookupEnable(this.stepperName);
+      const line = this.printer.lookupObject("stepper_enable").lookupEnable(this.stepperName);
       if (line.isMotorEnabled()) throw e;
       return;
     }

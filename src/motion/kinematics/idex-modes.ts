@@ -145,7 +145,7 @@ export class DualCarriages {
     }
   }
 
-  private toolhead(): DcToolhead { return this.host.lookupObject<DcToolhead>("toolhead"); }
+  private toolhead(): DcToolhead { return this.host.lookupObject("toolhead"); }
 
   getAxes(): number[] { return this.axes; }
 

@@ -74,10 +74,10 @@ describe("module registry and config loading", () => {
   test("loadObject builds on demand once; unknown modules", () => {
     const r = new ModuleRegistry();
     let built = 0;
-    r.register("heaters", () => ({ n: ++built }));
+    r.register("widget", () => ({ n: ++built }));
     const p = new Printer({ config: PrinterConfig.fromText(""), registry: r });
-    expect(p.loadObject("heaters")).toEqual({ n: 1 });
-    expect(p.loadObject("heaters")).toEqual({ n: 1 });
+    expect(p.loadObject("widget")).toEqual({ n: 1 });
+    expect(p.loadObject("widget")).toEqual({ n: 1 });
     expect(() => p.loadObject("nothing")).toThrow("Unable to load module 'nothing'");
     expect(p.loadObject("nothing", null)).toBeNull();
   });
@@ -91,10 +91,10 @@ describe("module registry and config loading", () => {
   });
   test("objects: add, lookup, duplicates", () => {
     const p = new Printer({ config: PrinterConfig.fromText(""), registry: new ModuleRegistry() });
-    p.addObject("toolhead", { t: 1 });
-    expect(p.lookupObject("toolhead")).toEqual({ t: 1 });
+    p.addObject("thing", { t: 1 });
+    expect(p.lookupObject("thing")).toEqual({ t: 1 });
     expect(p.lookupObject("gcode")).toBe(p.gcode);
-    expect(() => p.addObject("toolhead", {})).toThrow("Printer object 'toolhead' already created");
+    expect(() => p.addObject("thing", {})).toThrow("Printer object 'thing' already created");
     expect(() => p.lookupObject("nope")).toThrow("Unknown config object 'nope'");
     expect(p.lookupObject("nope", null)).toBeNull();
   });
