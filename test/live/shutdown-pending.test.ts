@@ -81,4 +81,17 @@ describe("a shutdown ends pending G-code", () => {
     expect((r.error as HostError).message).toBe("Homing failed due to printer shutdown");
     expect(host.state().state).toBe("shutdown");
   });
+
+  test("emergency_stop during M109 ends the wait: its gcode/script call resolves, as Klipper's wait loop stops at shutdown", async () => {
+    await Bun.sleep(500);
+    await host.call("gcode/firmware_restart");
+    await untilState("ready");
+    const m109 = host.call("gcode/script", { script: "M109 S200" });
+    await Bun.sleep(500);
+    await host.call("emergency_stop");
+    const r = await within(m109, 10_000);
+    expect(r.timedOut).toBeUndefined();
+    expect(r.value).toEqual({});
+    expect(host.state().state).toBe("shutdown");
+  });
 });
