@@ -1,6 +1,6 @@
 // The G-code pseudo-terminal (Klipper's /tmp/printer) over the real pty it opens itself: "ok" per
 // line, "// info" and "!! error" replies, CR/LF line ends, M112 ahead of queued commands, and a
-// second client after the first one closed; and `stepline run` serving it with no socat on its PATH.
+// second client after the first one closed, M112 ending a running G28; and `stepline run` serving it with no socat on its PATH.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -107,6 +107,26 @@ describe("G-code pty", () => {
       await c.close();
     }
   }, 20_000);
+
+  test("M112 during G28 ends the G28 with Klipper's error and ok; M27 then answers", async () => {
+    const c = await openPtyClient(ptyPath);
+    try {
+      c.send("FIRMWARE_RESTART\n");
+      await p.until(() => p.lp.printer.getStateMessage()[1] === "ready", "ready after FIRMWARE_RESTART");
+      let from = c.lines.length;
+      c.send("G28\n");
+      await Bun.sleep(300); // homing has started
+      c.send("M112\n");
+      const err = await c.waitFor("!! Homing failed due to printer shutdown", from);
+      expect(c.lines[err + 1]).toBe("ok");
+      from = c.lines.length;
+      c.send("M27\n");
+      const m27 = await c.waitFor(/^!! Shutdown due to M112 command/, from);
+      expect(c.lines.slice(m27).some((l) => l === "ok")).toBe(true);
+    } finally {
+      await c.close();
+    }
+  }, 40_000);
 });
 
 describe("stepline run's G-code terminal on a machine without socat", () => {

@@ -30,6 +30,8 @@ export interface EndstopMcu {
   registerResponse(name: string, oid: number | null, cb: ((msg: DecodedMessage) => void) | null): void;
   /** Live: send a command and resolve with its response. */
   query(line: string, response: string, opts?: { oid?: number | null; minClock?: number; queue?: any }): Promise<DecodedMessage>;
+  /** Live: called once when the MCU stops (shut down, restarted, lost). */
+  onShutdown?(cb: () => void): void;
 }
 
 /** A stepper as seen by homing. */
@@ -112,6 +114,12 @@ export class McuTrsync {
     this.oid = mcu.createOid();
     this.queue = mcu.allocCommandQueue();
     mcu.registerConfigCallback(() => this.buildConfig());
+    // A shut-down MCU never reports trsync_state again: end the wait (as Klipper's MCU_trsync does)
+    mcu.onShutdown?.(() => {
+      const tc = this.completion;
+      this.completion = null;
+      tc?.complete(false);
+    });
   }
 
   addStepper(stepper: HomingStepper): void {
