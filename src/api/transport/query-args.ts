@@ -61,10 +61,14 @@ export async function boundedBodyText(req: Request, limit: number): Promise<stri
   let size = 0;
   const reader = req.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    // The client going away mid-body fails its request, not the server
+    const { done, value } = await reader.read().catch((e: unknown) => {
+      throw new ApiError(`Request body cut off: ${(e as Error)?.message || "connection closed"}`, 400);
+    });
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
+      // Cancelling only tells Bun to stop reading; a failure there changes nothing for the 413
       await reader.cancel().catch(() => {});
       throw new ApiError(`Request body too large (over ${limit} bytes)`, 413);
     }
