@@ -19,7 +19,7 @@ import { ConnectionRegistry, type SocketData, type WsConnection } from "./transp
 import { toApiError } from "./transport/errors.ts";
 import { handleJsonRpc } from "./transport/jsonrpc.ts";
 import { MethodTable } from "./transport/method-table.ts";
-import { bodyArgs, queryArgs } from "./transport/query-args.ts";
+import { bodyArgs, boundedBodyText, MAX_ARGS_BODY, queryArgs } from "./transport/query-args.ts";
 import { serveUi } from "./transport/static-ui.ts";
 
 export interface ApiServerOptions {
@@ -132,7 +132,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   app.post("/server/jsonrpc", async (c) => {
     let text: string;
     try {
-      text = await c.req.text();
+      text = await boundedBodyText(c.req.raw, MAX_ARGS_BODY);
     } catch (e) {
       return jsonError(toApiError(e, log, "/server/jsonrpc"));
     }

@@ -49,12 +49,37 @@ export function queryArgs(query: URLSearchParams): Record<string, unknown> {
 /** Largest JSON/form body an endpoint accepts (uploads are raw routes with their own limit). */
 export const MAX_ARGS_BODY = 4 * 1024 * 1024;
 
+/**
+ * The body as text, refused with 413 once it passes `limit` bytes: a declared Content-Length at
+ * once, a chunked body as soon as it streams past the limit (never buffered whole).
+ */
+export async function boundedBodyText(req: Request, limit: number): Promise<string> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > limit) throw new ApiError(`Request body too large (${declared} bytes, limit ${limit})`, 413);
+  if (!req.body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = req.body.getReader();
+  for (;;) {
+    // The client going away mid-body fails its request, not the server
+    const { done, value } = await reader.read().catch((e: unknown) => {
+      throw new ApiError(`Request body cut off: ${(e as Error)?.message || "connection closed"}`, 400);
+    });
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      // Cancelling only tells Bun to stop reading; a failure there changes nothing for the 413
+      await reader.cancel().catch(() => {});
+      throw new ApiError(`Request body too large (over ${limit} bytes)`, 413);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size).toString("utf8");
+}
+
 /** The body's args (JSON object or urlencoded form); {} for an empty body. */
 export async function bodyArgs(req: Request): Promise<Record<string, unknown>> {
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > MAX_ARGS_BODY) throw new ApiError(`Request body too large (${declared} bytes, limit ${MAX_ARGS_BODY})`, 413);
-  const text = await req.text();
-  if (text.length > MAX_ARGS_BODY) throw new ApiError(`Request body too large (limit ${MAX_ARGS_BODY} bytes)`, 413);
+  const text = await boundedBodyText(req, MAX_ARGS_BODY);
   if (text.trim() === "") return {};
   const type = req.headers.get("content-type") ?? "";
   // curl -d sends JSON as a form unless told otherwise: a body that opens like JSON is read as JSON
