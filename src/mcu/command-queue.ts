@@ -1,6 +1,7 @@
 // Per-queue ordering of outgoing MCU commands and the merge that picks which
 // command goes into the next block (lowest required clock first), shared by
 // the live serial queue and the batch file writer.
+import { Fifo } from "../util/fifo.ts";
 
 /** reqClock for commands that may go out whenever there is room. */
 export const BACKGROUND_PRIORITY_CLOCK = Number.MAX_SAFE_INTEGER;
@@ -38,42 +39,6 @@ export class CommandQueue {
   readonly upcoming = new Fifo<QueuedCommand>();
   /** Released; waiting for a block. */
   readonly ready = new Fifo<QueuedCommand>();
-}
-
-/** FIFO on a ring buffer (capacity a power of two, doubled when full): no copying per pop. */
-export class Fifo<T> {
-  private items: (T | undefined)[] = new Array<T | undefined>(16);
-  private head = 0;
-  private count = 0;
-  get length(): number {
-    return this.count;
-  }
-  push(item: T): void {
-    if (this.count === this.items.length) this.grow();
-    this.items[(this.head + this.count) & (this.items.length - 1)] = item;
-    this.count++;
-  }
-  peek(): T | undefined {
-    return this.count ? this.items[this.head] : undefined;
-  }
-  shift(): T | undefined {
-    if (!this.count) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head] = undefined; // let it be collected
-    this.head = (this.head + 1) & (this.items.length - 1);
-    this.count--;
-    return item;
-  }
-  *[Symbol.iterator](): Iterator<T> {
-    for (let i = 0; i < this.count; i++) yield this.items[(this.head + i) & (this.items.length - 1)]!;
-  }
-  private grow(): void {
-    const old = this.items, mask = old.length - 1;
-    const items = new Array<T | undefined>(old.length * 2);
-    for (let i = 0; i < this.count; i++) items[i] = old[(this.head + i) & mask];
-    this.items = items;
-    this.head = 0;
-  }
 }
 
 /**

@@ -6,7 +6,7 @@ import type { ConfigSection } from "../core/config/section.ts";
 import type { GCodeCommand } from "../core/gcode/command.ts";
 import { type Printer, registerModule } from "../core/printer.ts";
 import { CommandError, ExtruderStepper, PrinterExtruder } from "./extruder.ts";
-import { ExtruderStepperKinematics } from "./kin/extruder.ts";
+import { ExtruderStepperKinematics } from "./steps/stepper-kinematics/extruder.ts";
 import { printerStepper } from "./stepper.ts";
 import { lookupMotionQueuing, motionServices } from "./motion-services.ts";
 import type { PrinterToolhead } from "./toolhead-module.ts";

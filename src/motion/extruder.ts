@@ -6,7 +6,7 @@
 // extruder's motion queue (SYNC_EXTRUDER_MOTION).
 import { GCodeError } from "../core/gcode/errors.ts";
 import type { Move } from "./lookahead.ts";
-import type { TrapQ } from "./trapq.ts";
+import type { TrapQ } from "./steps/trapq.ts";
 
 /** Config values of an [extruder] section. */
 export interface ExtruderOptions {

@@ -9,8 +9,8 @@
 // up to 1.5 s behind the last queued motion, and once caught up everything is
 // flushed (0.25 s past the last motion). The timer only runs when the event
 // loop gets a turn, which in batch mode is between blocks of g-code input.
-import { StepperSyncManager, type CommandEncoder, type CommandSink, type StepperSync, type SyncEmitter } from "./steppersync.ts";
-import { TrapQ, NEVER_TIME } from "./trapq.ts";
+import { StepperSyncManager, type CommandEncoder, type CommandSink, type StepperSync, type SyncEmitter } from "./steps/steppersync.ts";
+import { TrapQ, NEVER_TIME } from "./steps/trapq.ts";
 import type { DripCompletion, MotionQueuing } from "./toolhead.ts";
 
 const BGFLUSH_LOW_TIME = 0.2;

@@ -14,8 +14,8 @@
 import type { ConfigSection } from "../core/config/section.ts";
 import { ConfigError } from "../core/config/errors.ts";
 import { printerStepper, type McuStepper, type StepperServices } from "./stepper.ts";
-import type { StepperKinematics } from "./itersolve.ts";
-import type { TrapQ } from "./trapq.ts";
+import type { StepperKinematics } from "./steps/itersolve.ts";
+import type { TrapQ } from "./steps/trapq.ts";
 import type { HomingInfo } from "./homing.ts";
 
 export interface RailEndstop {

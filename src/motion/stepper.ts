@@ -17,10 +17,10 @@
 
 import type { ConfigSection } from "../core/config/section.ts";
 import { ConfigError } from "../core/config/errors.ts";
-import type { StepperKinematics } from "./itersolve.ts";
-import type { StepCompress, HistorySteps } from "./stepcompress.ts";
-import type { SyncEmitter } from "./steppersync.ts";
-import type { TrapQ } from "./trapq.ts";
+import type { StepperKinematics } from "./steps/itersolve.ts";
+import type { StepCompress, HistorySteps } from "./steps/stepcompress.ts";
+import type { SyncEmitter } from "./steps/steppersync.ts";
+import type { TrapQ } from "./steps/trapq.ts";
 
 const MIN_BOTH_EDGE_DURATION = 0.000000500;
 const MIN_OPTIMIZED_BOTH_EDGE_DURATION = 0.000000150;

@@ -9,7 +9,7 @@
 // (calcPrintTime).
 import { LookAheadQueue, Move, type ExtraAxis, type MoveLimits } from "./lookahead.ts";
 import { then } from "../util/maybe-async.ts";
-import type { TrapQ } from "./trapq.ts";
+import type { TrapQ } from "./steps/trapq.ts";
 import type { Reactor } from "../core/reactor.ts";
 
 /** Time the first moves of a fresh buffer are scheduled ahead of "now". */

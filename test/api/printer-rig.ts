@@ -2,11 +2,12 @@
 // printer's live Host, on 127.0.0.1 and a free port, with its data folder in a temp dir; optionally
 // with Cura's door (its own port then a free one too, mDNS as the test says).
 import type { HostStateInfo } from "../../src/core/host.ts";
-import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../../src/live/virtual-printer/index.ts";
+import { ensureDataDirs } from "../../src/live/virtual-printer/index.ts";
 import type { CuraDoorOptions } from "../../src/cura/component.ts";
 import { startWebApi, type WebApi } from "../../src/cli/web-api.ts";
-import { type LiveHost, startLiveHost } from "../../src/live/host.ts";
-import { TempDir } from "../support/temp-dir.ts";
+import type { LiveHost } from "../../src/live/host.ts";
+import type { TempDir } from "../support/temp-dir.ts";
+import { startVirtualHost } from "../support/virtual-host.ts";
 
 export interface ApiRig {
   api: WebApi;
@@ -27,17 +28,11 @@ export interface ApiRigOptions {
 }
 
 export async function startApiRig(opts: ApiRigOptions = {}): Promise<ApiRig> {
-  const tmp = new TempDir("stepline-api-");
-  const dirs = ensureDataDirs(tmp.path);
-  for (const [rel, text] of Object.entries(opts.seed ?? {})) tmp.write(rel, text);
   const logLines: string[] = [];
   const log = { info: (m: string) => logLines.push(m), warn: (m: string) => logLines.push(m), error: (m: string) => logLines.push(m) };
-  const live = await startLiveHost({
-    configText: virtualPrinterConfig({ gcodesDir: dirs.gcodes, idleTimeout: 600, thermalTimeScale: 10 }),
-    dataDir: tmp.path,
-    log,
-    board: { hardware: virtualPrinterHardware({ thermalTimeScale: 10 }), logCommands: false },
-  });
+  const live = await startVirtualHost("stepline-api-", { log, seed: opts.seed });
+  const tmp = live.tmp;
+  const dirs = ensureDataDirs(tmp.path);
   const api = await startWebApi({
     host: live.host,
     dataDir: tmp.path,
@@ -56,8 +51,7 @@ export async function startApiRig(opts: ApiRigOptions = {}): Promise<ApiRig> {
     logLines,
     async stop() {
       await api.stop();
-      await live.stop();
-      tmp.remove();
+      await live.close();
     },
   };
 }

@@ -3,34 +3,20 @@
 // with change sets while a move runs, G-code output, and klippy state across FIRMWARE_RESTART.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { HostError, type HostStateInfo, type StatusSnapshot } from "../../src/core/host.ts";
-import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../../src/live/virtual-printer/index.ts";
-import { type LiveHost, startLiveHost } from "../../src/live/host.ts";
-import { TempDir } from "../support/temp-dir.ts";
+import type { LiveHost } from "../../src/live/host.ts";
+import { startVirtualHost, type VirtualHost } from "../support/virtual-host.ts";
 
 setDefaultTimeout(60_000);
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-let tmp: TempDir;
+let vh: VirtualHost;
 let host: LiveHost;
-let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  tmp = new TempDir("stepline-host-");
-  const dirs = ensureDataDirs(tmp.path);
-  const started = await startLiveHost({
-    configText: virtualPrinterConfig({ gcodesDir: dirs.gcodes, idleTimeout: 600, thermalTimeScale: 10 }),
-    dataDir: tmp.path,
-    log: quiet,
-    board: { hardware: virtualPrinterHardware({ thermalTimeScale: 10 }), logCommands: false },
-  });
-  host = started.host;
-  stop = started.stop;
+  vh = await startVirtualHost("stepline-host-");
+  host = vh.host;
 });
 
-afterAll(async () => {
-  await stop();
-  tmp.remove();
-});
+afterAll(() => vh?.close());
 
 /** Resolves with the first state change for which `pred` holds (fails after 30 s). */
 function stateWhere(pred: (s: HostStateInfo) => boolean): Promise<HostStateInfo> {

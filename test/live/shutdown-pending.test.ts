@@ -6,37 +6,23 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { HostError } from "../../src/core/host.ts";
-import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../../src/live/virtual-printer/index.ts";
-import { type LiveHost, startLiveHost } from "../../src/live/host.ts";
-import { TempDir } from "../support/temp-dir.ts";
+import type { LiveHost } from "../../src/live/host.ts";
+import { startVirtualHost, type VirtualHost } from "../support/virtual-host.ts";
 import { slicedFile } from "./sliced-file.ts";
 
 setDefaultTimeout(60_000);
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-let tmp: TempDir;
+let vh: VirtualHost;
 let host: LiveHost;
-let stop: () => Promise<void>;
 let gcodesDir: string;
 
 beforeAll(async () => {
-  tmp = new TempDir("stepline-shutdown-");
-  const dirs = ensureDataDirs(tmp.path);
-  gcodesDir = dirs.gcodes;
-  const started = await startLiveHost({
-    configText: virtualPrinterConfig({ gcodesDir: dirs.gcodes, idleTimeout: 600, thermalTimeScale: 10 }),
-    dataDir: tmp.path,
-    log: quiet,
-    board: { hardware: virtualPrinterHardware({ thermalTimeScale: 10 }), logCommands: false },
-  });
-  host = started.host;
-  stop = started.stop;
+  vh = await startVirtualHost("stepline-shutdown-");
+  host = vh.host;
+  gcodesDir = vh.gcodesDir;
 });
 
-afterAll(async () => {
-  await stop();
-  tmp.remove();
-});
+afterAll(() => vh?.close());
 
 /** Settles within `ms` or reports that it did not. */
 function within<T>(p: Promise<T>, ms: number): Promise<{ value?: T; error?: unknown; timedOut?: true }> {

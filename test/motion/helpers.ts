@@ -1,8 +1,8 @@
 // Shared helpers for the motion tests: expanding queue_step commands back
 // into step clocks (as the MCU's stepper.c executes them), and a one-stepper rig.
-import { TrapQ } from "../../src/motion/trapq.ts";
-import { StepCompress, type StepMessage } from "../../src/motion/stepcompress.ts";
-import type { StepperKinematics } from "../../src/motion/itersolve.ts";
+import { TrapQ } from "../../src/motion/steps/trapq.ts";
+import { StepCompress, type StepMessage } from "../../src/motion/steps/stepcompress.ts";
+import type { StepperKinematics } from "../../src/motion/steps/itersolve.ts";
 import { StepExecutor } from "../support/step-executor.ts";
 
 export interface ExpandedSteps { clocks: number[]; dirs: number[]; }

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "../../src/core/config/index.ts";
 import { InputShaper, type ShaperParams } from "../../src/extras/resonance/input-shaper.ts";
-import { InputShaperKinematics } from "../../src/motion/kin/shaper.ts";
+import { InputShaperKinematics } from "../../src/motion/steps/stepper-kinematics/shaper.ts";
 import { loadKinematics } from "../../src/motion/kinematics/index.ts";
 import { motionRig } from "../support/printer-rig.ts";
 import { KLIPPER_REFERENCE as REF } from "../support/reference.ts";

@@ -1,10 +1,10 @@
 // The step-time solver against closed-form step times, direction changes, activity
 // detection and the position functions of every stepper kinematics.
 import { describe, expect, test } from "bun:test";
-import { CartesianStepperKinematics } from "../../src/motion/kin/cartesian.ts";
-import { CoreXYStepperKinematics } from "../../src/motion/kin/corexy.ts";
-import { CoreXZStepperKinematics } from "../../src/motion/kin/corexz.ts";
-import { DeltaStepperKinematics } from "../../src/motion/kin/delta.ts";
+import { CartesianStepperKinematics } from "../../src/motion/steps/stepper-kinematics/cartesian.ts";
+import { CoreXYStepperKinematics } from "../../src/motion/steps/stepper-kinematics/corexy.ts";
+import { CoreXZStepperKinematics } from "../../src/motion/steps/stepper-kinematics/corexz.ts";
+import { DeltaStepperKinematics } from "../../src/motion/steps/stepper-kinematics/delta.ts";
 import { trilateration } from "../../src/motion/kinematics/delta.ts";
 import { Rig } from "./helpers.ts";
 import { seededRandom } from "../../scripts/lib/random.ts";

@@ -1,11 +1,11 @@
 // Smoothed pressure advance against a numerically integrated reference, and input shaping
 // (pulse definitions, constant-velocity identity, settling at the end of a move).
 import { describe, expect, test } from "bun:test";
-import { ExtruderStepperKinematics } from "../../src/motion/kin/extruder.ts";
-import { InputShaperKinematics } from "../../src/motion/kin/shaper.ts";
-import { CartesianStepperKinematics } from "../../src/motion/kin/cartesian.ts";
-import { TrapQ, TAIL } from "../../src/motion/trapq.ts";
-import { initShaper, getShaperCfg, SHAPERS, ShaperError } from "../../src/motion/shaper-defs.ts";
+import { ExtruderStepperKinematics } from "../../src/motion/steps/stepper-kinematics/extruder.ts";
+import { InputShaperKinematics } from "../../src/motion/steps/stepper-kinematics/shaper.ts";
+import { CartesianStepperKinematics } from "../../src/motion/steps/stepper-kinematics/cartesian.ts";
+import { TrapQ, TAIL } from "../../src/motion/steps/trapq.ts";
+import { initShaper, getShaperCfg, SHAPERS, ShaperError } from "../../src/motion/steps/shaper-defs.ts";
 import { Rig } from "./helpers.ts";
 import { seededRandom } from "../../scripts/lib/random.ts";
 

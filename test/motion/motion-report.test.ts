@@ -1,7 +1,7 @@
 // motion_report: live position/velocity from the trapq history and the dump batches.
 import { describe, expect, test } from "bun:test";
 import { MotionReport, DumpTrapQ } from "../../src/extras/status/motion-report.ts";
-import { TrapQ, NEVER_TIME } from "../../src/motion/trapq.ts";
+import { TrapQ, NEVER_TIME } from "../../src/motion/steps/trapq.ts";
 
 function report() {
   const toolhead = new TrapQ(), extruder = new TrapQ();

@@ -4,7 +4,7 @@ import { SHARED_REFERENCE } from "../support/reference.ts";
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { StepCompress, CLOCK_DIFF_MAX, type StepMessage } from "../../src/motion/stepcompress.ts";
+import { StepCompress, CLOCK_DIFF_MAX, type StepMessage } from "../../src/motion/steps/stepcompress.ts";
 import { expandSteps } from "./helpers.ts";
 import { seededRandom } from "../../scripts/lib/random.ts";
 import { StepExecutor } from "../support/step-executor.ts";

@@ -4,10 +4,10 @@
 import { describe, expect, test } from "bun:test";
 import { VirtualMcu } from "../../firmware-bridge/index.ts";
 import { Mcu } from "../../src/mcu/mcu.ts";
-import { StepperSyncManager } from "../../src/motion/steppersync.ts";
-import { TrapQ } from "../../src/motion/trapq.ts";
+import { StepperSyncManager } from "../../src/motion/steps/steppersync.ts";
+import { TrapQ } from "../../src/motion/steps/trapq.ts";
 import { McuStepper, type StepperMcu } from "../../src/motion/stepper.ts";
-import { CartesianStepperKinematics } from "../../src/motion/kin/cartesian.ts";
+import { CartesianStepperKinematics } from "../../src/motion/steps/stepper-kinematics/cartesian.ts";
 import { vmcuLink } from "../mcu/vmcu-link.ts";
 import { Cleanups } from "../support/cleanups.ts";
 

@@ -1,6 +1,6 @@
 // The trapezoid queue: segment layout, gap filling, history and position markers.
 import { describe, expect, test } from "bun:test";
-import { TrapQ, HEAD, TAIL, STRIDE, M_PRINT_TIME, M_MOVE_T, M_START_V, M_HALF_ACCEL, M_START_X, NEVER_TIME } from "../../src/motion/trapq.ts";
+import { TrapQ, HEAD, TAIL, STRIDE, M_PRINT_TIME, M_MOVE_T, M_START_V, M_HALF_ACCEL, M_START_X, NEVER_TIME } from "../../src/motion/steps/trapq.ts";
 
 function segments(tq: TrapQ): { pt: number; mt: number; sv: number; ha: number; x: number }[] {
   const out = [];

@@ -8,7 +8,7 @@ import type { GCodeCommand } from "../../core/gcode/command.ts";
 import { GCodeError } from "../../core/gcode/errors.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
 import type { ProbeResult } from "../probes/probe.ts";
-import { transpose } from "../../motion/linalg.ts";
+import { transpose } from "../../motion/steps/linalg.ts";
 import { type MaybePromise, runMaybeAsync } from "../../util/maybe-async.ts";
 import { ProbePointsHelper } from "../probes/probe-points.ts";
 

@@ -12,8 +12,8 @@ import type { ConfigSection } from "../../core/config/section.ts";
 import { ConfigError } from "../../core/config/errors.ts";
 import type { GCodeCommand } from "../../core/gcode/command.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
-import { InputShaperKinematics } from "../../motion/kin/shaper.ts";
-import { DEFAULT_DAMPING_RATIO, getShaperCfg, initShaper, ShaperError } from "../../motion/shaper-defs.ts";
+import { InputShaperKinematics } from "../../motion/steps/stepper-kinematics/shaper.ts";
+import { DEFAULT_DAMPING_RATIO, getShaperCfg, initShaper, ShaperError } from "../../motion/steps/shaper-defs.ts";
 import type { McuStepper } from "../../motion/stepper.ts";
 
 const AXES = ["x", "y", "z"] as const;

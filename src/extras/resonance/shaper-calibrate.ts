@@ -4,7 +4,7 @@
 // the smoothing it adds; the best compromise is recommended.
 import { writeFileSync } from "node:fs";
 import { GCodeError } from "../../core/gcode/errors.ts";
-import { DEFAULT_DAMPING_RATIO, getShaperCfg, initShaper, SHAPER_VIBRATION_REDUCTION, type Shaper } from "../../motion/shaper-defs.ts";
+import { DEFAULT_DAMPING_RATIO, getShaperCfg, initShaper, SHAPER_VIBRATION_REDUCTION, type Shaper } from "../../motion/steps/shaper-defs.ts";
 
 const MIN_FREQ = 5;
 const MAX_FREQ = 200;

@@ -12,10 +12,10 @@
 
 import type { ConfigSection } from "../../core/config/section.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
-import type { HistorySteps } from "../../motion/stepcompress.ts";
+import type { HistorySteps } from "../../motion/steps/stepcompress.ts";
 import type { McuStepper } from "../../motion/stepper.ts";
-import type { PullMove, TrapQ } from "../../motion/trapq.ts";
-import { NEVER_TIME } from "../../motion/trapq.ts";
+import type { PullMove, TrapQ } from "../../motion/steps/trapq.ts";
+import { NEVER_TIME } from "../../motion/steps/trapq.ts";
 
 const STATUS_REFRESH_TIME = 0.250;
 

@@ -5,10 +5,10 @@
 import type { ConfigSection } from "../../core/config/section.ts";
 import type { GCodeCommand } from "../../core/gcode/command.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
-import { CartesianStepperKinematics } from "../../motion/kin/cartesian.ts";
+import { CartesianStepperKinematics } from "../../motion/steps/stepper-kinematics/cartesian.ts";
 import { lookupMotionQueuing } from "../../motion/toolhead-module.ts";
-import type { StepperKinematics } from "../../motion/itersolve.ts";
-import type { TrapQ } from "../../motion/trapq.ts";
+import type { StepperKinematics } from "../../motion/steps/itersolve.ts";
+import type { TrapQ } from "../../motion/steps/trapq.ts";
 
 declare module "../../core/printer.ts" {
   interface PrinterObjects {

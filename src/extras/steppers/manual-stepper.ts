@@ -6,14 +6,14 @@ import type { ConfigSection } from "../../core/config/section.ts";
 import type { GCodeCommand } from "../../core/gcode/command.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
 import { calcMoveTime } from "./force-move.ts";
-import { CartesianStepperKinematics } from "../../motion/kin/cartesian.ts";
+import { CartesianStepperKinematics } from "../../motion/steps/stepper-kinematics/cartesian.ts";
 import { detach, type MaybePromise, then } from "../../util/maybe-async.ts";
 import { lookupRail } from "../../motion/rail.ts";
 import { printerStepper, type McuStepper } from "../../motion/stepper.ts";
 import { lookupMotionQueuing, motionServices } from "../../motion/toolhead-module.ts";
 import type { HomingMotor, NamedEndstop } from "../../motion/homing.ts";
 import type { Move } from "../../motion/lookahead.ts";
-import type { TrapQ } from "../../motion/trapq.ts";
+import type { TrapQ } from "../../motion/steps/trapq.ts";
 
 export interface ManualStepperOptions {
   name: string;

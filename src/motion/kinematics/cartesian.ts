@@ -1,7 +1,7 @@
 // Cartesian kinematics: one rail per axis, optionally a [dual_carriage] on x or y
 // (Klipper's kinematics/cartesian.py).
 import { lookupMultiRail } from "../rail.ts";
-import { CartesianStepperKinematics } from "../kin/cartesian.ts";
+import { CartesianStepperKinematics } from "../steps/stepper-kinematics/cartesian.ts";
 import { RailKinematics } from "./rail-kinematics.ts";
 import type { KinematicsEnv } from "./types.ts";
 

@@ -1,8 +1,8 @@
 // CoreXY kinematics (Klipper's kinematics/corexy.py): A = x + y, B = x - y; each of the
 // x/y endstops stops both motors.
 import { lookupMultiRail } from "../rail.ts";
-import { CartesianStepperKinematics } from "../kin/cartesian.ts";
-import { CoreXYStepperKinematics } from "../kin/corexy.ts";
+import { CartesianStepperKinematics } from "../steps/stepper-kinematics/cartesian.ts";
+import { CoreXYStepperKinematics } from "../steps/stepper-kinematics/corexy.ts";
 import { RailKinematics } from "./rail-kinematics.ts";
 import type { KinematicsEnv } from "./types.ts";
 

@@ -1,8 +1,8 @@
 // CoreXZ kinematics (Klipper's kinematics/corexz.py): A = x + z, B = x - z; each of the
 // x/z endstops stops both motors.
 import { lookupMultiRail } from "../rail.ts";
-import { CartesianStepperKinematics } from "../kin/cartesian.ts";
-import { CoreXZStepperKinematics } from "../kin/corexz.ts";
+import { CartesianStepperKinematics } from "../steps/stepper-kinematics/cartesian.ts";
+import { CoreXZStepperKinematics } from "../steps/stepper-kinematics/corexz.ts";
 import { RailKinematics } from "./rail-kinematics.ts";
 import type { KinematicsEnv } from "./types.ts";
 

@@ -3,7 +3,7 @@
 // arms; build volume tapered near the top; moves slowed near the edge.
 import type { MaybePromise } from "../../util/maybe-async.ts";
 import { lookupMultiRail } from "../rail.ts";
-import { DeltaStepperKinematics } from "../kin/delta.ts";
+import { DeltaStepperKinematics } from "../steps/stepper-kinematics/delta.ts";
 import type { PrinterRail } from "../rail.ts";
 import type { McuStepper } from "../stepper.ts";
 import type { Kinematics, KinematicsEnv, KinHomingState, KinMove } from "./types.ts";

@@ -4,8 +4,8 @@
 import { type MaybePromise, runMaybeAsync } from "../../util/maybe-async.ts";
 import { lookupMultiRail, lookupRail, type PrinterRail } from "../rail.ts";
 import type { McuStepper } from "../stepper.ts";
-import { DeltesianStepperKinematics } from "../kin/deltesian.ts";
-import { CartesianStepperKinematics } from "../kin/cartesian.ts";
+import { DeltesianStepperKinematics } from "../steps/stepper-kinematics/deltesian.ts";
+import { CartesianStepperKinematics } from "../steps/stepper-kinematics/cartesian.ts";
 import type { Kinematics, KinematicsEnv, KinHomingState, KinMove } from "./types.ts";
 
 const SLOW_RATIO = 3.;

@@ -2,9 +2,9 @@
 // x motor runs x - y (or x - z), y and z are cartesian; the y (or z) endstop also stops
 // the x motor.
 import { lookupMultiRail, lookupRail } from "../rail.ts";
-import { CartesianStepperKinematics } from "../kin/cartesian.ts";
-import { CoreXYStepperKinematics } from "../kin/corexy.ts";
-import { CoreXZStepperKinematics } from "../kin/corexz.ts";
+import { CartesianStepperKinematics } from "../steps/stepper-kinematics/cartesian.ts";
+import { CoreXYStepperKinematics } from "../steps/stepper-kinematics/corexy.ts";
+import { CoreXZStepperKinematics } from "../steps/stepper-kinematics/corexz.ts";
 import { RailKinematics } from "./rail-kinematics.ts";
 import type { KinematicsEnv } from "./types.ts";
 

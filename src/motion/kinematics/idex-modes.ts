@@ -12,7 +12,7 @@
 import { type MaybePromise, runMaybeAsync } from "../../util/maybe-async.ts";
 import type { GCodeCommand } from "../../core/gcode/command.ts";
 import { ConfigError } from "../../core/config/errors.ts";
-import { DualCarriageStepperKinematics } from "../kin/idex.ts";
+import { DualCarriageStepperKinematics } from "../steps/stepper-kinematics/idex.ts";
 import type { PrinterRail } from "../rail.ts";
 import type { KinHomingState, KinematicsHost } from "./types.ts";
 

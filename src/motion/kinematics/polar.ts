@@ -4,8 +4,8 @@
 import { type MaybePromise, runMaybeAsync } from "../../util/maybe-async.ts";
 import { lookupMultiRail, lookupRail, type PrinterRail } from "../rail.ts";
 import { printerStepper, type McuStepper } from "../stepper.ts";
-import { PolarStepperKinematics } from "../kin/polar.ts";
-import { CartesianStepperKinematics } from "../kin/cartesian.ts";
+import { PolarStepperKinematics } from "../steps/stepper-kinematics/polar.ts";
+import { CartesianStepperKinematics } from "../steps/stepper-kinematics/cartesian.ts";
 import type { Kinematics, KinematicsEnv, KinHomingState, KinMove } from "./types.ts";
 
 /** Distance from the origin to the segment p1-p2. */

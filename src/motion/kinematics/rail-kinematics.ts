@@ -5,7 +5,7 @@ import { type MaybePromise, runMaybeAsync } from "../../util/maybe-async.ts";
 import { ConfigError } from "../../core/config/errors.ts";
 import { lookupMultiRail, lookupRail, type PrinterRail } from "../rail.ts";
 import type { McuStepper } from "../stepper.ts";
-import type { StepperKinematics } from "../itersolve.ts";
+import type { StepperKinematics } from "../steps/itersolve.ts";
 import { DualCarriages } from "./idex-modes.ts";
 import type { Kinematics, KinematicsEnv, KinHomingState, KinMove } from "./types.ts";
 

@@ -5,7 +5,7 @@
 import type { MaybePromise } from "../../util/maybe-async.ts";
 import { lookupRail, type PrinterRail } from "../rail.ts";
 import type { McuStepper } from "../stepper.ts";
-import { RotaryDeltaStepperKinematics } from "../kin/rotary-delta.ts";
+import { RotaryDeltaStepperKinematics } from "../steps/stepper-kinematics/rotary-delta.ts";
 import { trilateration } from "./delta.ts";
 import type { Kinematics, KinematicsEnv, KinHomingState, KinMove } from "./types.ts";
 

@@ -9,7 +9,7 @@
 import type { MaybePromise } from "../../util/maybe-async.ts";
 import type { ConfigSection } from "../../core/config/section.ts";
 import type { GCodeCommand } from "../../core/gcode/command.ts";
-import type { TrapQ } from "../trapq.ts";
+import type { TrapQ } from "../steps/trapq.ts";
 import type { McuStepper } from "../stepper.ts";
 import type { PrinterRail, RailEndstop, RailServices, SectionSource } from "../rail.ts";
 

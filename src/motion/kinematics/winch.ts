@@ -3,7 +3,7 @@
 // Klipper there is no homing (G28 declares the current position 0,0,0) and no range check.
 import { printerStepper, type McuStepper } from "../stepper.ts";
 import type { PrinterRail } from "../rail.ts";
-import { WinchStepperKinematics } from "../kin/winch.ts";
+import { WinchStepperKinematics } from "../steps/stepper-kinematics/winch.ts";
 import { trilateration } from "./delta.ts";
 import type { Kinematics, KinematicsEnv, KinHomingState } from "./types.ts";
 

@@ -6,37 +6,26 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createFilesComponent } from "../../../src/api/files/index.ts";
 import { startApiServer, type ApiServer } from "../../../src/api/server.ts";
-import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../../../src/live/virtual-printer/index.ts";
-import { startLiveHost, type LiveHost } from "../../../src/live/host.ts";
-import { TempDir } from "../../support/temp-dir.ts";
+import type { LiveHost } from "../../../src/live/host.ts";
+import { startVirtualHost, type VirtualHost } from "../../support/virtual-host.ts";
 import { uploadForm } from "./support.ts";
 
 setDefaultTimeout(60_000);
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-let tmp: TempDir;
+let vh: VirtualHost;
 let host: LiveHost;
-let stopPrinter: () => Promise<void>;
 let api: ApiServer;
 
 beforeAll(async () => {
-  tmp = new TempDir("stepline-files-live-");
-  const dirs = ensureDataDirs(tmp.path);
-  const started = await startLiveHost({
-    configText: virtualPrinterConfig({ gcodesDir: dirs.gcodes, idleTimeout: 600, thermalTimeScale: 10 }),
-    dataDir: tmp.path,
-    log: quiet,
-    board: { hardware: virtualPrinterHardware({ thermalTimeScale: 10 }), logCommands: false },
-  });
-  host = started.host;
-  stopPrinter = started.stop;
-  api = await startApiServer({ host, dataDir: tmp.path, port: 0, hostname: "127.0.0.1", log: quiet, components: [(ctx) => createFilesComponent(ctx, { watch: false })] });
+  vh = await startVirtualHost("stepline-files-live-");
+  host = vh.host;
+  api = await startApiServer({ host, dataDir: vh.tmp.path, port: 0, hostname: "127.0.0.1", log: quiet, components: [(ctx) => createFilesComponent(ctx, { watch: false })] });
 });
 
 afterAll(async () => {
-  await api.stop();
-  await stopPrinter();
-  tmp.remove();
+  await api?.stop();
+  await vh?.close();
 });
 
 async function printStats(): Promise<{ state: string; filename: string }> {
@@ -72,6 +61,6 @@ describe("upload and print on the virtual printer", () => {
     await until(async () => (await printStats()).state === "cancelled", "print_stats cancelled");
     const ok = await fetch(`${api.url}/server/files/gcodes/jobs/live%20job.gcode`, { method: "DELETE" });
     expect(ok.status).toBe(200);
-    expect(existsSync(join(tmp.path, "gcodes/jobs/live job.gcode"))).toBe(false);
+    expect(existsSync(join(vh.gcodesDir, "jobs/live job.gcode"))).toBe(false);
   });
 });

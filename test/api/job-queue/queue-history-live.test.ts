@@ -10,32 +10,23 @@ import { createHistoryComponent } from "../../../src/api/history/history-compone
 import { createJobQueueComponent } from "../../../src/api/job-queue/job-queue-component.ts";
 import { startApiServer, type ApiServer } from "../../../src/api/server.ts";
 import type { ApiContext } from "../../../src/api/endpoint.ts";
-import { ensureDataDirs, virtualPrinterConfig, virtualPrinterHardware } from "../../../src/live/virtual-printer/index.ts";
-import { type LiveHost, startLiveHost } from "../../../src/live/host.ts";
-import { TempDir } from "../../support/temp-dir.ts";
+import type { LiveHost } from "../../../src/live/host.ts";
+import type { TempDir } from "../../support/temp-dir.ts";
+import { startVirtualHost, type VirtualHost } from "../../support/virtual-host.ts";
 import { getJson, postJson, rpcClient } from "../auth/auth-fixture.ts";
 import { quietLog } from "../transport-fixture.ts";
 
 setDefaultTimeout(120_000);
 
+let vh: VirtualHost;
 let tmp: TempDir;
 let host: LiveHost;
-let stopHost: () => Promise<void>;
 let server: ApiServer;
 let gcodes: string;
 
 beforeAll(async () => {
-  tmp = new TempDir("stepline-queue-");
-  const dirs = ensureDataDirs(tmp.path);
-  gcodes = dirs.gcodes;
-  const started = await startLiveHost({
-    configText: virtualPrinterConfig({ gcodesDir: dirs.gcodes, idleTimeout: 600, thermalTimeScale: 10 }),
-    dataDir: tmp.path,
-    log: quietLog,
-    board: { hardware: virtualPrinterHardware({ thermalTimeScale: 10 }), logCommands: false },
-  });
-  host = started.host;
-  stopHost = started.stop;
+  vh = await startVirtualHost("stepline-queue-", { log: quietLog });
+  ({ tmp, host, gcodesDir: gcodes } = vh);
   const db = Database.open(join(tmp.path, "database"), quietLog);
   server = await startApiServer({
     host,
@@ -52,9 +43,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server.stop();
-  await stopHost();
-  tmp.remove();
+  await server?.stop();
+  await vh?.close();
 });
 
 async function until(pred: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {

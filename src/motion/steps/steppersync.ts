@@ -19,7 +19,7 @@
 
 import { StepCompress, type StepMessage } from "./stepcompress.ts";
 import type { StepperKinematics } from "./itersolve.ts";
-import { Fifo } from "../mcu/command-queue.ts";
+import { Fifo } from "../../util/fifo.ts";
 
 export type CommandEncoder = (name: string, params: Record<string, number>) => Uint8Array;
 export type CommandSink = (data: Uint8Array, minClock: number, reqClock: number, msg: StepMessage) => void;
