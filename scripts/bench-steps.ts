@@ -3,13 +3,13 @@
 // mode. Prints steps/s and commands/s.
 // Usage: bun scripts/bench-steps.ts [moves=20000] [--shaper] [--corexy] [--dict klipper.dict]
 // (--dict: encode commands with a real data dictionary instead of a minimal stand-in)
-import { TrapQ } from "../src/motion/trapq.ts";
-import { StepperSyncManager } from "../src/motion/steppersync.ts";
-import { CartesianStepperKinematics } from "../src/motion/kin/cartesian.ts";
-import { CoreXYStepperKinematics } from "../src/motion/kin/corexy.ts";
-import { InputShaperKinematics } from "../src/motion/kin/shaper.ts";
-import { initShaper } from "../src/motion/shaper-defs.ts";
-import type { StepperKinematics } from "../src/motion/itersolve.ts";
+import { TrapQ } from "../src/motion/steps/trapq.ts";
+import { StepperSyncManager } from "../src/motion/steps/steppersync.ts";
+import { CartesianStepperKinematics } from "../src/motion/steps/stepper-kinematics/cartesian.ts";
+import { CoreXYStepperKinematics } from "../src/motion/steps/stepper-kinematics/corexy.ts";
+import { InputShaperKinematics } from "../src/motion/steps/stepper-kinematics/shaper.ts";
+import { initShaper } from "../src/motion/steps/shaper-defs.ts";
+import type { StepperKinematics } from "../src/motion/steps/itersolve.ts";
 import { DataDictionary } from "../src/protocol/index.ts";
 import { readFileSync } from "node:fs";
 
