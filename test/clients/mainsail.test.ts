@@ -65,8 +65,16 @@ describe.skipIf(!haveChromium)("Mainsail against stepline run", () => {
     const text = slicedGcode();
     const path = s.writeFile("mainsail-cube.gcode", text);
     await s.page.goto(s.server.url + "/files");
+    // The free-disk line comes from the server's directory listing: the reloaded page is connected
+    // and has its gcodes root (an upload chosen before that can be dropped on a loaded machine)
+    await until(() => s.page.locator("main").innerText(), (t) => /Free disk/.test(t), "the G-Code Files page loaded from the server", 60_000).catch((e: unknown) => {
+      expectNoTrouble(s.trouble, EXPECTED); // an unanswered call or a failed request says more than the timeout
+      throw e;
+    });
     // Mainsail's file page has its own multi-file input (the toolbar's one is Upload & Print)
+    const uploaded = s.page.waitForResponse((r) => new URL(r.url()).pathname === "/server/files/upload", { timeout: 60_000 });
     await s.page.locator("input[type=file][multiple]").setInputFiles(path);
+    expect((await uploaded).status()).toBe(201);
     await s.page.locator('tr:has-text("mainsail-cube.gcode")').first().waitFor();
     expect(await fileOnServer(s.server.url, "mainsail-cube.gcode")).toMatchObject({ size: Buffer.byteLength(text) });
     // Metadata the server parsed from the slicer comments shows in the row (layer height column)
