@@ -6,12 +6,16 @@
 // from /proc/PID/stat: start to ready + G28 + the first --skip seconds of printing, then a --window
 // second window; RSS from /proc/PID/status; progress from M27 at the window's end (its reply time is
 // printed too: a command from the pty must not wait behind the print).
-// usage: bun run bench:live [--runs N] [--window S] [--skip S] [--only stepline|klippy] [--profile DIR]
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// Stepline runs as it ships, the executable scripts/build.sh makes; --source (implied by --profile)
+// runs `bun src/main.ts` instead. Also printed: the host's wake-ups (voluntary context switches) per
+// second and its busiest threads (Bun's JS thread is "bun"; JIT compiler and allocator threads apart).
+// usage: bun run bench:live [--runs N] [--window S] [--skip S] [--only stepline|klippy] [--profile DIR] [--source]
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VIRTUAL_PRINTER_CFG } from "../firmware-bridge/index.ts";
 import { klippyPy, klippyRoot, klippyUnavailable, PYTHON } from "./lib/klippy.ts";
+import { buildExecutable } from "./lib/executable.ts";
 import { median } from "./lib/measure.ts";
 import { SHARED_REFERENCE } from "./lib/reference.ts";
 
@@ -31,16 +35,40 @@ function option(name: string, dflt: number): number {
 
 /** CPU seconds (user + system, all threads) of a live process. */
 function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return cpuSecondsOf(`/proc/${pid}/stat`);
+}
+
+function cpuSecondsOf(statPath: string): number {
+  const stat = readFileSync(statPath, "utf8");
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from 3 (state) on
   return (Number(f[11]) + Number(f[12])) / USER_HZ;
 }
 
+/** CPU seconds of each thread of a live process, by thread name (Bun's JS thread is the process's name). */
+function threadCpu(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+    byName.set(name, (byName.get(name) ?? 0) + cpuSecondsOf(`/proc/${pid}/task/${tid}/stat`));
+  }
+  return byName;
+}
+
+/** Voluntary context switches of every thread of a live process: how often it slept and woke. */
+function wakeups(pid: number): number {
+  let n = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const status = readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8");
+    n += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+  }
+  return n;
+}
+
 /** Current and peak resident set of a live process, MB. */
-function rssMb(pid: number): { rss: number; peak: number } {
+function rssMb(pid: number): { rss: number; peak: number; own: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? NaN);
-  return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
+  return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024, own: kb("RssAnon") / 1024 };
 }
 
 /** A G-code terminal on a host's pty (through socat): send a line, collect its reply up to "ok". */
@@ -103,7 +131,13 @@ interface LiveRun {
   cpuPct: number;
   rss: number;
   peakRss: number;
+  /** the process's own resident memory (anonymous: heap, JIT code), not pages read from files */
+  ownRss: number;
   vmcuPct: number;
+  /** the host's wake-ups (voluntary context switches, all threads) per second over the window */
+  wakeups: number;
+  /** CPU percent over the window of the busiest threads, by name */
+  threads: string;
   progress: string;
   m27Ms: number;
 }
@@ -141,7 +175,7 @@ path: ${gcodes}
   try {
     await waitFor("vmcu pty", () => existsSync(vmcuPath), vmcu, 30_000, () => "");
     proc = host === "stepline"
-      ? Bun.spawn([...NICE_HOST, process.execPath, ...PROFILE, MAIN, "run", "--config", join(dir, "printer.cfg"), "--data", join(dir, "data"), "--gcode-pty", ptyPath, "--port", "0"],
+      ? Bun.spawn([...NICE_HOST, ...STEPLINE, "run", "--config", join(dir, "printer.cfg"), "--data", join(dir, "data"), "--gcode-pty", ptyPath, "--port", "0"],
         { stdout: Bun.file(log), stderr: "inherit" })
       : Bun.spawn([...NICE_HOST, PYTHON, klippyPy(), join(dir, "printer.cfg"), "-I", ptyPath, "-l", log], { cwd: klippyRoot(), stdout: "ignore", stderr: "ignore" });
     const p = proc;
@@ -158,17 +192,19 @@ path: ${gcodes}
     const started = await pty.send("SDCARD_PRINT_FILE FILENAME=print.gcode");
     if (started.some((l) => l.startsWith("!!"))) throw new Error(`${host}: SDCARD_PRINT_FILE: ${started.join(" | ")}`);
     await Bun.sleep(skip * 1000);
-    const startCpu = cpuSeconds(p.pid), vmcu0 = cpuSeconds(vmcu.pid), t0 = performance.now();
+    const startCpu = cpuSeconds(p.pid), vmcu0 = cpuSeconds(vmcu.pid), wake0 = wakeups(p.pid), threads0 = threadCpu(p.pid), t0 = performance.now();
     await Bun.sleep(window * 1000);
-    const cpu1 = cpuSeconds(p.pid), vmcu1 = cpuSeconds(vmcu.pid), secs = (performance.now() - t0) / 1000;
+    const cpu1 = cpuSeconds(p.pid), vmcu1 = cpuSeconds(vmcu.pid), wake1 = wakeups(p.pid), threads1 = threadCpu(p.pid), secs = (performance.now() - t0) / 1000;
+    const threads = [...threads1].map(([name, c]) => [name, (100 * (c - (threads0.get(name) ?? 0))) / secs] as const)
+      .filter(([, pct]) => pct >= 0.01).sort((a, b) => b[1] - a[1]).slice(0, 4).map(([name, pct]) => `${name} ${pct.toFixed(2)} %`).join(", ");
     const mem = rssMb(p.pid);
     const q0 = performance.now();
     const m27 = await pty.send("M27");
     const m27Ms = performance.now() - q0;
     const progress = m27.find((l) => /SD printing byte|Not SD printing/i.test(l)) ?? m27.join(" | ");
     return {
-      startCpu, cpuPct: (100 * (cpu1 - startCpu)) / secs, rss: mem.rss, peakRss: mem.peak,
-      vmcuPct: (100 * (vmcu1 - vmcu0)) / secs, progress: progress.replace(/^\/\/\s*/, ""), m27Ms,
+      startCpu, cpuPct: (100 * (cpu1 - startCpu)) / secs, rss: mem.rss, peakRss: mem.peak, ownRss: mem.own,
+      vmcuPct: (100 * (vmcu1 - vmcu0)) / secs, wakeups: (wake1 - wake0) / secs, threads, progress: progress.replace(/^\/\/\s*/, ""), m27Ms,
     };
   } finally {
     pty?.close();
@@ -189,13 +225,16 @@ path: ${gcodes}
 const runs = option("--runs", 2);
 /** --profile DIR: Stepline runs under Bun's sampling profiler, one .cpuprofile per run in DIR */
 const profileDir = process.argv.includes("--profile") ? process.argv[process.argv.indexOf("--profile") + 1] : undefined;
-const PROFILE = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : process.env.BENCH_PRELOAD ? ["--preload", process.env.BENCH_PRELOAD] : [];
+const PROFILE = profileDir ? ["--cpu-prof", "--cpu-prof-interval=200", `--cpu-prof-dir=${profileDir}`] : process.env.BENCH_PRELOAD ? ["--preload", process.env.BENCH_PRELOAD] : [];
+const exe = process.argv.includes("--source") || PROFILE.length > 0 ? null : buildExecutable();
+const STEPLINE = exe ? [exe.path] : [process.execPath, ...PROFILE, MAIN];
 const skip = option("--skip", 15);
 const window = option("--window", 120);
 const missing = klippyUnavailable();
 if (!Bun.which("socat")) throw new Error("bench:live needs socat (apt-get install socat)");
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
 const hosts: Host[] = missing || only === "stepline" ? ["stepline"] : only === "klippy" ? ["klippy"] : ["klippy", "stepline"];
+console.log(`stepline: ${exe ? "the built executable" : "bun src/main.ts"}`);
 console.log(`live print of sliced_ender3v2_example002_full (heating removed) on the virtual MCU over a pty; CPU over ${window} s from ${skip} s into the print; ${runs} alternating run(s) of ${hosts.join(" and ")}`);
 if (missing) console.log(`KLIPPY CANNOT RUN HERE: ${missing}; Stepline alone`);
 const base = join(tmpdir(), `bench-live-${process.pid}`);
@@ -206,17 +245,18 @@ try {
     for (const h of i % 2 ? [...hosts].reverse() : hosts) {
       const r = await liveRun(h, base, skip, window);
       results[h].push(r);
-      console.log(`  ${h.padEnd(8)} CPU ${r.cpuPct.toFixed(2)} %, start+G28+${skip} s ${r.startCpu.toFixed(2)} s CPU, RSS ${r.rss.toFixed(1)} MB (peak ${r.peakRss.toFixed(1)}), `
-        + `vmcu ${r.vmcuPct.toFixed(2)} %, ${r.progress}, M27 answered in ${r.m27Ms.toFixed(0)} ms`);
+      console.log(`  ${h.padEnd(8)} CPU ${r.cpuPct.toFixed(2)} %, start+G28+${skip} s ${r.startCpu.toFixed(2)} s CPU, RSS ${r.rss.toFixed(1)} MB (peak ${r.peakRss.toFixed(1)}, own ${r.ownRss.toFixed(1)}), `
+        + `${r.wakeups.toFixed(0)} wake-ups/s (threads: ${r.threads}), vmcu ${r.vmcuPct.toFixed(2)} %, ${r.progress}, M27 answered in ${r.m27Ms.toFixed(0)} ms`);
     }
   }
 } finally {
   rmSync(base, { recursive: true, force: true });
+  exe?.remove();
 }
-const med = (h: Host, k: keyof Omit<LiveRun, "progress">) => median(results[h].map((r) => r[k]));
+const med = (h: Host, k: keyof Omit<LiveRun, "progress" | "threads">) => median(results[h].map((r) => r[k]));
 console.log(`\nmedians of ${runs}:`);
 for (const h of hosts)
-  console.log(`${h.padEnd(8)} CPU ${med(h, "cpuPct").toFixed(2)} %, start+G28+${skip} s ${med(h, "startCpu").toFixed(2)} s CPU, RSS ${med(h, "rss").toFixed(1)} MB (peak ${med(h, "peakRss").toFixed(1)}), M27 ${med(h, "m27Ms").toFixed(0)} ms`);
+  console.log(`${h.padEnd(8)} CPU ${med(h, "cpuPct").toFixed(2)} %, start+G28+${skip} s ${med(h, "startCpu").toFixed(2)} s CPU, RSS ${med(h, "rss").toFixed(1)} MB (peak ${med(h, "peakRss").toFixed(1)}, own ${med(h, "ownRss").toFixed(1)}), ${med(h, "wakeups").toFixed(0)} wake-ups/s, M27 ${med(h, "m27Ms").toFixed(0)} ms`);
 if (hosts.length === 2) {
   console.log(`CPU ratio stepline/klippy while printing: ${(med("stepline", "cpuPct") / med("klippy", "cpuPct")).toFixed(3)}; start-up+G28+${skip} s: ${(med("stepline", "startCpu") / med("klippy", "startCpu")).toFixed(3)}; RSS ratio ${(med("stepline", "rss") / med("klippy", "rss")).toFixed(3)}`);
 }

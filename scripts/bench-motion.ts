@@ -1,17 +1,19 @@
 // Motion pipeline benchmark: G-code -> MCU bytes for the 57-minute reference print
 // (sliced_ender3v2_example002_full) in batch mode, Stepline (`stepline batch`) against real Klipper
 // (klippy from the reference tarball, unpacked by scripts/lib/klippy.ts, on Debian's python3) on this
-// machine, runs interleaved so both see the same load. Prints CPU, wall and peak RSS of each run, the
+// machine, runs interleaved so both see the same load. Stepline runs as it ships, the executable
+// scripts/build.sh makes (--source: `bun src/main.ts` instead). Prints CPU, wall and peak RSS of each run, the
 // medians and the CPU ratio; the same with an empty input file (start-up and exit alone); and whether
 // both produced the same MCU commands. Without klippy it says why and compares with meta.json's figures.
-// usage: bun run bench:motion [--runs N]
+// usage: bun run bench:motion [--runs N] [--source]
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DataDictionary, ParseDumper } from "../src/protocol/index.ts";
 import { klippyPy, klippyRoot, klippyUnavailable, PYTHON } from "./lib/klippy.ts";
-import { SHARED_REFERENCE } from "./lib/reference.ts";
+import { buildExecutable } from "./lib/executable.ts";
 import { median, type RunStats, timedSync } from "./lib/measure.ts";
+import { SHARED_REFERENCE } from "./lib/reference.ts";
 
 const CASE = `${SHARED_REFERENCE}/klipper/cases/sliced_ender3v2_example002_full`;
 const DICT = `${SHARED_REFERENCE}/klipper/dict/stm32f103-serial.dict`;
@@ -24,8 +26,12 @@ interface Meta {
 
 type Host = "stepline" | "klippy";
 
+const fromSource = process.argv.includes("--source");
+const exe = fromSource ? null : buildExecutable();
+const STEPLINE = exe ? [exe.path] : [process.execPath, MAIN];
+
 function run(host: Host, input: string, out: string, dir: string): RunStats {
-  if (host === "stepline") return timedSync([process.execPath, MAIN, "batch", join(CASE, "printer.cfg"), "-i", input, "-o", out, "-d", DICT], "stepline batch");
+  if (host === "stepline") return timedSync([...STEPLINE, "batch", join(CASE, "printer.cfg"), "-i", input, "-o", out, "-d", DICT], "stepline batch");
   return timedSync([PYTHON, klippyPy(), join(CASE, "printer.cfg"), "-i", input, "-o", out, "-d", DICT, "-l", join(dir, "klippy.log")], "klippy", klippyRoot());
 }
 
@@ -66,6 +72,7 @@ try {
   const empty = join(dir, "empty.gcode");
   writeFileSync(empty, "");
   console.log(`case: sliced_ender3v2_example002_full (${meta.klippy_print_time_s ?? "?"} s of printing), ${runs} interleaved run(s) of ${hosts.join(" and ")}`);
+  console.log(`stepline: ${exe ? `the built executable (${exe.path})` : "bun src/main.ts (--source)"}`);
   if (missing) console.log(`KLIPPY CANNOT RUN HERE: ${missing}; Stepline alone, compared with meta.json's recorded figures`);
   const full: Record<Host, RunStats[]> = { stepline: [], klippy: [] };
   const start: Record<Host, RunStats[]> = { stepline: [], klippy: [] };
@@ -102,4 +109,5 @@ try {
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
+  exe?.remove();
 }

@@ -35,7 +35,7 @@ for arch in "${TARGETS[@]}"; do
   runtime="$("$ROOT/scripts/get-bun.sh" "$arch")"
   out="$OUT_DIR/stepline-linux-$arch"
   # No .env / bunfig.toml autoloading: the appliance must not change behaviour with its working dir.
-  "$BUN" build "$ENTRY" --compile --target="$target" --compile-executable-path="$runtime" \
+  "$BUN" build "$ENTRY" --compile --bytecode --target="$target" --compile-executable-path="$runtime" \
     --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile="$out" >/dev/null
   echo "build: $out ($(( $(stat -c %s "$out") / 1048576 )) MiB)"
 done

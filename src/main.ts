@@ -38,4 +38,7 @@ async function main(argv: string[]): Promise<number> {
   return (await cmd.load()).run(rest);
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// No top-level await: `bun build --bytecode` needs a CommonJS bundle
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
