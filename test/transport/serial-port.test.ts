@@ -1,9 +1,10 @@
-// The Linux serial binding on real ptys (socat), through @serialport/stream as the MCU link uses it.
+// The Linux serial binding on real ptys (socat): through @serialport/stream, and as the MCU link opens it (openSerialTransport).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLinuxBinding, LinuxBinding, openSerialPort, openSerialTransport, type ByteTransport } from "../../src/mcu/transport/index.ts";
+import { SerialPortStream } from "@serialport/stream";
+import { createLinuxBinding, LinuxBinding, openSerialTransport, type ByteTransport } from "../../src/mcu/transport/index.ts";
 import { BlockReader, encodeBlock, MESSAGE_MAX, MESSAGE_MIN } from "../../src/protocol/index.ts";
 import { startSocatPair, type SocatPair } from "../support/socat-pair.ts";
 import { seededRandom } from "../../scripts/lib/random.ts";
@@ -63,7 +64,8 @@ afterAll(async () => {
 
 describe("serial port settings", () => {
   test("opens at 250000 baud in raw 8N1 and the kernel reports that rate back", async () => {
-    const stream = openSerialPort(pair.a, 250000);
+    // The binding behind @serialport/stream, as other serialport users would open it
+    const stream = new SerialPortStream({ binding: LinuxBinding, path: pair.a, baudRate: 250000 });
     await new Promise<void>((resolve, reject) => {
       stream.once("open", resolve);
       stream.once("error", reject);

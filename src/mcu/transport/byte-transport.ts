@@ -1,7 +1,5 @@
 // The byte pipe an MCU link runs over, whatever carries it: a serial port, a pty, or an in-process
 // peer (the virtual MCU). Delivery is in order and asynchronous, as on a wire.
-import type { SerialPortStream } from "@serialport/stream";
-
 export interface ByteTransport {
   /** Queues bytes for sending; the caller may reuse `data` afterwards. Throws once closed. */
   write(data: Uint8Array): void;
@@ -12,7 +10,7 @@ export interface ByteTransport {
 }
 
 /** Fan-out of the close notification: fires once, and late subscribers still hear about it. */
-class CloseSignal {
+export class CloseSignal {
   private listeners: ((err?: Error) => void)[] = [];
   private state: { err?: Error } | null = null;
   get closed(): boolean {
@@ -29,34 +27,6 @@ class CloseSignal {
     this.state = { err };
     for (const cb of this.listeners.splice(0)) cb(err);
   }
-}
-
-/** A ByteTransport over an open SerialPortStream (see openSerialTransport in index.ts). */
-export function serialPortTransport(port: SerialPortStream): ByteTransport {
-  const closed = new CloseSignal();
-  let lastError: Error | undefined;
-  // Write and read failures arrive as 'error' and are followed by 'close' with a DisconnectedError.
-  port.on("error", (err: Error) => {
-    lastError = err;
-    if (!port.isOpen && !port.opening) closed.fire(err);
-  });
-  port.on("close", (err: Error | null) => closed.fire(err ?? lastError));
-  return {
-    write(data) {
-      if (closed.closed || !port.isOpen) throw new Error(`cannot write: serial port ${port.path} is closed`);
-      port.write(Buffer.from(data)); // a copy: the stream may hold the chunk until the port takes it
-    },
-    onData(cb) {
-      port.on("data", cb);
-    },
-    onClose(cb) {
-      closed.add(cb);
-    },
-    close() {
-      if (!port.isOpen) return Promise.resolve();
-      return new Promise((resolve) => port.close(() => resolve()));
-    },
-  };
 }
 
 /** One end of an in-process pair. */

@@ -2,6 +2,8 @@
 // Reads: Bun.file(fd).stream() on the non-blocking fd, which Bun polls in its own event loop (epoll), so
 // data arrives with event-loop latency and an idle port costs no CPU. Writes: write(2) on the
 // non-blocking fd; when the kernel's output buffer is full (EAGAIN) the rest is retried on a short timer.
+// The MCU link uses pump() and sendNow() (port-transport.ts), not read()/write(): they skip the
+// promise per call and the stream layer above it, which cost the live host ~60 µs per chunk.
 import type { BindingPortInterface, OpenOptions, PortStatus, SetOptions, UpdateOptions } from "./bindings-types.ts";
 import { cPath, EAGAIN, EINTR, errno, LOCK_EX, LOCK_NB, LOCK_UN, O_CLOEXEC, O_NOCTTY, O_NONBLOCK, O_RDWR, sys, sysError, TCIOFLUSH } from "../../util/libc.ts";
 import { checkBaudRate, lineSettings, readTermios, writeTermios, type LineSettings } from "./termios.ts";
@@ -41,6 +43,8 @@ export class LinuxSerialPort implements BindingPortInterface {
   private leftover: Uint8Array | null = null;
   private readTail: Promise<unknown> = Promise.resolve();
   private writeTail: Promise<unknown> = Promise.resolve();
+  /** write() calls not yet finished: sendNow() may only write ahead of them when there are none. */
+  private queuedWrites = 0;
   private pendingWrite: PendingWrite | null = null;
   private readonly modemLines = new Int32Array(1);
 
@@ -105,9 +109,39 @@ export class LinuxSerialPort implements BindingPortInterface {
   }
 
   write(buffer: Buffer): Promise<void> {
-    const p = this.writeTail.then(() => this.writeAll(buffer));
+    this.queuedWrites++;
+    const p = this.writeTail.then(() => this.writeAll(buffer)).finally(() => this.queuedWrites--);
     this.writeTail = p.catch(() => {});
     return p;
+  }
+
+  /**
+   * Delivers each chunk read until the port is closed (resolves) or lost (rejects: end of file when
+   * the other side is gone). Instead of read(), not beside it.
+   */
+  async pump(onChunk: (chunk: Uint8Array) => void): Promise<void> {
+    for (;;) {
+      const r = await this.reader.read();
+      if (!this.isOpen) return;
+      if (r.done) throw Object.assign(new Error(`serial port ${this.path} disconnected (end of file)`), { code: "EOF" });
+      if (r.value.length > 0) onChunk(r.value);
+    }
+  }
+
+  /**
+   * Writes `data` now, as far as the kernel takes it, when no earlier write is waiting; the rest (a
+   * copy: the caller may reuse `data`) follows in order, and its promise is returned. Throws at once
+   * on a failed write.
+   */
+  sendNow(data: Uint8Array): Promise<void> | null {
+    if (!this.isOpen) throw canceled(this.path);
+    let rest = data;
+    if (this.queuedWrites === 0) {
+      const n = this.writeSome(data, 0);
+      if (n === data.length) return null;
+      rest = data.subarray(n);
+    }
+    return this.write(Buffer.from(rest));
   }
 
   private writeAll(data: Uint8Array): Promise<void> {
@@ -123,27 +157,38 @@ export class LinuxSerialPort implements BindingPortInterface {
     const w = this.pendingWrite;
     if (!w) return;
     w.timer = null;
-    while (w.offset < w.data.length) {
-      const n = Number(sys().write(this.fd, w.data.subarray(w.offset), w.data.length - w.offset));
-      if (n > 0) {
-        w.offset += n;
-        w.retryMs = 0;
-        continue;
-      }
-      const err = n === 0 ? EAGAIN : errno();
-      if (err === EINTR) continue;
-      if (err === EAGAIN) {
-        // Output buffer full: the UART drains it at the baud rate; back off 1, 2, 4 ms.
-        w.retryMs = Math.min(Math.max(1, w.retryMs * 2), WRITE_RETRY_MAX_MS);
-        w.timer = setTimeout(() => this.pumpWrite(), w.retryMs);
-        return;
-      }
+    const before = w.offset;
+    try {
+      w.offset = this.writeSome(w.data, w.offset);
+    } catch (e) {
       this.pendingWrite = null;
-      w.reject(sysError(`write to serial port ${this.path} failed`, "write", err, this.path));
+      w.reject(e as Error);
+      return;
+    }
+    if (w.offset < w.data.length) {
+      // Output buffer full: the UART drains it at the baud rate; back off 1, 2, 4 ms.
+      w.retryMs = w.offset > before ? 1 : Math.min(Math.max(1, w.retryMs * 2), WRITE_RETRY_MAX_MS);
+      w.timer = setTimeout(() => this.pumpWrite(), w.retryMs);
       return;
     }
     this.pendingWrite = null;
     w.resolve();
+  }
+
+  /** write(2) from `offset` until done or the kernel's buffer is full (EAGAIN); returns the new offset. */
+  private writeSome(data: Uint8Array, offset: number): number {
+    while (offset < data.length) {
+      const n = Number(sys().write(this.fd, data.subarray(offset), data.length - offset));
+      if (n > 0) {
+        offset += n;
+        continue;
+      }
+      const err = n === 0 ? EAGAIN : errno();
+      if (err === EINTR) continue;
+      if (err === EAGAIN) return offset;
+      throw sysError(`write to serial port ${this.path} failed`, "write", err, this.path);
+    }
+    return offset;
   }
 
   async update(options: UpdateOptions): Promise<void> {
