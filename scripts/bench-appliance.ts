@@ -4,27 +4,19 @@
 // the executable (Bun's runtime and the bundled code; the kernel can drop and re-read them) and the
 // process's own (heap, JIT code). Median of 5 runs.
 // Usage: bun run bench:appliance
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildExecutable, residentMiB } from "./lib/executable.ts";
-import { median } from "./lib/measure.ts";
+import { buildExecutable } from "./lib/executable.ts";
+import { median, procCpuSeconds, residentMiB } from "./lib/measure.ts";
 
 const RUNS = 5;
-/** Clock ticks per second of /proc/PID/stat's utime and stime (USER_HZ). */
-const USER_HZ = 100;
 
 function freePort(): number {
   const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
   const port = probe.port;
   probe.stop(true);
   return port;
-}
-
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(f[11]) + Number(f[12])) * 1000) / USER_HZ;
 }
 
 const exe = buildExecutable();
@@ -45,12 +37,12 @@ try {
         await Bun.sleep(5);
       }
       readyMs.push(performance.now() - t0);
-      readyCpuMs.push(cpuMs(proc.pid));
+      readyCpuMs.push(procCpuSeconds(`/proc/${proc.pid}/stat`) * 1000);
       await Bun.sleep(3000);
       const mem = residentMiB(proc.pid);
       rss.push(mem.rss);
       fileMiB.push(mem.fileBacked);
-      anonMiB.push(mem.anonymous);
+      anonMiB.push(mem.own);
     } finally {
       proc.kill("SIGTERM");
       await proc.exited;

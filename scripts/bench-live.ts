@@ -16,15 +16,13 @@ import { join } from "node:path";
 import { VIRTUAL_PRINTER_CFG } from "../firmware-bridge/index.ts";
 import { klippyPy, klippyRoot, klippyUnavailable, PYTHON } from "./lib/klippy.ts";
 import { buildExecutable } from "./lib/executable.ts";
-import { median } from "./lib/measure.ts";
+import { median, procCpuSeconds, residentMiB } from "./lib/measure.ts";
 import { SHARED_REFERENCE } from "./lib/reference.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const MAIN = join(ROOT, "src", "main.ts");
 const HARDWARE = join(ROOT, "firmware-bridge", "examples", "virtual-printer.json");
 const GCODE = `${SHARED_REFERENCE}/klipper/cases/sliced_ender3v2_example002_full/input.gcode`;
-/** Clock ticks per second of /proc/PID/stat's utime and stime (USER_HZ, 100 on Linux). */
-const USER_HZ = 100;
 
 function option(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
@@ -35,13 +33,7 @@ function option(name: string, dflt: number): number {
 
 /** CPU seconds (user + system, all threads) of a live process. */
 function cpuSeconds(pid: number): number {
-  return cpuSecondsOf(`/proc/${pid}/stat`);
-}
-
-function cpuSecondsOf(statPath: string): number {
-  const stat = readFileSync(statPath, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from 3 (state) on
-  return (Number(f[11]) + Number(f[12])) / USER_HZ;
+  return procCpuSeconds(`/proc/${pid}/stat`);
 }
 
 /** CPU seconds of each thread of a live process, by thread name (Bun's JS thread is the process's name). */
@@ -49,7 +41,7 @@ function threadCpu(pid: number): Map<string, number> {
   const byName = new Map<string, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
-    byName.set(name, (byName.get(name) ?? 0) + cpuSecondsOf(`/proc/${pid}/task/${tid}/stat`));
+    byName.set(name, (byName.get(name) ?? 0) + procCpuSeconds(`/proc/${pid}/task/${tid}/stat`));
   }
   return byName;
 }
@@ -62,13 +54,6 @@ function wakeups(pid: number): number {
     n += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
   }
   return n;
-}
-
-/** Current and peak resident set of a live process, MB. */
-function rssMb(pid: number): { rss: number; peak: number; own: number } {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? NaN);
-  return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024, own: kb("RssAnon") / 1024 };
 }
 
 /** A G-code terminal on a host's pty (through socat): send a line, collect its reply up to "ok". */
@@ -197,7 +182,7 @@ path: ${gcodes}
     const cpu1 = cpuSeconds(p.pid), vmcu1 = cpuSeconds(vmcu.pid), wake1 = wakeups(p.pid), threads1 = threadCpu(p.pid), secs = (performance.now() - t0) / 1000;
     const threads = [...threads1].map(([name, c]) => [name, (100 * (c - (threads0.get(name) ?? 0))) / secs] as const)
       .filter(([, pct]) => pct >= 0.01).sort((a, b) => b[1] - a[1]).slice(0, 4).map(([name, pct]) => `${name} ${pct.toFixed(2)} %`).join(", ");
-    const mem = rssMb(p.pid);
+    const mem = residentMiB(p.pid);
     const q0 = performance.now();
     const m27 = await pty.send("M27");
     const m27Ms = performance.now() - q0;

@@ -35,7 +35,9 @@ for arch in "${TARGETS[@]}"; do
   runtime="$("$ROOT/scripts/get-bun.sh" "$arch")"
   out="$OUT_DIR/stepline-linux-$arch"
   # No .env / bunfig.toml autoloading: the appliance must not change behaviour with its working dir.
-  "$BUN" build "$ENTRY" --compile --bytecode --target="$target" --compile-executable-path="$runtime" \
+  # --bytecode: no parsing and compiling of the bundle at start-up; --compile-jit-policy=10: start-up
+  # code is not JIT-compiled (src/cli/jit-policy.ts restores the normal policy once a command is up).
+  "$BUN" build "$ENTRY" --compile --bytecode --compile-jit-policy=10 --target="$target" --compile-executable-path="$runtime" \
     --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile="$out" >/dev/null
   echo "build: $out ($(( $(stat -c %s "$out") / 1048576 )) MiB)"
 done

@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 // Stepline entry point: dispatches to one subcommand module per job.
 import pkg from "../package.json" with { type: "json" };
+import { useNormalJitPolicy } from "./cli/jit-policy.ts";
 
 type Command = { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> };
 
@@ -35,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(`stepline: unknown command '${first}'\n\n${usage()}`);
     return 2;
   }
+  // `run` restores it once the printer is up; the others are steady work from the start
+  if (first !== "run") useNormalJitPolicy();
   return (await cmd.load()).run(rest);
 }
 

@@ -1,6 +1,6 @@
 // The Stepline executable as it ships (scripts/build.sh: `bun build --compile --bytecode`) for this
 // machine's CPU, built into a temp folder, for the benches that measure what users run.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -20,11 +20,4 @@ export function buildExecutable(): BuiltExecutable {
     throw new Error(`scripts/build.sh ${arch} failed: ${built.stderr.toString()}`);
   }
   return { path: join(dist, `stepline-linux-${arch}`), remove: () => rmSync(dist, { recursive: true, force: true }) };
-}
-
-/** Resident memory of a live process, MiB: all of it, the pages read from files (the executable's code), and the process's own. */
-export function residentMiB(pid: number): { rss: number; fileBacked: number; anonymous: number } {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? NaN) / 1024;
-  return { rss: kb("VmRSS"), fileBacked: kb("RssFile"), anonymous: kb("RssAnon") };
 }

@@ -1,5 +1,9 @@
 // Measuring child processes for the benches: CPU (user + system), wall time and peak RSS of a run,
-// and medians.
+// medians, and the CPU and memory of a live process from /proc.
+import { readFileSync } from "node:fs";
+
+/** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
 
 export interface RunStats {
   /** seconds of user + system CPU */
@@ -25,4 +29,21 @@ export function timedSync(cmd: string[], what: string, cwd?: string): RunStats {
   if (!ru) throw new Error(`no resource usage from ${what}`);
   // cpuTime in µs; maxRSS in bytes
   return { wall, cpu: (Number(ru.cpuTime.user) + Number(ru.cpuTime.system)) / 1e6, rssKb: Number(ru.maxRSS) / 1024 };
+}
+
+/** CPU seconds (user + system) from a /proc stat file: /proc/PID/stat (all threads) or /proc/PID/task/TID/stat. */
+export function procCpuSeconds(statPath: string): number {
+  const stat = readFileSync(statPath, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from 3 (state) on
+  return (Number(f[11]) + Number(f[12])) / USER_HZ;
+}
+
+/**
+ * Resident memory of a live process, MiB: now, at its peak, the part read from files (an executable's
+ * code: the kernel can drop and re-read it) and the process's own (anonymous: heap, JIT code).
+ */
+export function residentMiB(pid: number): { rss: number; peak: number; fileBacked: number; own: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const mib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? NaN) / 1024;
+  return { rss: mib("VmRSS"), peak: mib("VmHWM"), fileBacked: mib("RssFile"), own: mib("RssAnon") };
 }

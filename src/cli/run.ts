@@ -8,6 +8,7 @@ import { defaultDataDir, ensureDataDirs, lockDataDir } from "../live/virtual-pri
 import { startLiveHost } from "../live/host.ts";
 import { DEFAULT_API_PORT, startWebApi, type WebApi } from "./web-api.ts";
 import { argsOrUsageError, type OptionSpecs, parseArgs, wantsHelp } from "./args.ts";
+import { useNormalJitPolicy } from "./jit-policy.ts";
 import { untilSignal } from "./signals.ts";
 
 const USAGE = `usage: stepline run [--config printer.cfg] [--data DIR] [--gcode-pty PATH|none]
@@ -130,6 +131,7 @@ export async function run(args: string[]): Promise<number> {
       console.error(`stepline: no G-code terminal: ${(e as Error).message}`);
     }
   }
+  useNormalJitPolicy(); // start-up is over: what runs from here on runs again and again
   const sig = await stopRequested;
   console.log(`stepline: ${sig} received, shutting down`);
   await pty?.stop();
