@@ -8,16 +8,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildExecutable } from "./lib/executable.ts";
+import { freePort } from "./lib/free-port.ts";
 import { median, procCpuSeconds, residentMiB } from "./lib/measure.ts";
 
 const RUNS = 5;
-
-function freePort(): number {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  return port;
-}
 
 const exe = buildExecutable();
 const readyMs: number[] = [], readyCpuMs: number[] = [], rss: number[] = [], fileMiB: number[] = [], anonMiB: number[] = [];

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VIRTUAL_PRINTER_CFG } from "../firmware-bridge/index.ts";
 import { buildExecutable } from "./lib/executable.ts";
+import { freePort } from "./lib/free-port.ts";
 import { procCpuSeconds } from "./lib/measure.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -27,13 +28,6 @@ const secondsArg = process.argv.indexOf("--seconds");
 const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 4;
 if (!(SECONDS > 0)) throw new Error("--seconds needs a positive number");
 if (Math.sqrt(ACCEL * (X_TO - X_FROM)) < SPEEDS[SPEEDS.length - 1]!) throw new Error("the sweeps are too short to reach the fastest speed");
-
-function freePort(): number {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  return port;
-}
 
 interface Api {
   state(): Promise<{ state: string; message: string }>;

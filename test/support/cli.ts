@@ -71,10 +71,4 @@ export function spawnStepline(cleanups: Cleanups | null, args: string[], command
   };
 }
 
-/** A TCP port on 127.0.0.1 that was free a moment ago (the kernel picks it). */
-export function freePort(): number {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  return port;
-}
+export { freePort } from "../../scripts/lib/free-port.ts";
