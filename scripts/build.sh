@@ -25,6 +25,10 @@ if [ -n "$suspects" ]; then
   echo "$suspects" | sed "s|^$ROOT/|  |" >&2
 fi
 
+# The bytecode layout profile (scripts/record-bytecode-order.ts); without it only the layout differs.
+order=()
+[ -f "$ROOT/scripts/appliance.order" ] && order=(--bytecode-order="$ROOT/scripts/appliance.order")
+
 mkdir -p "$OUT_DIR"
 for arch in "${TARGETS[@]}"; do
   case "$arch" in
@@ -35,9 +39,10 @@ for arch in "${TARGETS[@]}"; do
   runtime="$("$ROOT/scripts/get-bun.sh" "$arch")"
   out="$OUT_DIR/stepline-linux-$arch"
   # No .env / bunfig.toml autoloading: the appliance must not change behaviour with its working dir.
-  # --bytecode: no parsing and compiling of the bundle at start-up; --compile-jit-policy=10: start-up
-  # code is not JIT-compiled (src/cli/jit-policy.ts restores the normal policy once a command is up).
-  "$BUN" build "$ENTRY" --compile --bytecode --compile-jit-policy=10 --target="$target" --compile-executable-path="$runtime" \
+  # --bytecode: no parsing and compiling of the bundle at start-up; --bytecode-order: the bytecode a
+  # start of the appliance uses is laid out first (scripts/record-bytecode-order.ts); --compile-jit-policy=10:
+  # start-up code is not JIT-compiled (src/cli/jit-policy.ts restores the normal policy once a command is up).
+  "$BUN" build "$ENTRY" --compile --bytecode "${order[@]}" --compile-jit-policy=10 --target="$target" --compile-executable-path="$runtime" \
     --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile="$out" >/dev/null
   echo "build: $out ($(( $(stat -c %s "$out") / 1048576 )) MiB)"
 done
