@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildExecutable } from "./lib/executable.ts";
-import { freePort } from "./lib/free-port.ts";
+import { startAppliance, waitUntilReady } from "./lib/appliance.ts";
 import { median, procCpuSeconds, residentMiB } from "./lib/measure.ts";
 
 const RUNS = 5;
@@ -18,18 +18,11 @@ const readyMs: number[] = [], readyCpuMs: number[] = [], rss: number[] = [], fil
 try {
   for (let i = 0; i < RUNS; i++) {
     const dir = mkdtempSync(join(tmpdir(), "stepline-bench-run-"));
-    const port = freePort();
     const t0 = performance.now();
-    const proc = Bun.spawn([exe.path, "run", "--data", join(dir, "data"), "--gcode-pty", join(dir, "printer"), "--port", String(port), "--host", "127.0.0.1"], { stdout: "ignore", stderr: "ignore" });
+    const app = startAppliance(exe.path, dir);
+    const { proc } = app;
     try {
-      for (;;) {
-        const state = await fetch(`http://127.0.0.1:${port}/server/info`, { keepalive: false })
-          .then(async (r) => ((await r.json()) as { result: { klippy_state: string } }).result.klippy_state)
-          .catch(() => null);
-        if (state === "ready") break;
-        if (proc.exitCode !== null) throw new Error(`stepline exited (${proc.exitCode})`);
-        await Bun.sleep(5);
-      }
+      await waitUntilReady(app);
       readyMs.push(performance.now() - t0);
       readyCpuMs.push(procCpuSeconds(`/proc/${proc.pid}/stat`) * 1000);
       await Bun.sleep(3000);
