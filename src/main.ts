@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`stepline: unknown command '${first}'\n\n${usage()}`);
     return 2;
   }
-  // `run` restores it once the printer is up; the others are steady work from the start
+  // `run` sets its own once the printer is up; the others are steady work from the start
   if (first !== "run") useNormalJitPolicy();
   return (await cmd.load()).run(rest);
 }

@@ -8,7 +8,7 @@ import { defaultDataDir, ensureDataDirs, lockDataDir } from "../live/virtual-pri
 import { startLiveHost } from "../live/host.ts";
 import { DEFAULT_API_PORT, startWebApi, type WebApi } from "./web-api.ts";
 import { argsOrUsageError, type OptionSpecs, parseArgs, wantsHelp } from "./args.ts";
-import { useNormalJitPolicy } from "./jit-policy.ts";
+import { useApplianceJitPolicy } from "./jit-policy.ts";
 import { untilSignal } from "./signals.ts";
 
 const USAGE = `usage: stepline run [--config printer.cfg] [--data DIR] [--gcode-pty PATH|none]
@@ -131,7 +131,7 @@ export async function run(args: string[]): Promise<number> {
       console.error(`stepline: no G-code terminal: ${(e as Error).message}`);
     }
   }
-  useNormalJitPolicy(); // start-up is over: what runs from here on runs again and again
+  useApplianceJitPolicy(); // start-up is over: from here on only what runs again and again is worth compiling
   const sig = await stopRequested;
   console.log(`stepline: ${sig} received, shutting down`);
   await pty?.stop();
