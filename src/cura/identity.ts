@@ -1,6 +1,6 @@
 // The Cura-facing identity of this printer: a uuid and an mDNS instance name that stay the same across
 // restarts (Cura re-attaches a configured printer only if the same instance name re-appears).
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID, sha256 } from "../util/crypto.ts";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
@@ -43,7 +43,7 @@ export function loadCuraIdentity(dataDir: string, host = hostname()): CuraIdenti
     renameSync(`${file}.tmp`, file);
   }
   // Two Steplines on one host (two data folders) must not share an instance name.
-  const suffix = createHash("sha256").update(resolve(dataDir)).digest("hex").slice(0, 6);
+  const suffix = sha256().update(resolve(dataDir)).digest("hex").slice(0, 6);
   const label = `stepline-${dnsLabel(host)}-${suffix}`;
   return { uuid, instance: label, hostLabel: label, name: host || "Stepline" };
 }

@@ -1,7 +1,7 @@
 // Cura's print queue on a Stepline printer: jobs uploaded by Cura wait here, the next one starts
 // (SDCARD_PRINT_FILE) when the printer is idle, and each job's state follows print_stats; Cura's
 // actions become PAUSE / RESUME / CANCEL_PRINT or queue operations. Finished jobs stay listed a while.
-import { randomUUID } from "node:crypto";
+import { randomUUID } from "../util/crypto.ts";
 import type { Host, ObjectSubscription, StatusSnapshot } from "../core/host.ts";
 import type { Logger } from "./mdns-advertiser.ts";
 

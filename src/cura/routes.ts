@@ -1,7 +1,7 @@
 // Cura's HTTP API on a Hono app: /api/v1/system and /printer (what "Add by IP" reads), the 5.x auth
 // handshake (answered, never required), /cluster-api/v1 printers, print_jobs (upload, actions,
 // preview) and materials. Cura ignores answers to uploads and actions; we still answer 4xx clearly.
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../util/crypto.ts";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";

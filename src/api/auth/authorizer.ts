@@ -1,7 +1,7 @@
 // Who a request is (Moonraker's authorization component): a JWT user, a oneshot token, the API key,
 // or a trusted client by address — checked in that order, before any handler or body is read.
 // Users, their JWT secrets and the API key live in the database namespace "authorized_users".
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../../util/crypto.ts";
 import { ApiError, type AuthRequest, type AuthResult, type Caller } from "../endpoint.ts";
 import type { Database } from "../database/database.ts";
 import { isPlainObject } from "../database/key-path.ts";

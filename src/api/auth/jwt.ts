@@ -1,6 +1,6 @@
 // JSON Web Tokens as Moonraker issues them: HS256, issuer "Moonraker", payload {username,
 // token_type: "auth" | "refresh", iat, exp}, signed with a secret of the user (logout rotates it).
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { equalInConstantTime, hmacSha256 } from "../../util/crypto.ts";
 
 export type TokenType = "auth" | "refresh";
 
@@ -15,7 +15,7 @@ export interface JwtPayload {
 const HEADER = Buffer.from(JSON.stringify({ alg: "HS256", typ: "JWT" })).toString("base64url");
 
 function signature(data: string, secret: string): Buffer {
-  return createHmac("sha256", secret).update(data).digest();
+  return hmacSha256(secret, data);
 }
 
 export function signJwt(payload: JwtPayload, secret: string): string {
@@ -48,5 +48,5 @@ export function verifyJwt(token: string, secret: string, type: TokenType, nowSec
   const dot = token.lastIndexOf(".");
   const given = Buffer.from(token.slice(dot + 1), "base64url");
   const expected = signature(token.slice(0, dot), secret);
-  return given.length === expected.length && timingSafeEqual(given, expected) ? payload : null;
+  return equalInConstantTime(given, expected) ? payload : null;
 }

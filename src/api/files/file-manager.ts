@@ -1,7 +1,7 @@
 // The file manager: roots gcodes/config/logs in the data folder, listings, directories, move, copy,
 // delete, atomic saves from a stream (uploads, Cura jobs), G-code metadata and print start. The web
 // API endpoints and the Cura door both use this typed API; every change is announced once.
-import { createHash } from "node:crypto";
+import { sha256 } from "../../util/crypto.ts";
 import { mkdirSync, rmSync, statfsSync, type Stats } from "node:fs";
 import { cp, mkdir, open, readdir, realpath, rename, rm, rmdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -416,7 +416,7 @@ export class FileManager {
   async openTemp(maxBytes = this.maxUploadBytes): Promise<TempUpload> {
     const path = this.tmpPath();
     const fh = await open(path, "w");
-    const hash = createHash("sha256");
+    const hash = sha256();
     let size = 0;
     let closed = false;
     const close = async () => {

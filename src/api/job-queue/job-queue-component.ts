@@ -1,7 +1,7 @@
 // Moonraker's job queue (server.job_queue.*): a FIFO of G-code files; when a print completes and
 // the queue is "ready", the next one starts (SDCARD_PRINT_FILE through the Host); a cancelled or
 // failed print pauses the queue. Queued jobs persist in database namespace "moonraker".
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../../util/crypto.ts";
 import { statSync } from "node:fs";
 import { join, normalize } from "node:path";
 import * as v from "valibot";
