@@ -40,9 +40,9 @@ for arch in "${TARGETS[@]}"; do
   out="$OUT_DIR/stepline-linux-$arch"
   # No .env / bunfig.toml autoloading: the appliance must not change behaviour with its working dir.
   # --bytecode: no parsing and compiling of the bundle at start-up; --bytecode-order: the bytecode a
-  # start of the appliance uses is laid out first (scripts/record-bytecode-order.ts); --compile-jit-policy=10:
+  # start of the appliance uses is laid out first (scripts/record-bytecode-order.ts); --compile-jit-policy=100:
   # start-up code is not JIT-compiled (src/cli/jit-policy.ts sets each command's own policy once it is up).
-  "$BUN" build "$ENTRY" --compile --bytecode "${order[@]}" --compile-jit-policy=10 --target="$target" --compile-executable-path="$runtime" \
+  "$BUN" build "$ENTRY" --compile --bytecode "${order[@]}" --compile-jit-policy=100 --target="$target" --compile-executable-path="$runtime" \
     --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile="$out" >/dev/null
   echo "build: $out ($(( $(stat -c %s "$out") / 1048576 )) MiB)"
 done
