@@ -29,6 +29,10 @@ export const dumpName = (mcu: string) => (mcu === "mcu" ? "parsedump.txt" : `par
 
 export interface KlippyBatch {
   exitCode: number;
+  /** the signal that killed klippy's python (e.g. SIGABRT from a libc heap check), or null */
+  signal: string | null;
+  /** the last lines klippy wrote to stderr */
+  stderrTail: string;
   /** klippy's log (-l) */
   log: string;
 }
@@ -54,15 +58,16 @@ function klippyBatchOnce(caseDir: string, dicts: Dicts): { run: KlippyBatch; dum
   const logFile = join(caseDir, "klippy.log");
   const dictArgs = Object.entries(dicts).flatMap(([m, d]) => ["-d", m === "mcu" ? d : `${m}=${d}`]);
   const p = Bun.spawnSync([PYTHON, join(root, "klippy", "klippy.py"), join(caseDir, "printer.cfg"), "-i", join(caseDir, "input.gcode"), "-o", serial, "-v", ...dictArgs, "-l", logFile], {
-    cwd: caseDir, stdout: "ignore", stderr: "ignore",
+    cwd: caseDir, stdout: "ignore", stderr: "pipe",
   });
+  const stderrTail = p.stderr.toString().trimEnd().split("\n").slice(-3).join("\n");
   const dumps = new Map<string, Buffer>();
   for (const [m, d] of Object.entries(dicts)) {
     const out = m === "mcu" ? serial : `${serial}-${m}`;
     const dump = Bun.spawnSync([PYTHON, join(root, "klippy", "parsedump.py"), d, out], { stdout: "pipe", stderr: "ignore" });
     dumps.set(dumpName(m), dump.stdout);
   }
-  return { run: { exitCode: p.exitCode ?? -1, log: existsSync(logFile) ? readFileSync(logFile, "utf8") : "" }, dumps };
+  return { run: { exitCode: p.exitCode ?? -1, signal: p.signalCode == null ? null : String(p.signalCode), stderrTail, log: existsSync(logFile) ? readFileSync(logFile, "utf8") : "" }, dumps };
 }
 
 export interface StepComparison {

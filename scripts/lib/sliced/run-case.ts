@@ -45,6 +45,13 @@ export function klippyWallClockFault(r: OracleComparison): string | null {
   return m ? `klippy batch artifact (wall-clock TMC check): ${m[1]}` : null;
 }
 
+/** klippy's python itself died of a signal (seen: glibc's "munmap_chunk(): invalid pointer" abort):
+ * the oracle gave no answer, so the case is a skip, with the signal and klippy's last words. */
+export function klippyCrash(r: OracleComparison): string | null {
+  if (!r.klippy.signal) return null;
+  return `klippy oracle killed by ${r.klippy.signal}${r.klippy.stderrTail ? `: ${r.klippy.stderrTail.replaceAll("\n", " | ")}` : ""}`;
+}
+
 /** Builds the case of `seed` for config `c` under `work`/<name>-<seed> and compares the two hosts. */
 export async function runSlicedCase(work: string, c: SweepConfig, seed: number): Promise<CaseResult> {
   const info = readPrinter(c.path);
@@ -54,7 +61,7 @@ export async function runSlicedCase(work: string, c: SweepConfig, seed: number):
   const sc = makeCase(c.name, seed, info);
   const built = buildCase(dir, c.path, sc, info);
   const comparison = await compareWithKlippy(join(dir, "run"), built.config, built.gcode, c.dicts);
-  const artifact = klippyWallClockFault(comparison);
+  const artifact = klippyCrash(comparison) ?? klippyWallClockFault(comparison);
   if (artifact) return { verdict: "skip", summary: artifact, case: sc, built, comparison };
   return { verdict: matches(comparison) ? "match" : "diverge", summary: matches(comparison) ? comparison.summary : whyNot(comparison), case: sc, built, comparison };
 }
