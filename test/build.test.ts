@@ -10,6 +10,8 @@ import { openSerialTransport, type ByteTransport } from "../src/mcu/transport/in
 import { BlockReader, DataDictionary, encodeBlock } from "../src/protocol/index.ts";
 import { startSocatPair } from "./support/socat-pair.ts";
 import { fetchDictionary } from "./support/identify.ts";
+import { freePort } from "./support/cli.ts";
+import { APPLIANCE_JSC_OPTION } from "../src/cli/jit-policy.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const REFERENCE = `${SHARED_REFERENCE}/klipper`;
@@ -161,6 +163,50 @@ describe.skipIf(skip)("build", () => {
       await proc.exited;
     }
   });
+
+  /** The environment of a running process, from /proc. */
+  const environOf = (pid: number) => readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").filter(Boolean);
+
+  /** Starts the executable's appliance on the virtual printer; resolves with its environment once its API is ready. */
+  async function applianceEnviron(env: Record<string, string>, name: string): Promise<{ environ: string[]; cmdline: string[] }> {
+    const port = freePort();
+    const exe = join(outDir, "stepline-linux-x64");
+    const args = ["run", "--data", join(workDir, `${name}-data`), "--gcode-pty", "none", "--port", String(port), "--host", "127.0.0.1", "--no-cura"];
+    const proc = Bun.spawn([exe, ...args], { cwd: workDir, env: { PATH: "/usr/bin:/bin", ...env }, stdout: "ignore", stderr: "pipe" });
+    try {
+      for (const deadline = Date.now() + 30_000; ; await Bun.sleep(50)) {
+        const state = await fetch(`http://127.0.0.1:${port}/server/info`).then(async (r) => ((await r.json()) as { result: { klippy_state: string } }).result.klippy_state, () => null);
+        if (state === "ready") break;
+        if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`appliance not ready (exit ${proc.exitCode}): ${await new Response(proc.stderr).text()}`);
+      }
+      // the pid Bun.spawn gave is still the appliance: execve replaced the process in place
+      const cmdline = readFileSync(`/proc/${proc.pid}/cmdline`, "latin1").split("\0").filter(Boolean);
+      expect(cmdline).toEqual([exe, ...args]);
+      return { environ: environOf(proc.pid), cmdline };
+    } finally {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    }
+  }
+
+  test("the executable's appliance restarts itself without JavaScriptCore's optimizing JIT tiers, in place", async () => {
+    const { environ } = await applianceEnviron({}, "tiers");
+    expect(environ).toContain(`${APPLIANCE_JSC_OPTION}=0`);
+    expect(environ).toContain("PATH=/usr/bin:/bin");
+  }, 60_000);
+
+  test("once up, the appliance hands the executable's start-up pages back to the kernel", async () => {
+    await applianceEnviron({}, "pages");
+    const log = readFileSync(join(workDir, "pages-data", "logs", "stepline.log"), "utf8");
+    const m = /start-up pages of the executable handed back: resident ([\d.]+) -> ([\d.]+) MiB/.exec(log);
+    expect(m).not.toBeNull();
+    expect(Number(m![2])).toBeLessThan(Number(m![1]) - 10);
+  }, 60_000);
+
+  test("a JavaScriptCore tier setting the user made is kept", async () => {
+    const { environ } = await applianceEnviron({ [APPLIANCE_JSC_OPTION]: "1" }, "user-tiers");
+    expect(environ.filter((e) => e.startsWith(`${APPLIANCE_JSC_OPTION}=`))).toEqual([`${APPLIANCE_JSC_OPTION}=1`]);
+  }, 60_000);
 
   // The serial binding (bun:ffi into libc, Bun's reader on the fd) inside executables for both CPUs.
   // arm64 runs under qemu-user when installed (apt-get install qemu-user-static libc6-arm64-cross);

@@ -1,7 +1,7 @@
 // The few libc calls serial ports and pseudo-terminals need, through bun:ffi: the stock serialport
 // addon aborts under Bun (it needs libuv's uv_poll) and Bun has no pty API, so both talk to the kernel
 // directly. Linux with glibc (as the Bun executables we build are).
-import { dlopen, FFIType, read, type Library } from "bun:ffi";
+import { dlopen, FFIType, ptr, read, type Library } from "bun:ffi";
 import { constants } from "node:os";
 
 const SYMBOLS = {
@@ -21,6 +21,10 @@ const SYMBOLS = {
   tcgetattr: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   tcsetattr: { args: [FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   cfmakeraw: { args: [FFIType.ptr], returns: FFIType.void },
+  // the appliance restarting itself with JavaScriptCore options set (src/cli/jit-policy.ts)
+  execve: { args: [FFIType.cstring, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+  // handing the executable's start-up pages back to the kernel (src/cli/resident-pages.ts)
+  madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
   strerror: { args: [FFIType.i32], returns: FFIType.cstring },
   __errno_location: { args: [], returns: FFIType.ptr },
 } as const;
@@ -72,6 +76,23 @@ export function sysError(what: string, syscall: string, err: number, path?: stri
   e.syscall = syscall;
   if (path !== undefined) e.path = path;
   return e;
+}
+
+/**
+ * Replace this process with `path` run with `argv` and `env` (execve: same pid, same open descriptors
+ * without close-on-exec). Returns only on failure, with the error.
+ */
+export function execve(path: string, argv: readonly string[], env: Readonly<Record<string, string | undefined>>): SysError {
+  const strings = [...argv, ...Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`)].map(cPath);
+  // argv and envp: pointer arrays, each ended by a null pointer; `strings` keeps the buffers alive
+  const argvp = new BigUint64Array(argv.length + 1);
+  const envp = new BigUint64Array(strings.length - argv.length + 1);
+  strings.forEach((b, i) => {
+    if (i < argv.length) argvp[i] = BigInt(ptr(b));
+    else envp[i - argv.length] = BigInt(ptr(b));
+  });
+  sys().execve(cPath(path), argvp, envp);
+  return sysError(`cannot execute ${path}`, "execve", errno(), path);
 }
 
 /** A NUL-terminated copy of a path for open(). */
