@@ -20,6 +20,8 @@ export interface BatchOptions extends BatchMcuFiles {
   /** G-code responses and errors ("!! ..."); default: stderr. */
   respond?: (line: string) => void;
   log?: McuLogger;
+  /** Called once the printer is ready, before the G-code runs (the end of start-up). */
+  onStarted?: () => void;
 }
 
 export interface BatchResult {
@@ -86,6 +88,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
         mutexWaits: () => printer.gcode.mutex.waits,
       }, reactor);
       await printer.start();
+      opts.onStarted?.();
       const [state, category] = printer.getStateMessage();
       if (category !== "ready") error = state;
     }

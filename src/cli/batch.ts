@@ -1,6 +1,7 @@
 // `stepline batch printer.cfg -i input.gcode -o out.serial -d DICT [-d NAME=DICT ...]`:
 // write the exact MCU byte stream a live run would send, like Klipper's batch mode.
 import { runBatch } from "../batch/run.ts";
+import { handBackStartupPages } from "./resident-pages.ts";
 import { argsOrUsageError, dictionaryOptions, type OptionSpecs, parseArgs, UsageError } from "./args.ts";
 
 const USAGE = "usage: stepline batch printer.cfg -i input.gcode -o out.serial -d DICT [-d NAME=DICT ...]";
@@ -38,9 +39,17 @@ export async function run(args: string[]): Promise<number> {
   const parsed = argsOrUsageError("batch", USAGE, () => readArgs(args));
   if (parsed === null) return 2;
   try {
-    const res = await runBatch({ ...parsed, respond: (line) => {
-      if (line !== "ok") console.error(line);
-    } });
+    const res = await runBatch({
+      ...parsed,
+      respond: (line) => {
+        if (line !== "ok") console.error(line);
+      },
+      // stderr is Klipper's batch output: only a refusal is worth a line there
+      onStarted: () => {
+        const pages = handBackStartupPages();
+        if (!pages.ok) console.error(`stepline batch: ${pages.message}`);
+      },
+    });
     if (res.error !== null) {
       console.error(`stepline batch: ${res.error}`);
       // klippy exits with sys.exit(-1) after an error

@@ -1,11 +1,11 @@
-// Once the appliance is up, it hands back to the kernel the pages of its own executable that only
-// start-up needed. The executable holds the whole Bun runtime and every module; start-up (config
+// Once the appliance (or a batch run) is up, it hands back to the kernel the pages of its own
+// executable that only start-up needed. The executable holds the whole Bun runtime and every module; start-up (config
 // parsing, module loading, compilers) touches ~45 MiB of it, the steady loop a fraction of that.
 // Those pages are clean copies of the file: madvise(MADV_PAGEOUT) on the executable's read-only
 // mappings drops them (and their page-cache copies, which nothing else maps), and the pages the loop
 // still uses fault straight back in, so what stays resident is the working set. A page needed again
 // later is read back from the file. Measured on the idle appliance: 49 MiB resident before, 16 MiB
-// right after, 30 MiB once the loop had faulted its pages back in.
+// right after, 30 MiB once the loop had faulted its pages back in; batch peak 80 -> 72 MB.
 import { readFileSync } from "node:fs";
 import { errno, sys, sysError } from "../util/libc.ts";
 
@@ -26,11 +26,25 @@ function executableMappings(): { start: number; length: number }[] {
 
 /** Advises every read-only mapping of the executable out; returns the bytes advised. Throws the
  * system error when the kernel refuses (before Linux 5.4 MADV_PAGEOUT is EINVAL). */
-export function pageOutExecutable(): number {
+function pageOutExecutable(): number {
   let bytes = 0;
   for (const m of executableMappings()) {
     if (sys().madvise(m.start, m.length, MADV_PAGEOUT) !== 0) throw sysError("madvise(MADV_PAGEOUT) on the executable", "madvise", errno(), process.execPath);
     bytes += m.length;
   }
   return bytes;
+}
+
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+
+/** Hands the start-up pages back; says what happened in one log line (ok: false when the kernel
+ * refused, which costs only memory). */
+export function handBackStartupPages(): { ok: boolean; message: string } {
+  const before = process.memoryUsage.rss();
+  try {
+    pageOutExecutable();
+    return { ok: true, message: `start-up pages of the executable handed back: resident ${mib(before)} -> ${mib(process.memoryUsage.rss())} MiB` };
+  } catch (e) {
+    return { ok: false, message: `start-up pages stay resident: ${(e as Error).message}` };
+  }
 }

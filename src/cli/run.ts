@@ -9,7 +9,7 @@ import { startLiveHost } from "../live/host.ts";
 import { DEFAULT_API_PORT, startWebApi, type WebApi } from "./web-api.ts";
 import { argsOrUsageError, type OptionSpecs, parseArgs, wantsHelp } from "./args.ts";
 import { useApplianceJitPolicy } from "./jit-policy.ts";
-import { pageOutExecutable } from "./resident-pages.ts";
+import { handBackStartupPages } from "./resident-pages.ts";
 import { untilSignal } from "./signals.ts";
 
 const USAGE = `usage: stepline run [--config printer.cfg] [--data DIR] [--gcode-pty PATH|none]
@@ -53,7 +53,6 @@ const OPTIONS = {
   noCuraMdns: { names: ["--no-cura-mdns"], flag: true },
 } satisfies OptionSpecs;
 
-const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 const list = (s: string | undefined) => (s === undefined ? undefined : s.split(",").map((x) => x.trim()).filter((x) => x !== ""));
 
 export async function run(args: string[]): Promise<number> {
@@ -134,17 +133,9 @@ export async function run(args: string[]): Promise<number> {
     }
   }
   useApplianceJitPolicy(); // start-up is over: from here on only what runs again and again is worth compiling
-  const handBackStartupPages = () => {
-    const before = process.memoryUsage.rss();
-    try {
-      pageOutExecutable();
-      printer.log.info(`start-up pages of the executable handed back: resident ${mib(before)} -> ${mib(process.memoryUsage.rss())} MiB`);
-    } catch (e) {
-      printer.log.info(`start-up pages stay resident: ${(e as Error).message}`);
-    }
-  };
-  handBackStartupPages();
-  printer.onStarted(handBackStartupPages); // each restart is a start-up again
+  const startupOver = () => printer.log.info(handBackStartupPages().message);
+  startupOver();
+  printer.onStarted(startupOver); // each restart is a start-up again
   const sig = await stopRequested;
   console.log(`stepline: ${sig} received, shutting down`);
   await pty?.stop();
