@@ -11,6 +11,15 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import type { BatchReactor } from "./reactor.ts";
 
+/**
+ * Lines between requested young-generation (eden) collections. A batch run allocates short-lived
+ * objects fast and never idles, so Bun's GC timer never runs and JavaScriptCore lets eden grow to
+ * its large-heap size (heap capacity 24 MB for 8.5 MB live at the end of the reference print). A
+ * collection every 512 lines keeps it small: bench:motion peak RSS ~71 -> ~60 MB for ~3 % more CPU
+ * (every 1024 lines: ~62 MB, ~2 %). A power of two: the check is a mask.
+ */
+const EDEN_GC_LINES = 512;
+
 /** Bytes read from the input per loop turn (klippy's os.read size). */
 export const INPUT_BLOCK_SIZE = 4096;
 
@@ -112,7 +121,7 @@ export class BatchGcodeFile {
           const waits = this.target.mutexWaits();
           // One line at a time (same order and effect) so errors can name their line
           for (const line of batch) {
-            this.lineNumber++;
+            if ((++this.lineNumber & (EDEN_GC_LINES - 1)) === 0) Bun.gc(false);
             this.lineText = line;
             const r = this.target.processLine(line);
             if (!r) continue;
