@@ -230,7 +230,7 @@ try {
     for (const h of i % 2 ? [...hosts].reverse() : hosts) {
       const r = await liveRun(h, base, skip, window);
       results[h].push(r);
-      console.log(`  ${h.padEnd(8)} CPU ${r.cpuPct.toFixed(2)} %, start+G28+${skip} s ${r.startCpu.toFixed(2)} s CPU, RSS ${r.rss.toFixed(1)} MB (peak ${r.peakRss.toFixed(1)}, own ${r.ownRss.toFixed(1)}), `
+      console.log(`  ${h.padEnd(8)} CPU ${r.cpuPct.toFixed(2)} %, start+G28+${skip} s ${r.startCpu.toFixed(2)} s CPU, RSS ${r.rss.toFixed(1)} MiB (peak ${r.peakRss.toFixed(1)}, own ${r.ownRss.toFixed(1)}), `
         + `${r.wakeups.toFixed(0)} wake-ups/s (threads: ${r.threads}), vmcu ${r.vmcuPct.toFixed(2)} %, ${r.progress}, M27 answered in ${r.m27Ms.toFixed(0)} ms`);
     }
   }
@@ -241,7 +241,7 @@ try {
 const med = (h: Host, k: keyof Omit<LiveRun, "progress" | "threads">) => median(results[h].map((r) => r[k]));
 console.log(`\nmedians of ${runs}:`);
 for (const h of hosts)
-  console.log(`${h.padEnd(8)} CPU ${med(h, "cpuPct").toFixed(2)} %, start+G28+${skip} s ${med(h, "startCpu").toFixed(2)} s CPU, RSS ${med(h, "rss").toFixed(1)} MB (peak ${med(h, "peakRss").toFixed(1)}, own ${med(h, "ownRss").toFixed(1)}), ${med(h, "wakeups").toFixed(0)} wake-ups/s, M27 ${med(h, "m27Ms").toFixed(0)} ms`);
+  console.log(`${h.padEnd(8)} CPU ${med(h, "cpuPct").toFixed(2)} %, start+G28+${skip} s ${med(h, "startCpu").toFixed(2)} s CPU, RSS ${med(h, "rss").toFixed(1)} MiB (peak ${med(h, "peakRss").toFixed(1)}, own ${med(h, "ownRss").toFixed(1)}), ${med(h, "wakeups").toFixed(0)} wake-ups/s, M27 ${med(h, "m27Ms").toFixed(0)} ms`);
 if (hosts.length === 2) {
   console.log(`CPU ratio stepline/klippy while printing: ${(med("stepline", "cpuPct") / med("klippy", "cpuPct")).toFixed(3)}; start-up+G28+${skip} s: ${(med("stepline", "startCpu") / med("klippy", "startCpu")).toFixed(3)}; RSS ratio ${(med("stepline", "rss") / med("klippy", "rss")).toFixed(3)}`);
 }

@@ -57,7 +57,7 @@ function compareStreams(a: string, b: string): string {
     : `DIFFERENT commands: ${la.length} vs ${lb.length} lines, ${moved} differ in place`;
 }
 
-const fmt = (r: RunStats) => `CPU ${r.cpu.toFixed(2)} s, wall ${r.wall.toFixed(2)} s, peak RSS ${(r.rssKb / 1024).toFixed(1)} MB`;
+const fmt = (r: RunStats) => `CPU ${r.cpu.toFixed(2)} s, wall ${r.wall.toFixed(2)} s, peak RSS ${(r.rssKb / 1024).toFixed(1)} MiB`;
 const medianStats = (rs: RunStats[]): RunStats => ({
   cpu: median(rs.map((r) => r.cpu)), wall: median(rs.map((r) => r.wall)), rssKb: median(rs.map((r) => r.rssKb)),
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/env bun
 // Stepline entry point: dispatches to one subcommand module per job.
 import pkg from "../package.json" with { type: "json" };
-import { restartWithApplianceJit, useNormalJitPolicy } from "./cli/jit-policy.ts";
+import { restartWithApplianceRuntime } from "./cli/appliance-runtime.ts";
+import { useNormalJitPolicy } from "./cli/jit-policy.ts";
 
 type Command = { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> };
 
@@ -30,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return 0;
   }
-  if (first === undefined || first.startsWith("-") || first === "run") restartWithApplianceJit();
+  if (first === undefined || first.startsWith("-") || first === "run") restartWithApplianceRuntime();
   if (first === undefined || first.startsWith("-")) return (await commands.run!.load()).run(argv);
   const cmd = commands[first];
   if (!cmd) {

@@ -11,7 +11,7 @@ import { BlockReader, DataDictionary, encodeBlock } from "../src/protocol/index.
 import { startSocatPair } from "./support/socat-pair.ts";
 import { fetchDictionary } from "./support/identify.ts";
 import { freePort } from "./support/cli.ts";
-import { APPLIANCE_JSC_OPTION } from "../src/cli/jit-policy.ts";
+import { APPLIANCE_RUNTIME_ENV } from "../src/cli/appliance-runtime.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const REFERENCE = `${SHARED_REFERENCE}/klipper`;
@@ -189,9 +189,10 @@ describe.skipIf(skip)("build", () => {
     }
   }
 
-  test("the executable's appliance restarts itself without JavaScriptCore's optimizing JIT tiers, in place", async () => {
+  test("the executable's appliance restarts itself in place with its runtime options (no optimizing JIT tiers, no allocator thread)", async () => {
     const { environ } = await applianceEnviron({}, "tiers");
-    expect(environ).toContain(`${APPLIANCE_JSC_OPTION}=0`);
+    expect(environ).toContain("BUN_JSC_useDFGJIT=0");
+    for (const [k, v] of Object.entries(APPLIANCE_RUNTIME_ENV)) expect(environ).toContain(`${k}=${v}`);
     expect(environ).toContain("PATH=/usr/bin:/bin");
   }, 60_000);
 
@@ -203,9 +204,10 @@ describe.skipIf(skip)("build", () => {
     expect(Number(m![2])).toBeLessThan(Number(m![1]) - 10);
   }, 60_000);
 
-  test("a JavaScriptCore tier setting the user made is kept", async () => {
-    const { environ } = await applianceEnviron({ [APPLIANCE_JSC_OPTION]: "1" }, "user-tiers");
-    expect(environ.filter((e) => e.startsWith(`${APPLIANCE_JSC_OPTION}=`))).toEqual([`${APPLIANCE_JSC_OPTION}=1`]);
+  test("a runtime option the user set is kept; the others are still added", async () => {
+    const { environ } = await applianceEnviron({ BUN_JSC_useDFGJIT: "1" }, "user-tiers");
+    expect(environ.filter((e) => e.startsWith("BUN_JSC_useDFGJIT="))).toEqual(["BUN_JSC_useDFGJIT=1"]);
+    expect(environ).toContain("MIMALLOC_SCAVENGER=0");
   }, 60_000);
 
   // The serial binding (bun:ffi into libc, Bun's reader on the fd) inside executables for both CPUs.
