@@ -2,7 +2,7 @@
 // Stepline entry point: dispatches to one subcommand module per job.
 import pkg from "../package.json" with { type: "json" };
 import { restartWithApplianceRuntime } from "./cli/appliance-runtime.ts";
-import { useNormalJitPolicy } from "./cli/jit-policy.ts";
+import { useBatchJitPolicy, useNormalJitPolicy } from "./cli/jit-policy.ts";
 
 type Command = { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> };
 
@@ -39,7 +39,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   // `run` sets its own once the printer is up; the others are steady work from the start
-  if (first !== "run") useNormalJitPolicy();
+  if (first === "batch") useBatchJitPolicy();
+  else if (first !== "run") useNormalJitPolicy();
   return (await cmd.load()).run(rest);
 }
 
