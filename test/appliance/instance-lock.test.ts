@@ -18,6 +18,8 @@ describe("a second instance", () => {
     const pty = join(dir, "printer");
     const first = run(data, pty);
     await first.waitFor(/^G-code terminal on /);
+    // the last line of start-up, from here on the log holds still
+    await first.waitFor(/^start-up pages /);
     const cfg = join(data, "config/printer.cfg");
     const log = join(data, "logs/stepline.log");
     const before = { cfg: statSync(cfg).mtimeMs, log: readFileSync(log, "utf8"), link: readlinkSync(pty) };
