@@ -31,8 +31,10 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return 0;
   }
-  if (first === undefined || first.startsWith("-") || first === "run") restartWithApplianceRuntime();
-  if (first === undefined || first.startsWith("-")) return (await commands.run!.load()).run(argv);
+  // no command, only options: `run`
+  const implicitRun = first === undefined || first.startsWith("-");
+  if (implicitRun || first === "run") restartWithApplianceRuntime();
+  if (implicitRun) return (await commands.run!.load()).run(argv);
   const cmd = commands[first];
   if (!cmd) {
     console.error(`stepline: unknown command '${first}'\n\n${usage()}`);

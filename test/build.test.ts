@@ -164,11 +164,11 @@ describe.skipIf(skip)("build", () => {
     }
   });
 
-  /** The environment of a running process, from /proc. */
-  const environOf = (pid: number) => readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").filter(Boolean);
+  /** /proc/PID/<file> as its NUL-separated strings. */
+  const procStrings = (pid: number, file: string) => readFileSync(`/proc/${pid}/${file}`, "latin1").split("\0").filter(Boolean);
 
   /** Starts the executable's appliance on the virtual printer; resolves with its environment once its API is ready. */
-  async function applianceEnviron(env: Record<string, string>, name: string): Promise<{ environ: string[]; cmdline: string[] }> {
+  async function applianceEnviron(env: Record<string, string>, name: string): Promise<string[]> {
     const port = freePort();
     const exe = join(outDir, "stepline-linux-x64");
     const args = ["run", "--data", join(workDir, `${name}-data`), "--gcode-pty", "none", "--port", String(port), "--host", "127.0.0.1", "--no-cura"];
@@ -180,9 +180,8 @@ describe.skipIf(skip)("build", () => {
         if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`appliance not ready (exit ${proc.exitCode}): ${await new Response(proc.stderr).text()}`);
       }
       // the pid Bun.spawn gave is still the appliance: execve replaced the process in place
-      const cmdline = readFileSync(`/proc/${proc.pid}/cmdline`, "latin1").split("\0").filter(Boolean);
-      expect(cmdline).toEqual([exe, ...args]);
-      return { environ: environOf(proc.pid), cmdline };
+      expect(procStrings(proc.pid, "cmdline")).toEqual([exe, ...args]);
+      return procStrings(proc.pid, "environ");
     } finally {
       proc.kill("SIGTERM");
       await proc.exited;
@@ -190,7 +189,7 @@ describe.skipIf(skip)("build", () => {
   }
 
   test("the executable's appliance restarts itself in place with its runtime options (no optimizing JIT tiers, no allocator thread)", async () => {
-    const { environ } = await applianceEnviron({}, "tiers");
+    const environ = await applianceEnviron({}, "tiers");
     expect(environ).toContain("BUN_JSC_useDFGJIT=0");
     for (const [k, v] of Object.entries(APPLIANCE_RUNTIME_ENV)) expect(environ).toContain(`${k}=${v}`);
     expect(environ).toContain("PATH=/usr/bin:/bin");
@@ -205,7 +204,7 @@ describe.skipIf(skip)("build", () => {
   }, 60_000);
 
   test("a runtime option the user set is kept; the others are still added", async () => {
-    const { environ } = await applianceEnviron({ BUN_JSC_useDFGJIT: "1" }, "user-tiers");
+    const environ = await applianceEnviron({ BUN_JSC_useDFGJIT: "1" }, "user-tiers");
     expect(environ.filter((e) => e.startsWith("BUN_JSC_useDFGJIT="))).toEqual(["BUN_JSC_useDFGJIT=1"]);
     expect(environ).toContain("MIMALLOC_SCAVENGER=0");
   }, 60_000);

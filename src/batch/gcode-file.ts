@@ -15,8 +15,8 @@ import type { BatchReactor } from "./reactor.ts";
  * Lines between requested young-generation (eden) collections. A batch run allocates short-lived
  * objects fast and never idles, so Bun's GC timer never runs and JavaScriptCore lets eden grow to
  * its large-heap size (heap capacity 24 MB for 8.5 MB live at the end of the reference print). A
- * collection every 512 lines keeps it small: bench:motion peak RSS ~71 -> ~60 MB for ~3 % more CPU
- * (every 1024 lines: ~62 MB, ~2 %). A power of two: the check is a mask.
+ * collection every 512 lines keeps it small: bench:motion peak RSS 70.5 -> 58.8 MiB for ~3 % more
+ * CPU (every 1024 lines: ~60 MiB, ~2 %). A power of two: the check is a mask.
  */
 const EDEN_GC_LINES = 512;
 

@@ -1,11 +1,12 @@
 // Once the appliance (or a batch run) is up, it hands back to the kernel the pages of its own
-// executable that only start-up needed. The executable holds the whole Bun runtime and every module; start-up (config
-// parsing, module loading, compilers) touches ~45 MiB of it, the steady loop a fraction of that.
+// executable that only start-up needed. The executable holds the whole Bun runtime and every module;
+// start-up (config parsing, module loading, compilers) touches ~45 MiB of it, the steady loop a
+// fraction of that.
 // Those pages are clean copies of the file: madvise(MADV_PAGEOUT) on the executable's read-only
 // mappings drops them (and their page-cache copies, which nothing else maps), and the pages the loop
 // still uses fault straight back in, so what stays resident is the working set. A page needed again
 // later is read back from the file. Measured on the idle appliance: 49 MiB resident before, 16 MiB
-// right after, 30 MiB once the loop had faulted its pages back in; batch peak 80 -> 72 MB.
+// right after, 30 MiB once the loop had faulted its pages back in; batch peak 82.7 -> 70.5 MiB.
 import { readFileSync } from "node:fs";
 import { errno, sys, sysError } from "../util/libc.ts";
 
@@ -24,15 +25,12 @@ function executableMappings(): { start: number; length: number }[] {
   return out;
 }
 
-/** Advises every read-only mapping of the executable out; returns the bytes advised. Throws the
- * system error when the kernel refuses (before Linux 5.4 MADV_PAGEOUT is EINVAL). */
-function pageOutExecutable(): number {
-  let bytes = 0;
+/** Advises every read-only mapping of the executable out. Throws the system error when the kernel
+ * refuses (before Linux 5.4 MADV_PAGEOUT is EINVAL). */
+function pageOutExecutable(): void {
   for (const m of executableMappings()) {
     if (sys().madvise(m.start, m.length, MADV_PAGEOUT) !== 0) throw sysError("madvise(MADV_PAGEOUT) on the executable", "madvise", errno(), process.execPath);
-    bytes += m.length;
   }
-  return bytes;
 }
 
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);

@@ -21,7 +21,7 @@ const SYMBOLS = {
   tcgetattr: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   tcsetattr: { args: [FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   cfmakeraw: { args: [FFIType.ptr], returns: FFIType.void },
-  // the appliance restarting itself with JavaScriptCore options set (src/cli/jit-policy.ts)
+  // the appliance restarting itself with its runtime options set (src/cli/appliance-runtime.ts)
   execve: { args: [FFIType.cstring, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   // handing the executable's start-up pages back to the kernel (src/cli/resident-pages.ts)
   madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
@@ -83,16 +83,18 @@ export function sysError(what: string, syscall: string, err: number, path?: stri
  * without close-on-exec). Returns only on failure, with the error.
  */
 export function execve(path: string, argv: readonly string[], env: Readonly<Record<string, string | undefined>>): SysError {
-  const strings = [...argv, ...Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`)].map(cPath);
-  // argv and envp: pointer arrays, each ended by a null pointer; `strings` keeps the buffers alive
-  const argvp = new BigUint64Array(argv.length + 1);
-  const envp = new BigUint64Array(strings.length - argv.length + 1);
-  strings.forEach((b, i) => {
-    if (i < argv.length) argvp[i] = BigInt(ptr(b));
-    else envp[i - argv.length] = BigInt(ptr(b));
-  });
-  sys().execve(cPath(path), argvp, envp);
+  const args = cStringArray(argv);
+  const vars = cStringArray(Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`));
+  sys().execve(cPath(path), args.pointers, vars.pointers);
   return sysError(`cannot execute ${path}`, "execve", errno(), path);
+}
+
+/** A C `char *[]` ended by a null pointer; `strings` holds the buffers it points into. */
+function cStringArray(list: readonly string[]): { pointers: BigUint64Array; strings: Buffer[] } {
+  const strings = list.map(cPath);
+  const pointers = new BigUint64Array(strings.length + 1);
+  strings.forEach((b, i) => (pointers[i] = BigInt(ptr(b))));
+  return { pointers, strings };
 }
 
 /** A NUL-terminated copy of a path for open(). */
