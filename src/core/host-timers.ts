@@ -2,7 +2,9 @@
 // timers, display updates, bulk sensors): periodic callbacks, sleeps, host time. Without a reactor
 // (bare tests) timers do not run; in batch runs host time stands still, so later timers never fire,
 // as in Klipper's file-output mode.
-import type { Reactor } from "./reactor.ts";
+import type { Reactor, TimerOptions } from "./reactor.ts";
+
+const HOUSEKEEPING: TimerOptions = { deferrable: true };
 
 /** What the helpers need from the printer: the reactor its run mode set, and its start args. */
 export interface TimerHost {
@@ -28,7 +30,8 @@ export function hostTime(printer: TimerHost): number {
 
 /**
  * Run `cb(eventTime)` at `first` and then whenever it asks (it returns the next wake time, or null to
- * stop). Returns a stop function. Does nothing when the printer has no reactor.
+ * stop). Returns a stop function. Does nothing when the printer has no reactor. The checks that use
+ * it (heaters, fans, drivers) may run a little late to share the loop's wake-ups (TimerOptions.deferrable).
  */
 export function startPeriodic(printer: TimerHost, name: string, first: number, cb: (eventTime: number) => number | null): () => void {
   const reactor = lookupReactor(printer);
@@ -37,9 +40,9 @@ export function startPeriodic(printer: TimerHost, name: string, first: number, c
   const fire = () => {
     if (stopped) return;
     const next = cb(reactor.monotonic());
-    if (next !== null && !stopped) reactor.setTimer(name, next, fire);
+    if (next !== null && !stopped) reactor.setTimer(name, next, fire, HOUSEKEEPING);
   };
-  reactor.setTimer(name, first, fire);
+  reactor.setTimer(name, first, fire, HOUSEKEEPING);
   return () => {
     stopped = true;
     reactor.cancelTimer(name);

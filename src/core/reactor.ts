@@ -10,6 +10,15 @@ export const NEVER = Number.POSITIVE_INFINITY;
 /** A timer callback gets the wake time and returns the next one (NEVER to sleep until updated). */
 export type TimerCallback = (eventtime: number) => number | Promise<number>;
 
+export interface TimerOptions {
+  /**
+   * Periodic housekeeping (1 Hz checks, stats) that may run a little late so that it shares the
+   * live loop's wake-ups: late by up to housekeepingSlack() of its wait (src/util/deferrable-timers.ts;
+   * live reactor only), never early. A timer asked for now still runs now.
+   */
+  deferrable?: boolean;
+}
+
 export interface ReactorTimer {
   readonly name: string;
   /** Host time of the next call (NEVER when idle). */
@@ -24,10 +33,10 @@ export interface Reactor {
   /** Resolve at host time `until` (live mode waits). */
   pause(until: number): Promise<void>;
   /** Schedule (or reschedule) a one-shot callback at host time `when`. */
-  setTimer(name: string, when: number, cb: () => void): void;
+  setTimer(name: string, when: number, cb: () => void, opts?: TimerOptions): void;
   cancelTimer(name: string): void;
   /** `cb` returns its next wake time (NEVER: until updateTimer). */
-  registerTimer(name: string, cb: (eventtime: number) => number, waketime?: number): ReactorTimer;
+  registerTimer(name: string, cb: (eventtime: number) => number, waketime?: number, opts?: TimerOptions): ReactorTimer;
   updateTimer(timer: ReactorTimer, waketime: number): void;
   /** Run `cb` once at the loop's next timer pass (Klipper's register_callback). */
   registerCallback(cb: () => void): void;

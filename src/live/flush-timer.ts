@@ -12,5 +12,5 @@ export function attachMotionTimers(reactor: LiveReactor, mq: PrinterMotionQueuin
   reactor.registerTimer("motion_queuing:calibrate", (t) => {
     mq.calibrateClocks(t, estimatedPrintTime(t));
     return t + CALIBRATE_PERIOD;
-  }, reactor.monotonic() + CALIBRATE_PERIOD);
+  }, reactor.monotonic() + CALIBRATE_PERIOD, { deferrable: true });
 }

@@ -1,7 +1,8 @@
 // The live event loop (Klipper's reactor) on Bun's own loop: host monotonic time, timers that
 // return their next wake time (one-shot or periodic), awaitable pauses and completions. Live
 // G-code handlers wait by awaiting (pause, completion.wait); nothing here blocks the loop.
-import { NEVER, NOW, type Reactor, type ReactorTimer, type TimerCallback } from "../core/reactor.ts";
+import { NEVER, NOW, type Reactor, type ReactorTimer, type TimerCallback, type TimerOptions } from "../core/reactor.ts";
+import { type DeferrableTimer, housekeepingSlack, runDueDeferrables, setDeferrableTimeout } from "../util/deferrable-timers.ts";
 import { timerDelayMs } from "../util/timer-delay.ts";
 
 export { NEVER, NOW, type ReactorTimer, type TimerCallback };
@@ -10,6 +11,9 @@ interface TimerState extends ReactorTimer {
   waketime: number;
   cb: TimerCallback;
   handle: ReturnType<typeof setTimeout> | null;
+  /** Armed as a deferrable timer instead (TimerOptions.deferrable) */
+  deferred: DeferrableTimer | null;
+  deferrable: boolean;
   running: boolean;
   registered: boolean;
   /** Next wake time a named one-shot timer asked for from inside its own callback. */
@@ -82,8 +86,11 @@ export class LiveReactor implements Reactor {
   }
 
   /** Register a timer; it first runs at `waketime` and then whenever its callback asks. */
-  registerTimer(name: string, cb: TimerCallback, waketime: number = NEVER): ReactorTimer {
-    const t: TimerState = { name, waketime: NEVER, cb, handle: null, running: false, registered: true, rearm: NEVER, fire: () => this.fire(t) };
+  registerTimer(name: string, cb: TimerCallback, waketime: number = NEVER, opts: TimerOptions = {}): ReactorTimer {
+    const t: TimerState = {
+      name, waketime: NEVER, cb, handle: null, deferred: null, deferrable: opts.deferrable ?? false,
+      running: false, registered: true, rearm: NEVER, fire: () => this.fire(t),
+    };
     this.timers.add(t);
     this.arm(t, waketime);
     return t;
@@ -122,10 +129,10 @@ export class LiveReactor implements Reactor {
 
   /** Run `cb` once at `when`; setting a name again replaces its callback and time (also from
    * inside that callback, which is how periodic work re-arms itself). */
-  setTimer(name: string, when: number, cb: () => void): void {
+  setTimer(name: string, when: number, cb: () => void, opts: TimerOptions = {}): void {
     let t = this.named.get(name);
     if (!t) {
-      t = this.registerTimer(name, () => NEVER) as TimerState;
+      t = this.registerTimer(name, () => NEVER, NEVER, opts) as TimerState;
       this.named.set(name, t);
     }
     const state = t;
@@ -190,6 +197,8 @@ export class LiveReactor implements Reactor {
   private disarm(t: TimerState): void {
     if (t.handle !== null) clearTimeout(t.handle);
     t.handle = null;
+    t.deferred?.cancel();
+    t.deferred = null;
     t.waketime = NEVER;
   }
 
@@ -197,11 +206,15 @@ export class LiveReactor implements Reactor {
     this.disarm(t);
     if (this.closed || !t.registered || waketime === NEVER) return;
     t.waketime = waketime;
-    t.handle = setTimeout(t.fire, timerDelayMs(waketime - this.monotonic()));
+    const wait = waketime - this.monotonic();
+    const slack = t.deferrable ? housekeepingSlack(wait) : 0;
+    if (slack > 0) t.deferred = setDeferrableTimeout(t.fire, wait, slack);
+    else t.handle = setTimeout(t.fire, timerDelayMs(wait));
   }
 
   private fire(t: TimerState): void {
     t.handle = null;
+    t.deferred = null;
     const now = this.monotonic();
     // never run a timer before its time (a timer may still fire a hair early)
     if (now < t.waketime) {
@@ -226,5 +239,7 @@ export class LiveReactor implements Reactor {
     } catch (e) {
       fail(e);
     }
+    // Awake anyway: housekeeping that is due runs now rather than waking the loop again
+    if (!t.deferrable) runDueDeferrables();
   }
 }

@@ -7,7 +7,7 @@ import { clockDiff32, type ClockEstimate, ClockEstimator } from "./clock-estimat
 import { CommandQueue } from "./command-queue.ts";
 import type { McuClock } from "./mcu-clock.ts";
 import type { ResponseMessage } from "./response-dispatch.ts";
-import { timerDelayMs } from "../util/timer-delay.ts";
+import { type DeferrableTimer, housekeepingSlack, setDeferrableTimeout } from "../util/deferrable-timers.ts";
 
 /** What clock sync needs from the link to its MCU. */
 export interface ClockSyncPort {
@@ -44,7 +44,7 @@ export interface ClockJump {
 export class ClockSync implements McuClock {
   estimator: ClockEstimator;
   private port: ClockSyncPort | null = null;
-  private timer: ReturnType<typeof setTimeout> | null = null;
+  private timer: DeferrableTimer | null = null;
   private readonly queue = new CommandQueue();
   private queriesPending = 0;
   private periodicSent = 0;
@@ -78,7 +78,7 @@ export class ClockSync implements McuClock {
   }
 
   stop(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = null;
     this.port = null;
   }
@@ -89,14 +89,15 @@ export class ClockSync implements McuClock {
     return this.port.now() - this.lastAnswerTime <= MAX_PENDING_QUERIES * QUERY_PERIOD;
   }
 
+  /** The next query; it may run a little late to share a wake-up (the reply's timing is measured, not assumed). */
   private schedule(delay: number): void {
-    this.timer = setTimeout(() => {
+    this.timer = setDeferrableTimeout(() => {
       if (!this.port) return;
       this.port.send("get_clock", this.queue);
       this.queriesPending++;
       this.periodicSent++;
       this.schedule(this.periodicSent < SETTLE_QUERIES ? SETTLE_PERIOD : QUERY_PERIOD);
-    }, timerDelayMs(delay));
+    }, delay, housekeepingSlack(delay));
   }
 
   private handleClock(msg: ResponseMessage): void {

@@ -15,6 +15,7 @@ import { type McuClock, SimulatedClock } from "./mcu-clock.ts";
 import { ResponseDispatcher, type ResponseHandler, type ResponseMessage } from "./response-dispatch.ts";
 import { monotonic, type SerialStats } from "./serial-queue.ts";
 import type { ByteTransport } from "./transport/index.ts";
+import { type DeferrableTimer, housekeepingSlack, setDeferrableTimeout } from "../util/deferrable-timers.ts";
 
 export { consoleLogger, type McuLogger } from "./logger.ts";
 export type { McuClock } from "./mcu-clock.ts";
@@ -77,7 +78,7 @@ export class Mcu {
   private finalConfig: FinalConfig | null = null;
   private rewriteConfigLine: (line: string) => string = (line) => line;
   private shutdownInfo: McuShutdown | null = null;
-  private watchdog: ReturnType<typeof setInterval> | null = null;
+  private watchdog: DeferrableTimer | null = null;
   private unhandledCounts = new Map<string, number>();
   /** Firmware load from its periodic `stats` report (seconds). */
   private load = { mcu_awake: 0, mcu_task_avg: 0, mcu_task_stddev: 0 };
@@ -198,7 +199,15 @@ export class Mcu {
         ` (${((est.estimate.freq / dict.clockFreq - 1) * 1e6).toFixed(1)} ppm); clock sync: samples off the prediction by` +
         ` ${(est.residualRms * 1e6).toFixed(0)} us rms, round trip ${(est.typicalRtt * 1e6).toFixed(0)} us`,
     );
-    this.watchdog = setInterval(() => this.checkTimeout(), WATCHDOG_PERIOD * 1000);
+    this.armWatchdog();
+  }
+
+  /** Once a second, late by a little when that shares a wake-up (util/deferrable-timers.ts). */
+  private armWatchdog(): void {
+    this.watchdog = setDeferrableTimeout(() => {
+      this.checkTimeout();
+      if (this.watchdog) this.armWatchdog();
+    }, WATCHDOG_PERIOD, housekeepingSlack(WATCHDOG_PERIOD));
   }
 
   /**
@@ -359,7 +368,7 @@ export class Mcu {
   }
 
   async close(): Promise<void> {
-    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog?.cancel();
     this.watchdog = null;
     this.clockSync?.stop();
     await this.link.close();

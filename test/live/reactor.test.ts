@@ -136,6 +136,29 @@ describe("timers", () => {
     expect(ran).toBe(false);
     expect(r.activeTimers).toBe(0);
   });
+
+  test("a deferrable timer runs on another timer's wake-up once due, never before, and on its own by its slack", async () => {
+    const r = reactor();
+    const start = r.monotonic();
+    const runs: [string, number][] = [];
+    const done = r.completion<void>();
+    const record = (name: string) => (t: number) => {
+      runs.push([name, t]);
+      if (name === "housekeeping") done.complete();
+      return NEVER;
+    };
+    // Alone: asked for 0.2 s ahead, slack 0.05 s: nothing else wakes the loop, it runs at its deadline
+    r.registerTimer("alone", record("alone"), start + 0.2, { deferrable: true });
+    // Asked for 0.4 s ahead (slack 0.1 s); a plain timer wakes the loop at 0.45 s and takes it along
+    r.registerTimer("housekeeping", record("housekeeping"), start + 0.4, { deferrable: true });
+    r.registerTimer("flush", record("flush"), start + 0.45);
+    await done.wait();
+    expect(runs.map(([n]) => n)).toEqual(["alone", "flush", "housekeeping"]);
+    const [[, aloneAt], [, flushAt], [, houseAt]] = runs as [[string, number], [string, number], [string, number]];
+    expect(aloneAt).toBeGreaterThanOrEqual(start + 0.249);
+    expect(houseAt).toBeGreaterThanOrEqual(start + 0.45);
+    expect(houseAt - flushAt).toBeLessThan(0.005);
+  });
 });
 
 describe("waiting", () => {

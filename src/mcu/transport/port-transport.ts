@@ -2,6 +2,7 @@
 // reader to the listeners, and writes go to write(2) at once when nothing is queued before them.
 import { CloseSignal, type ByteTransport } from "./byte-transport.ts";
 import type { LinuxSerialPort } from "./linux-port.ts";
+import { runDueDeferrables } from "../../util/deferrable-timers.ts";
 
 export function portTransport(port: LinuxSerialPort, path: string): ByteTransport {
   const closed = new CloseSignal();
@@ -32,6 +33,8 @@ export function portTransport(port: LinuxSerialPort, path: string): ByteTranspor
       reading = true;
       port.pump((chunk) => {
         for (const l of listeners) l(chunk);
+        // Awake anyway: due housekeeping runs now rather than waking the process again
+        runDueDeferrables();
       }).then(() => closed.fire(), lose);
     },
     onClose(cb) {
