@@ -4,8 +4,6 @@
 // as in Klipper's file-output mode.
 import type { Reactor, TimerOptions } from "./reactor.ts";
 
-const HOUSEKEEPING: TimerOptions = { deferrable: true };
-
 /** What the helpers need from the printer: the reactor its run mode set, and its start args. */
 export interface TimerHost {
   readonly reactor: Reactor | null;
@@ -28,21 +26,26 @@ export function hostTime(printer: TimerHost): number {
   return lookupReactor(printer)?.monotonic() ?? performance.now() / 1000;
 }
 
+/** For startPeriodic: housekeeping (stats, fans, host sensors) that may run a little late to share wake-ups. */
+export const HOUSEKEEPING: TimerOptions = { deferrable: true };
+
 /**
  * Run `cb(eventTime)` at `first` and then whenever it asks (it returns the next wake time, or null to
- * stop). Returns a stop function. Does nothing when the printer has no reactor. The checks that use
- * it (heaters, fans, drivers) may run a little late to share the loop's wake-ups (TimerOptions.deferrable).
+ * stop). Returns a stop function. Does nothing when the printer has no reactor. Safety checks
+ * (heaters, drivers) keep their time; housekeeping passes HOUSEKEEPING.
  */
-export function startPeriodic(printer: TimerHost, name: string, first: number, cb: (eventTime: number) => number | null): () => void {
+export function startPeriodic(
+  printer: TimerHost, name: string, first: number, cb: (eventTime: number) => number | null, opts: TimerOptions = {},
+): () => void {
   const reactor = lookupReactor(printer);
   if (!reactor) return () => {};
   let stopped = false;
   const fire = () => {
     if (stopped) return;
     const next = cb(reactor.monotonic());
-    if (next !== null && !stopped) reactor.setTimer(name, next, fire, HOUSEKEEPING);
+    if (next !== null && !stopped) reactor.setTimer(name, next, fire, opts);
   };
-  reactor.setTimer(name, first, fire, HOUSEKEEPING);
+  reactor.setTimer(name, first, fire, opts);
   return () => {
     stopped = true;
     reactor.cancelTimer(name);

@@ -12,9 +12,10 @@ export type TimerCallback = (eventtime: number) => number | Promise<number>;
 
 export interface TimerOptions {
   /**
-   * Periodic housekeeping (1 Hz checks, stats) that may run a little late so that it shares the
-   * live loop's wake-ups: late by up to housekeepingSlack() of its wait (src/util/deferrable-timers.ts;
-   * live reactor only), never early. A timer asked for now still runs now.
+   * Periodic housekeeping (stats, fans, clock calibration) that may run a little late so that it
+   * shares the live loop's wake-ups: late by up to housekeepingSlack() of its wait
+   * (src/util/deferrable-timers.ts; live reactor only), never early. A timer asked for now still
+   * runs now. Not for safety checks such as verify_heater, whose error sums count checks.
    */
   deferrable?: boolean;
 }

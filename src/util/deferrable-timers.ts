@@ -1,5 +1,5 @@
-// Timers that may run up to `slack` seconds late, so that periodic housekeeping (1 Hz heater checks,
-// stats, the link watchdog, clock queries) shares wake-ups instead of each waking the process on its
+// Timers that may run up to `slack` seconds late, so that periodic housekeeping (heater stats, fans,
+// step-clock calibration, the link watchdog, clock queries) shares wake-ups instead of each waking the process on its
 // own. Each wake-up costs the live host ~150 µs of runtime overhead on a small machine, more than most
 // of these callbacks. A deferrable timer runs no earlier than asked, at the first of:
 // - a wake-up the process makes anyway after that time (runDueDeferrables(), called by the event

@@ -5,7 +5,7 @@ import type { ConfigSection } from "../../core/config/section.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
 import type { Heater } from "../heaters/heater.ts";
 import { lookupHeaters } from "../heaters/heaters.ts";
-import { hostTime, startPeriodic } from "../../core/host-timers.ts";
+import { HOUSEKEEPING, hostTime, startPeriodic } from "../../core/host-timers.ts";
 import { Fan } from "./printer-fan.ts";
 
 const PIN_MIN_TIME = 0.1;
@@ -38,7 +38,7 @@ export class ControllerFan {
     this.lastOn = this.idleTimeout;
     printer.registerEventHandler("klippy:connect", () => this.handleConnect());
     printer.registerEventHandler("klippy:ready", () =>
-      startPeriodic(printer, `controller_fan:${this.fan.output.pwm.pin}`, hostTime(printer) + PIN_MIN_TIME, (now) => this.update(now)));
+      startPeriodic(printer, `controller_fan:${this.fan.output.pwm.pin}`, hostTime(printer) + PIN_MIN_TIME, (now) => this.update(now), HOUSEKEEPING));
   }
 
   private handleConnect(): void {

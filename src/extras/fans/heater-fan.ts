@@ -4,7 +4,7 @@ import type { ConfigSection } from "../../core/config/section.ts";
 import { type Printer, registerModule } from "../../core/printer.ts";
 import type { Heater } from "../heaters/heater.ts";
 import { lookupHeaters } from "../heaters/heaters.ts";
-import { hostTime, startPeriodic } from "../../core/host-timers.ts";
+import { HOUSEKEEPING, hostTime, startPeriodic } from "../../core/host-timers.ts";
 import { Fan } from "./printer-fan.ts";
 
 /** Delay before the first check after ready. */
@@ -29,7 +29,7 @@ export class HeaterFan {
   private handleReady(): void {
     const heaters = lookupHeaters(this.printer);
     this.heaters = this.heaterNames.map((n) => heaters.lookupHeater(n));
-    startPeriodic(this.printer, `heater_fan:${this.fan.output.pwm.pin}`, hostTime(this.printer) + PIN_MIN_TIME, (now) => this.update(now));
+    startPeriodic(this.printer, `heater_fan:${this.fan.output.pwm.pin}`, hostTime(this.printer) + PIN_MIN_TIME, (now) => this.update(now), HOUSEKEEPING);
   }
 
   /** One check: the speed the heaters call for; returns the next check time. */

@@ -13,7 +13,7 @@ import { AdcTemperatureSensor } from "./adc-temperature-sensor.ts";
 import { Ds18b20 } from "./ds18b20.ts";
 import { registerExtruderTemperatureCommands } from "./extruder-temperature.ts";
 import { type ControlConfig, Heater, type HeaterHost, MAX_HEAT_TIME } from "./heater.ts";
-import { hostTime, isFileOutput, sleepUntil, startPeriodic } from "../../core/host-timers.ts";
+import { HOUSEKEEPING, hostTime, isFileOutput, sleepUntil, startPeriodic } from "../../core/host-timers.ts";
 import { builtinSensorFactories, type SensorFactory } from "./sensor-factories.ts";
 import type { TemperatureSensor } from "./sensor.ts";
 import { TemperatureHost } from "./temperature-host.ts";
@@ -141,7 +141,7 @@ export class PrinterHeaters {
     startPeriodic(this.printer, "heaters:stats", hostTime(this.printer), (now) => {
       for (const h of this.heaters.values()) h.stats(now);
       return now + 1;
-    });
+    }, HOUSEKEEPING);
   }
 
   private handleShutdown(): void {

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { ConfigError } from "../../core/config/errors.ts";
 import type { ConfigSection } from "../../core/config/section.ts";
 import type { Printer } from "../../core/printer.ts";
-import { hostTime, isFileOutput, startPeriodic } from "../../core/host-timers.ts";
+import { HOUSEKEEPING, hostTime, isFileOutput, startPeriodic } from "../../core/host-timers.ts";
 import { round2 } from "./heater.ts";
 import type { TemperatureCallback, TemperatureSensor } from "./sensor.ts";
 
@@ -37,7 +37,7 @@ export class TemperatureHost implements TemperatureSensor {
       throw new ConfigError(`Unable to open temperature file '${this.path}'`);
     }
     printer.registerEventHandler("klippy:connect", () => {
-      startPeriodic(printer, `temperature_host:${this.name}`, hostTime(printer), (now) => this.sample(now));
+      startPeriodic(printer, `temperature_host:${this.name}`, hostTime(printer), (now) => this.sample(now), HOUSEKEEPING);
     });
   }
 
