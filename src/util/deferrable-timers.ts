@@ -1,11 +1,12 @@
 // Timers that may run up to `slack` seconds late, so that periodic housekeeping (heater stats, fans,
-// step-clock calibration, the link watchdog, clock queries) shares wake-ups instead of each waking the process on its
-// own. Each wake-up costs the live host ~150 µs of runtime overhead on a small machine, more than most
-// of these callbacks. A deferrable timer runs no earlier than asked, at the first of:
+// step-clock calibration, the link watchdog, clock queries) shares wake-ups instead of each waking
+// the process on its own. Each wake-up costs the live host ~150 µs of runtime overhead on a small
+// machine, more than most of these callbacks. A deferrable timer runs no earlier than asked, at the first of:
 // - a wake-up the process makes anyway after that time (runDueDeferrables(), called by the event
 //   sources: the reactor's timers and serial input), or
 // - its deadline (asked time + slack), where every other due deferrable timer runs with it.
 // Like Linux's timer slack: the lateness is bounded, the order among due timers is by asked time.
+import { timerDelayMs } from "./timer-delay.ts";
 
 export interface DeferrableTimer {
   /** Forget the timer (no-op once it ran). */
@@ -17,7 +18,6 @@ interface Entry extends DeferrableTimer {
   earliest: number;
   latest: number;
   cb: () => void;
-  pending: boolean;
 }
 
 /** The most housekeeping runs late (seconds). */
@@ -39,11 +39,9 @@ export function setDeferrableTimeout(cb: () => void, delay: number, slack: numbe
     earliest,
     latest: earliest + Math.max(0, slack) * 1000,
     cb,
-    pending: true,
     cancel: () => {
-      if (!entry.pending) return;
-      entry.pending = false;
-      pending.splice(pending.indexOf(entry), 1);
+      const i = pending.indexOf(entry);
+      if (i >= 0) pending.splice(i, 1);
     },
   };
   pending.push(entry);
@@ -91,7 +89,7 @@ function arm(latest: number): void {
   armed = null;
   armedFor = latest;
   if (latest === Infinity) return;
-  armed = setTimeout(onDeadline, Math.max(0, Math.ceil(latest - performance.now())));
+  armed = setTimeout(onDeadline, timerDelayMs((latest - performance.now()) / 1000));
 }
 
 function onDeadline(): void {
