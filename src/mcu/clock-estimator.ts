@@ -63,9 +63,22 @@ export interface ClockEstimate {
   freq: number;
 }
 
+/** One reading of the MCU clock: its 64-bit value and the round trip of the query that read it. */
+export interface ClockReading {
+  clock: number;
+  /** 0 when unknown (a reply to a retransmitted query) */
+  sentTime: number;
+  receiveTime: number;
+}
+
+/** An MCU clock differs from its nominal frequency by less than this (internal RC oscillators ~1 %). */
+const NOMINAL_FREQ_TOLERANCE = 0.05;
+
 export class ClockEstimator {
   /** 64-bit clock of the latest sample (for 32-bit extension). */
   lastClock = 0;
+  /** The latest reading with a known round trip. */
+  private lastTimed: ClockReading | null = null;
   /** MCU clock against host time. */
   private readonly fit = new DecayingFit(DECAY);
   private predictionVariance = 0;
@@ -89,6 +102,7 @@ export class ClockEstimator {
   /** First sample (get_uptime): the clock read at host time readTime. */
   start(readTime: number, clock64: number): void {
     this.lastClock = clock64;
+    this.lastTimed = null;
     this.fit.reset(readTime, clock64);
     this.estimate = { sampleTime: readTime, clock: clock64, freq: this.mcuFreq };
     this.predictionVariance = (0.001 * this.mcuFreq) ** 2;
@@ -97,6 +111,46 @@ export class ClockEstimator {
   /** Allow the next sample to be accepted even if it looks late (during startup). */
   forgetPrediction(): void {
     this.lastPredictionTime = -9999;
+  }
+
+  /**
+   * Start from a burst of readings (get_uptime, then quick get_clock queries), using only the ones
+   * with a fast round trip: a reply that waited on a busy host places its reading time badly, and
+   * over a burst's short baseline that one error would set a wildly wrong frequency. Returns the
+   * serial queue's first estimate.
+   */
+  seed(readings: readonly ClockReading[]): ClockEstimate {
+    const timed = readings.filter((r) => r.sentTime > 0);
+    if (timed.length === 0) {
+      const r = readings[0]!;
+      this.start(r.receiveTime, r.clock);
+      return this.serialEstimate();
+    }
+    const fastest = Math.min(...timed.map(roundTrip));
+    const [first, ...rest] = timed.filter((r) => roundTrip(r) <= fastest * SLOW_RTT_FACTOR + SLOW_RTT_MARGIN);
+    this.start((first!.sentTime + first!.receiveTime) / 2, first!.clock);
+    this.lastTimed = first!;
+    for (const r of rest) {
+      this.forgetPrediction();
+      this.addSample(r.clock >>> 0, r.sentTime, r.receiveTime);
+    }
+    return this.serialEstimate();
+  }
+
+  /**
+   * How many ticks a reply's clock lies outside what the last timed reading allows, at the nominal
+   * frequency within NOMINAL_FREQ_TOLERANCE over the time that can have passed between the two
+   * readings (0 inside). Independent of the fitted estimate, so a bad fit cannot look like an MCU
+   * restart; a restarted MCU's clock starts over and lands far outside.
+   */
+  distanceFromLastReading(clock32: number, sentTime: number, receiveTime: number): number {
+    const last = this.lastTimed;
+    if (!last || !sentTime) return 0;
+    const least = (sentTime - last.receiveTime) * this.mcuFreq * (1 - NOMINAL_FREQ_TOLERANCE);
+    const most = (receiveTime - last.sentTime) * this.mcuFreq * (1 + NOMINAL_FREQ_TOLERANCE);
+    // Measured from the middle of the window: a 32-bit clock wraps every few seconds on a fast MCU
+    const middle = Math.floor(last.clock + (least + most) / 2);
+    return Math.max(0, Math.abs(clockDiff32(clock32, middle)) - (most - least) / 2);
   }
 
   /** Extend a 32-bit clock near the last sample to 64 bits (either direction). */
@@ -113,6 +167,7 @@ export class ClockEstimator {
     const clock = this.lastClock + ((clock32 - this.lastClock) >>> 0);
     this.lastClock = clock;
     if (!sentTime) return null; // reply to a retransmitted query: timing unknown
+    this.lastTimed = { clock, sentTime, receiveTime };
     this.counters.samples++;
     this.updateBestRtt(sentTime, receiveTime);
     if (this.isSlow(receiveTime - sentTime)) {
@@ -124,13 +179,17 @@ export class ClockEstimator {
       return null;
     }
     const fit = this.fit;
-    const freq = fit.covariance / fit.xVariance;
-    const predStddev = Math.sqrt(this.predictionVariance);
-    this.estimate = { sampleTime: fit.xAvg, clock: fit.yAvg, freq };
+    this.estimate = { sampleTime: fit.xAvg, clock: fit.yAvg, freq: fit.covariance / fit.xVariance };
+    return this.serialEstimate();
+  }
+
+  /** The estimate the serial queue releases timed commands by: 3 sigma early, plus transmit time. */
+  private serialEstimate(): ClockEstimate {
+    const e = this.estimate;
     return {
-      sampleTime: fit.xAvg + TRANSMIT_EXTRA,
-      clock: Math.trunc(fit.yAvg - 3 * predStddev),
-      freq,
+      sampleTime: e.sampleTime + TRANSMIT_EXTRA,
+      clock: Math.trunc(e.clock - 3 * Math.sqrt(this.predictionVariance)),
+      freq: e.freq,
     };
   }
 
@@ -214,4 +273,8 @@ export class ClockEstimator {
       ` pred_variance=${this.predictionVariance.toFixed(3)}`
     );
   }
+}
+
+function roundTrip(r: ClockReading): number {
+  return r.receiveTime - r.sentTime;
 }

@@ -3,7 +3,7 @@
 // queue. Feeds the serial queue the conservative estimate it uses to release
 // timed commands, and answers the clock <-> host time <-> print time questions.
 // A secondary MCU maps its clock onto the primary's print time.
-import { clockDiff32, type ClockEstimate, ClockEstimator } from "./clock-estimator.ts";
+import { clockDiff32, type ClockEstimate, ClockEstimator, type ClockReading } from "./clock-estimator.ts";
 import { CommandQueue } from "./command-queue.ts";
 import type { McuClock } from "./mcu-clock.ts";
 import type { ResponseMessage } from "./response-dispatch.ts";
@@ -33,7 +33,7 @@ const STARTUP_QUERIES = 8;
 const STARTUP_SPACING = 0.01;
 /** More unanswered queries than this: the MCU is not responding. */
 const MAX_PENDING_QUERIES = 4;
-/** A reply this far (seconds) from the prediction means the MCU clock restarted. */
+/** A reply this far (seconds) outside what the last one allows means the MCU clock restarted. */
 const CLOCK_JUMP_LIMIT = 2.0;
 
 export interface ClockJump {
@@ -65,13 +65,14 @@ export class ClockSync implements McuClock {
     this.mcuFreq = mcuFreq;
     this.estimator = new ClockEstimator(mcuFreq);
     const up = await port.query("get_uptime", "uptime");
-    const clock64 = Number(up.params.high) * 2 ** 32 + Number(up.params.clock);
-    this.estimator.start(up.sentTime ? (up.sentTime + up.receiveTime) / 2 : up.receiveTime, clock64);
+    const uptime = Number(up.params.high) * 2 ** 32 + Number(up.params.clock);
+    const readings: ClockReading[] = [{ clock: uptime, sentTime: up.sentTime, receiveTime: up.receiveTime }];
     for (let i = 0; i < STARTUP_QUERIES; i++) {
       await sleep(STARTUP_SPACING);
-      this.estimator.forgetPrediction();
-      this.handleClock(await port.query("get_clock", "clock"));
+      const r = await port.query("get_clock", "clock");
+      readings.push({ clock: uptime + clockDiff32(Number(r.params.clock), uptime), sentTime: r.sentTime, receiveTime: r.receiveTime });
     }
+    port.setClockEstimate(this.estimator.seed(readings));
     port.onResponse("clock", (msg) => this.handleClock(msg));
     this.periodicSent = 0;
     this.schedule(0);
@@ -104,13 +105,9 @@ export class ClockSync implements McuClock {
     this.queriesPending = 0;
     this.lastAnswerTime = msg.receiveTime;
     const clock32 = Number(msg.params.clock);
-    if (msg.sentTime) {
-      const expected = this.estimator.getClock(msg.sentTime);
-      const diff = clockDiff32(clock32, expected);
-      if (Math.abs(diff) > CLOCK_JUMP_LIMIT * this.mcuFreq) {
-        this.onClockJump({ expected, got: clock32 });
-        return;
-      }
+    if (this.estimator.distanceFromLastReading(clock32, msg.sentTime, msg.receiveTime) > CLOCK_JUMP_LIMIT * this.mcuFreq) {
+      this.onClockJump({ expected: this.estimator.getClock(msg.sentTime) % 2 ** 32, got: clock32 });
+      return;
     }
     const serialEst = this.estimator.addSample(clock32, msg.sentTime, msg.receiveTime);
     if (serialEst) this.port?.setClockEstimate(serialEst);

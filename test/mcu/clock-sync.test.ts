@@ -11,8 +11,12 @@ afterEach(() => {
   for (const s of syncs.splice(0)) s.stop();
 });
 
-/** An MCU clock that started `bootAt` (host seconds) and answers after ~0.2 ms. */
-function scriptedMcu() {
+/**
+ * An MCU clock that started `bootAt` (host seconds) and answers after ~0.2 ms; `stall(n)` holds
+ * query n (0: get_uptime, counting periodic ones too) up for that many seconds on its way to the
+ * MCU, as a host that stops running between write and read does.
+ */
+function scriptedMcu(stall: (n: number) => number = () => 0) {
   const mcu = { bootAt: monotonic() - 3 };
   const clock = (t: number) => Math.floor((t - mcu.bootAt) * FREQ);
   const answer = (name: string, params: Record<string, number>, sent: number): ResponseMessage => ({
@@ -22,16 +26,21 @@ function scriptedMcu() {
     receiveTime: sent + 0.0004,
   });
   let onClock: ((m: ResponseMessage) => void) | null = null;
+  let queries = 0;
   const port: ClockSyncPort = {
     async query(line, response) {
       const t = monotonic();
-      const c = clock(t + 0.0002);
-      return line === "get_uptime" ? answer(response, { high: Math.floor(c / 2 ** 32), clock: c % 2 ** 32 }, t) : answer(response, { clock: c % 2 ** 32 }, t);
+      const held = stall(queries++);
+      const c = clock(t + held + 0.0002);
+      const params: Record<string, number> = line === "get_uptime" ? { high: Math.floor(c / 2 ** 32), clock: c % 2 ** 32 } : { clock: c % 2 ** 32 };
+      await Bun.sleep(held * 1000);
+      return { ...answer(response, params, t), receiveTime: t + held + 0.0004 };
     },
     send() {
       const t = monotonic();
-      const c = clock(t + 0.0002) % 2 ** 32;
-      setTimeout(() => onClock?.(answer("clock", { clock: c }, t)), 1);
+      const held = stall(queries++);
+      const c = clock(t + held + 0.0002) % 2 ** 32;
+      setTimeout(() => onClock?.({ ...answer("clock", { clock: c }, t), receiveTime: t + held + 0.0004 }), held * 1000 + 1);
     },
     onResponse: (_name, cb) => (onClock = cb),
     setClockEstimate: () => {},
@@ -53,5 +62,20 @@ describe("ClockSync", () => {
     mcu.bootAt = monotonic(); // the MCU reboots: its clock starts over from 0
     const j = await jumped;
     expect(j.expected - j.got).toBeGreaterThan(2.5 * FREQ);
+  });
+
+  test("a host that stalls for seconds is not taken for an MCU restart, during start-up or after", async () => {
+    // get_uptime held up 0.3 s (start-up reads 10 ms apart), then a periodic get_clock 2.5 s (over the jump limit)
+    const { port, clock } = scriptedMcu((n) => (n === 0 ? 0.3 : n === 14 ? 2.5 : 0));
+    const sync = new ClockSync(1);
+    syncs.push(sync);
+    let jump: { expected: number; got: number } | null = null;
+    sync.onClockJump = (j) => (jump = j);
+    await sync.start(port, FREQ);
+    const errorMs = () => (Math.abs(sync.getClock(monotonic()) - clock(monotonic())) / FREQ) * 1000;
+    expect(errorMs()).toBeLessThan(0.5);
+    await Bun.sleep(4000); // the settling queries, every 0.2 s, one of them stalled
+    expect(jump).toBeNull();
+    expect(errorMs()).toBeLessThan(0.5);
   });
 });

@@ -100,6 +100,7 @@ describe("host and virtual MCU over real ptys", () => {
     // - truth: the prediction against the MCU's actual clock at the same instant (the vmcu is
     //   in this process). It also contains the path asymmetry no host can observe.
     const probeUs: number[] = [];
+    const halfRttUs: number[] = [];
     const truthUs: number[] = [];
     for (let i = 0; i < 60; i++) {
       await Bun.sleep(250);
@@ -108,19 +109,25 @@ describe("host and virtual MCU over real ptys", () => {
       if (!r.sentTime) continue; // retransmitted: timing unknown
       const predicted = mcu.getClock((r.sentTime + r.receiveTime) / 2) % 2 ** 32;
       probeUs.push((((Number(r.params.clock) - predicted + 2 ** 31) % 2 ** 32) - 2 ** 31) / FREQ * 1e6);
+      halfRttUs.push(((r.receiveTime - r.sentTime) / 2) * 1e6);
     }
     const steadyProbe = probeUs.slice(-36).map(Math.abs);
+    // The MCU read its clock somewhere in the round trip: how far outside that window the reading fell
+    const steadyHalfRtt = halfRttUs.slice(-36);
+    const steadyOutside = steadyProbe.map((e, i) => Math.max(0, e - steadyHalfRtt[i]!));
     const steadyTruth = truthUs.slice(20);
     console.log(
       `clock sync over pty, steady state: |MCU-reported clock - host prediction| median ${median(steadyProbe).toFixed(0)} us,` +
-        ` max ${Math.max(...steadyProbe).toFixed(0)} us; host prediction - actual MCU clock at the same instant:` +
+        ` max ${Math.max(...steadyProbe).toFixed(0)} us, outside its round trip median ${median(steadyOutside).toFixed(0)} us; host prediction - actual MCU clock at the same instant:` +
         ` median ${median(steadyTruth).toFixed(0)} us, median |err| ${median(steadyTruth.map(Math.abs)).toFixed(0)} us` +
         ` (settling: ${median(truthUs.slice(0, 20).map(Math.abs)).toFixed(0)} us)`,
     );
     // Bounds a working sync keeps on a loaded 2-core machine (a broken one is off by milliseconds and
-    // growing); the figures themselves are printed above, not asserted (pty latency varies with load).
-    expect(median(steadyProbe)).toBeLessThan(500);
+    // growing); the figures themselves are printed above, not asserted (pty latency varies with load,
+    // so the probe is judged against its own round trip).
+    expect(median(steadyOutside)).toBeLessThan(500);
     expect(median(steadyTruth.map(Math.abs))).toBeLessThan(1000);
+    expect(mcu.isShutdown()).toBe(false);
   }, 45_000);
 
   test("1% of bytes dropped or corrupted in both directions: every command runs once, in order", async () => {
