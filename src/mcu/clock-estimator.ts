@@ -164,7 +164,7 @@ export class ClockEstimator {
    * (conservative: 3 sigma early) when the sample was used, else null.
    */
   addSample(clock32: number, sentTime: number, receiveTime: number): ClockEstimate | null {
-    const clock = this.lastClock + ((clock32 - this.lastClock) >>> 0);
+    const clock = this.extendClock(clock32, sentTime, receiveTime);
     this.lastClock = clock;
     if (!sentTime) return null; // reply to a retransmitted query: timing unknown
     this.lastTimed = { clock, sentTime, receiveTime };
@@ -191,6 +191,19 @@ export class ClockEstimator {
       clock: Math.trunc(e.clock - 3 * Math.sqrt(this.predictionVariance)),
       freq: e.freq,
     };
+  }
+
+  /**
+   * A reply's 32-bit clock as 64 bits: the value nearest what the time since the last timed reading
+   * predicts at the nominal frequency, so a host that stalled for longer than a 32-bit wrap (10.7 s on
+   * a 400 MHz MCU) keeps every wrap. Without timing: the next value forward of the last.
+   */
+  private extendClock(clock32: number, sentTime: number, receiveTime: number): number {
+    const last = this.lastTimed;
+    if (!last || !sentTime) return this.lastClock + ((clock32 - this.lastClock) >>> 0);
+    const elapsed = (sentTime + receiveTime) / 2 - (last.sentTime + last.receiveTime) / 2;
+    const expected = Math.round(last.clock + elapsed * this.mcuFreq);
+    return expected + clockDiff32(clock32, expected);
   }
 
   /** The clock was read somewhere in [sentTime, sentTime + 2*halfRtt]; assume the middle. */

@@ -55,6 +55,18 @@ describe("ClockEstimator", () => {
     expect(e2.lastClock).toBeGreaterThan(2 ** 32);
   });
 
+  test("a host stall longer than a 32-bit wrap keeps the 64-bit clock (a 400 MHz MCU wraps every 10.7 s)", () => {
+    const freq = 400_000_000;
+    const est = new ClockEstimator(freq);
+    const clockAt = (t: number) => Math.floor(t * freq); // the MCU booted at host time 0
+    est.start(5, clockAt(5));
+    const sample = (t: number) => est.addSample(clockAt(t + 0.0002) >>> 0, t, t + 0.0004);
+    for (let t = 6; t <= 30; t += 1) sample(t);
+    for (let t = 55; t <= 60; t += 1) sample(t); // nothing for 25 s: more than two wraps
+    expect(est.lastClock).toBe(clockAt(60.0002));
+    expect(Math.abs(est.getClock(61) - clockAt(61)) / freq).toBeLessThan(0.0005);
+  });
+
   test("host time and clock conversions are inverse", () => {
     const { est } = run(3, 40);
     const h = 150.25;
