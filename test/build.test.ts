@@ -188,9 +188,10 @@ describe.skipIf(skip)("build", () => {
     }
   }
 
-  test("the executable's appliance restarts itself in place with its runtime options (no optimizing JIT tiers, no allocator thread)", async () => {
+  test("the executable's appliance restarts itself in place with its runtime options (no optimizing JIT tiers, no allocator thread, a slower idle-GC timer)", async () => {
     const environ = await applianceEnviron({}, "tiers");
     expect(environ).toContain("BUN_JSC_useDFGJIT=0");
+    expect(environ).toContain("BUN_GC_TIMER_INTERVAL=10000");
     for (const [k, v] of Object.entries(APPLIANCE_RUNTIME_ENV)) expect(environ).toContain(`${k}=${v}`);
     expect(environ).toContain("PATH=/usr/bin:/bin");
   }, 60_000);
