@@ -108,10 +108,13 @@ async function measure(cmd: string[], env: Record<string, string> = {}): Promise
 
 const python = Bun.spawnSync([PYTHON, "-c", "import select; select.epoll"]).exitCode === 0;
 if (!python) console.log(`${PYTHON} with select.epoll not found: Bun only`);
-/** A pty receiving a 15-byte chunk `rate` times a second (socat), for the event-pattern children. */
+/**
+ * A pty receiving a 15-byte chunk `rate` times a second (socat), for the event-pattern children. The
+ * writer's loop ends when a write fails, so it does not outlive socat.
+ */
 function chunkedPty(dir: string, rate: number): { path: string; stop(): void } {
   const path = join(dir, "pty");
-  const writer = Bun.spawn(["socat", `PTY,link=${path},raw,echo=0`, `SYSTEM:while true; do printf 0123456789abcde; sleep ${(1 / rate).toFixed(4)}; done`], { stdout: "ignore", stderr: "ignore" });
+  const writer = Bun.spawn(["socat", `PTY,link=${path},raw,echo=0`, `SYSTEM:while printf 0123456789abcde; do sleep ${(1 / rate).toFixed(4)}; done`], { stdout: "ignore", stderr: "ignore" });
   return { path, stop: () => writer.kill() };
 }
 
