@@ -6,10 +6,10 @@
 // prints that rate). The Bun children run with the appliance's runtime options (appliance-runtime.ts).
 // Then the live host's event pattern with no work in it: a pty that receives a small chunk --reads
 // times a second (the MCU's reports and acks; socat writes them) read the way each host reads its MCU
-// (Bun: the stream reader of src/mcu/transport/linux-port.ts; Python: epoll and read), plus --timers
+// (Bun: the MCU link's own LinuxSerialPort.pump; Python: epoll and read), plus --timers
 // timer wake-ups a second. That is the runtime's share of the live host's CPU before any work.
 // usage: bun run bench:wake-floor [--window S] [--hz N,N,...] [--runs N] [--reads N] [--timers N]
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { APPLIANCE_RUNTIME_ENV } from "../src/cli/appliance-runtime.ts";
@@ -54,13 +54,14 @@ while n < hz * secs:
     n += 1
 print(json.dumps({"cpu": cpu() - c0, "wall": time.monotonic() - t0, "wakes": n}))`;
 
+const LINUX_PORT = join(import.meta.dir, "..", "src", "mcu", "transport", "linux-port.ts");
 const BUN_PATTERN_CHILD = `
-import { openSync, constants as C } from "node:fs";
+import { LinuxSerialPort } from ${JSON.stringify(LINUX_PORT)};
 const [path, hz, secs, warmup] = process.argv.slice(-4);
-const fd = openSync(path, C.O_RDWR | C.O_NONBLOCK | C.O_NOCTTY);
+const port = await LinuxSerialPort.open({ path, baudRate: 250000 });
 let n = 0;
 if (Number(hz) > 0) setInterval(() => {}, 1000 / Number(hz));
-(async () => { const r = Bun.file(fd).stream().getReader(); for (;;) { const x = await r.read(); if (x.done) break; n++; } })();
+port.pump(() => n++).catch((e) => { console.error(e); process.exit(1); });
 await Bun.sleep(Number(warmup) * 1000);
 const u0 = process.cpuUsage(), t0 = performance.now(), n0 = n;
 setTimeout(() => {
@@ -119,7 +120,11 @@ function chunkedPty(dir: string, rate: number): { path: string; stop(): void } {
 }
 
 async function waitForPath(path: string): Promise<void> {
-  for (let i = 0; i < 100 && !(await Bun.file(path).exists()); i++) await Bun.sleep(20);
+  for (let i = 0; i < 100; i++) {
+    if (existsSync(path)) return; // (Bun.file().exists() is false for a character device)
+    await Bun.sleep(20);
+  }
+  throw new Error(`socat did not create ${path} within 2 s`);
 }
 
 console.log(`wake-up floor: ${RUNS} interleaved runs of ${WINDOW} s per rate, medians; Bun with ${Object.entries(APPLIANCE_RUNTIME_ENV).map(([k, v]) => `${k}=${v}`).join(" ")}`);
